@@ -1,0 +1,1 @@
+"""The Keras 3 baseline: model builders and a training wrapper (TensorFlow back end)."""

@@ -1,0 +1,155 @@
+"""Image augmentation: rotation, stretch, shift, flips and the IgNet paper's noising.
+
+Every augmented sample is a pair (source image, seed): the seed alone fixes its
+transformation, so a protocol's augmented set is reproducible and independent of how
+samples are batched. The geometry of a whole batch is one vectorised bilinear resampling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from bench.errors import BenchError
+
+__all__ = ["IGNET_PAPER_AUGMENTATION", "KERAS_PAPER_AUGMENTATION", "Augmentation"]
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """Random transformations of images in [0, 1].
+
+    Parameters
+    ----------
+    rotation : float
+        Largest rotation, in degrees either way.
+    stretch : float
+        Largest relative stretch, drawn independently for width and height:
+        each axis is scaled by a factor in [1 - stretch, 1 + stretch].
+    shift : float
+        Largest shift, as a fraction of the width and of the height.
+    flip_horizontal, flip_vertical : bool
+        Mirror left-right (up-down) with probability one half.
+    noise_portion : float
+        Fraction of pixels that are noised (the paper's "portion of pixels").
+    noise_level : float
+        Noised pixels get a value drawn uniformly from [-level, +level] added, relative to
+        the [0, 1] range (the paper's "relative level of noise"); results are clipped.
+    """
+
+    rotation: float = 0.0
+    stretch: float = 0.0
+    shift: float = 0.0
+    flip_horizontal: bool = False
+    flip_vertical: bool = False
+    noise_portion: float = 0.0
+    noise_level: float = 0.0
+
+    def __post_init__(self) -> None:
+        bounds = {
+            "rotation": (0.0, 180.0),
+            "stretch": (0.0, 0.99),
+            "shift": (0.0, 0.99),
+            "noise_portion": (0.0, 1.0),
+            "noise_level": (0.0, 1.0),
+        }
+        for name, (low, high) in bounds.items():
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not low <= value <= high:
+                raise BenchError(f"augmentation {name} must be in [{low}, {high}], not {value!r}")
+
+    def to_dict(self) -> dict[str, float | bool]:
+        """The settings, for result records."""
+        return asdict(self)
+
+    def __call__(self, images: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+        """Augment ``images[i]`` with the transformation fixed by ``seeds[i]``.
+
+        Parameters
+        ----------
+        images : ndarray, shape (N, H, W) or (N, H, W, C), values in [0, 1]
+        seeds : array of int, shape (N,)
+
+        Returns
+        -------
+        ndarray of float32, the same shape as ``images``, values in [0, 1].
+        """
+        images = np.asarray(images, dtype=np.float32)
+        seeds = np.asarray(seeds).reshape(-1)
+        if images.ndim not in (3, 4) or len(images) != len(seeds):
+            raise BenchError(
+                f"augmentation needs images (N, H, W[, C]) and N seeds, got images "
+                f"{images.shape} and {seeds.shape[0]} seeds"
+            )
+        n, height, width = images.shape[:3]
+        draws = [np.random.default_rng(int(s)) for s in seeds]
+        params = np.array([g.uniform(-1.0, 1.0, size=5) for g in draws]).reshape(n, 5)
+        flips = np.array([g.random(2) < 0.5 for g in draws]).reshape(n, 2)
+        out = self._warp(images, params, flips)
+        if self.noise_portion > 0 and self.noise_level > 0:
+            noise = np.stack([g.random((2, height, width), dtype=np.float32) for g in draws])
+            chosen = noise[:, 0] < self.noise_portion
+            delta = (2.0 * noise[:, 1] - 1.0) * self.noise_level * chosen
+            if out.ndim == 4:
+                delta = delta[..., None]
+            out = np.clip(out + delta, 0.0, 1.0, out=out)
+        return out
+
+    def _warp(self, images: np.ndarray, params: np.ndarray, flips: np.ndarray) -> np.ndarray:
+        """Rotate, stretch, flip and shift about the centre; edge pixels fill the border."""
+        height, width = images.shape[1:3]
+        angle = np.deg2rad(self.rotation) * params[:, 0]
+        scale_x = 1.0 + self.stretch * params[:, 1]
+        scale_y = 1.0 + self.stretch * params[:, 2]
+        scale_x = np.where(self.flip_horizontal & flips[:, 0], -scale_x, scale_x)
+        scale_y = np.where(self.flip_vertical & flips[:, 1], -scale_y, scale_y)
+        shift_x = self.shift * width * params[:, 3]
+        shift_y = self.shift * height * params[:, 4]
+
+        # Inverse map: for every output pixel, the input point it samples.
+        cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
+        ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+        dx = xs[None] - cx - shift_x[:, None, None]
+        dy = ys[None] - cy - shift_y[:, None, None]
+        cos, sin = np.cos(angle)[:, None, None], np.sin(angle)[:, None, None]
+        src_x = (cos * dx + sin * dy) / scale_x[:, None, None] + cx
+        src_y = (-sin * dx + cos * dy) / scale_y[:, None, None] + cy
+        return _bilinear(images, src_x, src_y)
+
+
+def _bilinear(images: np.ndarray, src_x: np.ndarray, src_y: np.ndarray) -> np.ndarray:
+    n, height, width = images.shape[:3]
+    src_x = np.clip(src_x, 0.0, width - 1.0)
+    src_y = np.clip(src_y, 0.0, height - 1.0)
+    x0 = np.minimum(np.floor(src_x).astype(np.intp), width - 2 if width > 1 else 0)
+    y0 = np.minimum(np.floor(src_y).astype(np.intp), height - 2 if height > 1 else 0)
+    x1 = np.minimum(x0 + 1, width - 1)
+    y1 = np.minimum(y0 + 1, height - 1)
+    fx = (src_x - x0).astype(np.float32)
+    fy = (src_y - y0).astype(np.float32)
+    batch = np.arange(n)[:, None, None]
+    if images.ndim == 4:
+        fx, fy = fx[..., None], fy[..., None]
+    top = images[batch, y0, x0] * (1 - fx) + images[batch, y0, x1] * fx
+    bottom = images[batch, y1, x0] * (1 - fx) + images[batch, y1, x1] * fx
+    return (top * (1 - fy) + bottom * fy).astype(np.float32)
+
+
+# The Keras paper enlarged its set "by stochastic rotations-shifts-flips of images
+# horizontally and vertically" with ImageDataGenerator; the ranges are not given, so these
+# are the common ImageDataGenerator settings of the time.
+KERAS_PAPER_AUGMENTATION = Augmentation(
+    rotation=10.0, shift=0.1, flip_horizontal=True, flip_vertical=True
+)
+# IgNet's on-the-fly augmentation: rotation, stretch in both directions, shift, flip and
+# noising (Fig. 3). Ranges are not given in the paper; these are small enough to keep a
+# drawing recognisable.
+IGNET_PAPER_AUGMENTATION = Augmentation(
+    rotation=10.0,
+    stretch=0.1,
+    shift=0.05,
+    flip_horizontal=True,
+    noise_portion=0.1,
+    noise_level=0.3,
+)

@@ -1,0 +1,281 @@
+"""The children's drawings: Stirling file names, the folder loader, and the generator.
+
+A Stirling file name carries every label of a drawing: ``p3-67w-6.7f.jpeg`` is age category
+``p3``, child ``67``, subject ``w`` (a woman), age 6 years 7 months, author ``f`` (a girl).
+The age is years and months, never a decimal fraction: ``10.11`` is 131 months.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Literal, NamedTuple
+
+import cv2
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from bench.data.dataset import Dataset
+from bench.data.drawing_generator import generate_drawings
+from bench.errors import BenchError
+
+__all__ = [
+    "AGE_CATEGORIES",
+    "AUTHORS",
+    "IMAGE_SUFFIXES",
+    "SUBJECTS",
+    "DrawingLabels",
+    "generate_drawings",
+    "load_drawings",
+    "parse_filename",
+]
+
+AGE_CATEGORIES = ("nu", "p1", "p2", "p3", "p4", "p5", "p6", "p7")
+SUBJECTS = {"m": "man", "w": "woman", "s": "self-portrait"}
+AUTHORS = {"f": "girl", "m": "boy"}
+IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png")
+
+_NAME = re.compile(
+    r"^(?P<category>[^-]+)-(?P<child>[^-]*?)(?P<subject>[a-z]?)"
+    r"-(?P<years>[^.]*)\.(?P<months>\d*)(?P<author>[a-z]?)$"
+)
+
+
+class DrawingLabels(NamedTuple):
+    """The labels carried by one Stirling file name."""
+
+    age_category: str
+    child_id: int
+    subject: str
+    age_months: int
+    author: str
+
+
+def parse_filename(name: str | Path) -> DrawingLabels:
+    """Parse a Stirling file name such as ``p3-67w-6.7f.jpeg``.
+
+    Parameters
+    ----------
+    name : str or Path
+        The file name; only its last path component is read. Letters may be in any case.
+
+    Returns
+    -------
+    DrawingLabels
+
+    Raises
+    ------
+    BenchError
+        If the name does not follow the scheme; the message names the file and the part
+        that is wrong.
+    """
+    filename = Path(name).name
+    stem, dot, suffix = filename.lower().rpartition(".")
+    if not dot or f".{suffix}" not in IMAGE_SUFFIXES:
+        raise BenchError(
+            f"{filename}: not an image name (expected one of {', '.join(IMAGE_SUFFIXES)})"
+        )
+    match = _NAME.match(stem)
+    if match is None:
+        raise BenchError(
+            f"{filename}: does not match CATEGORY-CHILDSUBJECT-YEARS.MONTHSAUTHOR "
+            "(for example p3-67w-6.7f.jpeg)"
+        )
+    part = match.groupdict()
+    if part["category"] not in AGE_CATEGORIES:
+        raise BenchError(
+            f"{filename}: unknown age category {part['category']!r} "
+            f"(expected one of {', '.join(AGE_CATEGORIES)})"
+        )
+    if not part["child"].isdigit():
+        raise BenchError(f"{filename}: child id {part['child']!r} is not a whole number")
+    if part["subject"] not in SUBJECTS:
+        raise BenchError(
+            f"{filename}: missing or unknown subject code after the child id "
+            "(expected m man, w woman or s self-portrait)"
+        )
+    if not part["years"].isdigit() or not part["months"].isdigit():
+        raise BenchError(f"{filename}: age {part['years']}.{part['months']!s} is not YEARS.MONTHS")
+    months = int(part["months"])
+    if months > 11:
+        raise BenchError(f"{filename}: age has {months} months (expected 0 to 11)")
+    if part["author"] not in AUTHORS:
+        raise BenchError(
+            f"{filename}: missing or unknown author code after the age (expected f girl or m boy)"
+        )
+    return DrawingLabels(
+        age_category=part["category"],
+        child_id=int(part["child"]),
+        subject=part["subject"],
+        age_months=12 * int(part["years"]) + months,
+        author=part["author"],
+    )
+
+
+def load_drawings(
+    folder: str | Path,
+    size: tuple[int, int] = (36, 58),
+    color: bool = False,
+    on_error: Literal["raise", "skip"] = "raise",
+    progress: bool = False,
+) -> Dataset:
+    """Read a folder of Stirling-named drawings into a :class:`Dataset`.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A folder of ``.jpeg``, ``.jpg`` or ``.png`` files (any case); other files are ignored.
+    size : (width, height)
+        The size every image is reduced to with ``cv2.INTER_AREA``, as the paper did.
+    color : bool
+        Keep three RGB channels instead of converting to grayscale.
+    on_error : {"raise", "skip"}
+        What to do with bad files (corrupt, truncated, unreadable, badly named or
+        duplicated): ``"raise"`` fails with one error listing every bad file and why;
+        ``"skip"`` leaves them out and warns with the same list.
+    progress : bool
+        Show a progress bar while decoding.
+
+    Returns
+    -------
+    Dataset
+        ``images`` float32 in [0, 1] of shape (N, height, width) or (N, height, width, 3),
+        sorted by file name; ``labels`` with the parsed fields, ``file``, ``group`` (the
+        child, as ``category-id``) and the original ``width`` and ``height``.
+    """
+    size = _check_size(size)
+    if on_error not in ("raise", "skip"):
+        raise BenchError(f"on_error must be 'raise' or 'skip', not {on_error!r}")
+    files = _image_files(folder)
+
+    bad: list[tuple[str, str]] = []
+    named: list[tuple[Path, DrawingLabels]] = []
+    seen: dict[str, str] = {}
+    for path in files:
+        try:
+            labels = parse_filename(path.name)
+        except BenchError as error:
+            bad.append((path.name, f"bad name: {str(error).split(': ', 1)[1]}"))
+            continue
+        key = path.stem.lower()
+        if key in seen:
+            bad.append((path.name, f"duplicate of {seen[key]}"))
+            continue
+        seen[key] = path.name
+        named.append((path, labels))
+
+    def read(item: tuple[Path, DrawingLabels]) -> tuple[np.ndarray, tuple[int, int]] | str:
+        return _read_image(item[0], size, color)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        decoded = list(
+            tqdm(
+                pool.map(read, named),
+                total=len(named),
+                desc="decoding drawings",
+                unit="img",
+                disable=not progress,
+            )
+        )
+
+    images, rows = [], []
+    for (path, labels), result in zip(named, decoded, strict=True):
+        if isinstance(result, str):
+            bad.append((path.name, result))
+            continue
+        image, (width, height) = result
+        images.append(image)
+        rows.append(
+            {
+                "file": path.name,
+                **labels._asdict(),
+                "group": f"{labels.age_category}-{labels.child_id}",
+                "width": width,
+                "height": height,
+            }
+        )
+
+    folder = Path(folder)
+    if bad:
+        listing = _describe_bad(folder, bad)
+        if on_error == "raise":
+            raise BenchError(listing + " (load with on_error='skip' to leave them out)")
+        warnings.warn(listing + "; they were skipped", stacklevel=2)
+    if not images:
+        raise BenchError(f"{folder}: no usable images")
+    shape = (size[1], size[0], 3) if color else (size[1], size[0])
+    return Dataset(
+        images=np.stack(images).astype(np.float32).reshape(-1, *shape),
+        labels=pd.DataFrame(rows),
+        source=folder,
+        skipped=sorted(bad),
+    )
+
+
+def _check_size(size: Iterable[int]) -> tuple[int, int]:
+    try:
+        width, height = (int(v) for v in size)
+    except (TypeError, ValueError):
+        raise BenchError(f"size must be (width, height), not {size!r}") from None
+    if width < 1 or height < 1:
+        raise BenchError(f"size must be positive, not {width}x{height}")
+    return width, height
+
+
+def _image_files(folder: str | Path) -> list[Path]:
+    folder = Path(folder)
+    if not folder.exists():
+        raise BenchError(f"{folder}: folder does not exist")
+    if not folder.is_dir():
+        raise BenchError(f"{folder}: not a folder")
+    files = sorted(
+        p
+        for p in folder.iterdir()
+        if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".") and not p.is_dir()
+    )
+    if not files:
+        what = "is empty" if not any(folder.iterdir()) else "has no .jpeg, .jpg or .png images"
+        raise BenchError(f"{folder}: folder {what}")
+    return files
+
+
+def _read_image(
+    path: Path, size: tuple[int, int], color: bool
+) -> tuple[np.ndarray, tuple[int, int]] | str:
+    """Decode and reduce one image, or say why it cannot be used."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return f"unreadable: {error.strerror or error}"
+    if not data:
+        return "empty file (0 bytes)"
+    if not _is_complete(data):
+        return "truncated image (no end marker)"
+    flags = cv2.IMREAD_COLOR if color else cv2.IMREAD_GRAYSCALE
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    if image is None:
+        return "corrupt image (cannot be decoded)"
+    height, width = image.shape[:2]
+    if color:
+        image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return small.astype(np.float32) / 255.0, (width, height)
+
+
+def _is_complete(data: bytes) -> bool:
+    """Whether a JPEG or PNG stream has its end marker (decoders pad truncated ones silently)."""
+    if data[:2] == b"\xff\xd8":
+        return b"\xff\xd9" in data[-64:]
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return b"IEND" in data[-16:]
+    return True  # unknown format: let the decoder decide
+
+
+def _describe_bad(folder: Path, bad: list[tuple[str, str]]) -> str:
+    items = "; ".join(f"{name}: {reason}" for name, reason in sorted(bad))
+    noun = "file" if len(bad) == 1 else "files"
+    return f"{folder}: {len(bad)} bad {noun}: {items}"

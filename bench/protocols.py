@@ -1,0 +1,376 @@
+"""The papers' evaluation protocols, and the leak-free protocol that mirrors them.
+
+A protocol turns N original images into a *plan*: a table of samples (which original,
+augmented with which seed, or unchanged) and folds of train / test / validation indices
+into that table. Engines never see the plan, only the arrays it materialises.
+
+- ``paper-keras`` (section 4): augment the originals to 17,500 learn/test and 3,500
+  validation samples, then stratified 10-fold CV on the learn/test part.
+- ``paper-ignet`` (section 5): ten samples per original (the original and nine
+  augmented copies, redrawn every epoch), 5-fold CV, a sixth of the pool for validation
+  as in the Keras case.
+- ``leak-free``: the same sizes, folds and augmentation, but every split is by child:
+  validation children, then test children per fold, are held out before anything is
+  augmented, and only training images are augmented. No augmented copy, and no other
+  drawing of a test child, is ever in training.
+
+Both paper protocols augment before splitting, so near-copies of a test image sit in
+training; :func:`leakage` measures how much.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.model_selection import (
+    GroupKFold,
+    KFold,
+    StratifiedGroupKFold,
+    StratifiedKFold,
+)
+
+from bench.augment import IGNET_PAPER_AUGMENTATION, KERAS_PAPER_AUGMENTATION, Augmentation
+from bench.errors import BenchError
+
+__all__ = [
+    "PROTOCOLS",
+    "Fold",
+    "LeakFree",
+    "PaperIgnet",
+    "PaperKeras",
+    "Plan",
+    "get_protocol",
+    "leakage",
+]
+
+ORIGINAL = -1  # the seed of a sample that is the original image, unaugmented
+_EPOCH_STRIDE = 0x9E3779B97F4A7C15  # odd constant: epochs map seeds to distinct seeds
+
+
+@dataclass(frozen=True)
+class Fold:
+    """Indices into a plan's samples for one fold."""
+
+    index: int
+    train: np.ndarray
+    test: np.ndarray
+    validation: np.ndarray
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Samples and folds of one protocol applied to one dataset.
+
+    Attributes
+    ----------
+    protocol : str
+    source : ndarray of int64
+        For every sample, the index of its original image.
+    seed : ndarray of int64
+        For every sample, its augmentation seed, or -1 for the unchanged original.
+    folds : list of Fold
+    augmentation : Augmentation
+    on_the_fly : bool
+        Whether augmented training samples are redrawn every epoch (IgNet's way).
+    """
+
+    protocol: str
+    source: np.ndarray
+    seed: np.ndarray
+    folds: list[Fold]
+    augmentation: Augmentation
+    on_the_fly: bool = False
+    settings: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def __iter__(self) -> Iterator[Fold]:
+        return iter(self.folds)
+
+    def materialize(self, images: np.ndarray, which: np.ndarray, epoch: int = 0) -> np.ndarray:
+        """The images of samples ``which``: originals as they are, the rest augmented.
+
+        With ``on_the_fly`` and ``epoch > 0`` every augmented sample gets a fresh seed
+        derived from its own and the epoch, so each epoch sees new variants.
+        """
+        which = np.asarray(which, dtype=np.int64)
+        out = np.asarray(images, dtype=np.float32)[self.source[which]]
+        seeds = self.seed[which]
+        augmented = seeds != ORIGINAL
+        if augmented.any():
+            if self.on_the_fly and epoch:
+                shift = np.uint64(epoch * _EPOCH_STRIDE % 2**64)
+                seeds = seeds.astype(np.uint64) + shift  # wraps modulo 2**64, by design
+            out[augmented] = self.augmentation(out[augmented], seeds[augmented])
+        return out
+
+
+class _Protocol:
+    name: str
+    n_folds: int
+    augmentation: Augmentation
+    seed: int
+
+    def plan(self, y: np.ndarray, groups: np.ndarray) -> Plan:
+        """Samples and folds for originals with stratification labels ``y`` and ``groups``."""
+        raise NotImplementedError
+
+    def _check(self, y: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        y, groups = np.asarray(y).reshape(-1), np.asarray(groups).reshape(-1)
+        if len(y) != len(groups):
+            raise BenchError(f"{self.name}: {len(y)} labels but {len(groups)} groups")
+        if self.n_folds < 2:
+            raise BenchError(f"{self.name}: n_folds must be at least 2, not {self.n_folds}")
+        if len(np.unique(groups)) < self.n_folds + 1:
+            raise BenchError(
+                f"{self.name}: {len(np.unique(groups))} children are too few for "
+                f"{self.n_folds} folds and a validation part"
+            )
+        return y, groups
+
+
+class PaperKeras(_Protocol):
+    """Section 4: a fixed enlarged set, stratified k-fold CV on its learn/test part.
+
+    Parameters
+    ----------
+    learn_test, validation : int
+        Sizes of the augmented learn/test and validation parts (paper: 17,500 and 3,500).
+    n_folds : int
+        Folds of the learn/test part (paper: 10).
+    augmentation : Augmentation
+    seed : int
+    """
+
+    name = "paper-keras"
+    keeps_original = False  # ImageDataGenerator yields transformed images only
+
+    def __init__(
+        self,
+        learn_test: int = 17_500,
+        validation: int = 3_500,
+        n_folds: int = 10,
+        augmentation: Augmentation = KERAS_PAPER_AUGMENTATION,
+        seed: int = 0,
+    ) -> None:
+        self.learn_test, self.validation = learn_test, validation
+        self.n_folds, self.augmentation, self.seed = n_folds, augmentation, seed
+
+    @property
+    def validation_fraction(self) -> float:
+        return self.validation / (self.learn_test + self.validation)
+
+    def copies_per_original(self, n: int) -> int:
+        return max(1, -(-self.learn_test // n))
+
+    def plan(self, y: np.ndarray, groups: np.ndarray) -> Plan:
+        y, groups = self._check(y, groups)
+        if self.learn_test < self.n_folds or self.validation < 1:
+            raise BenchError(
+                f"{self.name}: learn_test ({self.learn_test}) must be at least n_folds and "
+                f"validation ({self.validation}) at least 1"
+            )
+        rng = np.random.default_rng(self.seed)
+        total = self.learn_test + self.validation
+        source = rng.permutation(np.resize(np.arange(len(y)), total))
+        seed = _seeds(rng, total)
+        pool = np.arange(self.learn_test)
+        validation = np.arange(self.learn_test, total)
+        folds = [
+            Fold(i, pool[train], pool[test], validation)
+            for i, (train, test) in enumerate(_kfold(y[source[pool]], self.n_folds, self.seed))
+        ]
+        return Plan(self.name, source, seed, folds, self.augmentation, settings=self._settings())
+
+    def _settings(self) -> dict:
+        return {
+            "learn_test": self.learn_test,
+            "validation": self.validation,
+            "n_folds": self.n_folds,
+            "seed": self.seed,
+        }
+
+
+class PaperIgnet(_Protocol):
+    """Section 5: ``copies`` samples per original (redrawn each epoch), k-fold CV.
+
+    Parameters
+    ----------
+    copies : int
+        Samples per original, the original itself included (paper: x10).
+    n_folds : int
+        Folds (paper: 5).
+    validation_fraction : float
+        Part of the pool kept for validation (the paper gives none; the Keras ratio, 1/6).
+    augmentation : Augmentation
+    seed : int
+    """
+
+    name = "paper-ignet"
+    keeps_original = True
+
+    def __init__(
+        self,
+        copies: int = 10,
+        n_folds: int = 5,
+        validation_fraction: float = 1 / 6,
+        augmentation: Augmentation = IGNET_PAPER_AUGMENTATION,
+        seed: int = 0,
+    ) -> None:
+        self.copies, self.n_folds = copies, n_folds
+        self.validation_fraction = validation_fraction
+        self.augmentation, self.seed = augmentation, seed
+
+    def copies_per_original(self, n: int) -> int:
+        return self.copies
+
+    def plan(self, y: np.ndarray, groups: np.ndarray) -> Plan:
+        y, groups = self._check(y, groups)
+        if self.copies < 1 or not 0 < self.validation_fraction < 1:
+            raise BenchError(
+                f"{self.name}: copies must be at least 1 and validation_fraction in (0, 1)"
+            )
+        rng = np.random.default_rng(self.seed)
+        source, seed = _expand(np.arange(len(y)), self.copies, rng, self.keeps_original)
+        order = rng.permutation(len(source))
+        n_validation = max(1, round(self.validation_fraction * len(source)))
+        validation, pool = np.sort(order[:n_validation]), np.sort(order[n_validation:])
+        folds = [
+            Fold(i, pool[train], pool[test], validation)
+            for i, (train, test) in enumerate(_kfold(y[source[pool]], self.n_folds, self.seed))
+        ]
+        return Plan(
+            self.name,
+            source,
+            seed,
+            folds,
+            self.augmentation,
+            on_the_fly=True,
+            settings={"copies": self.copies, "n_folds": self.n_folds, "seed": self.seed},
+        )
+
+
+class LeakFree(_Protocol):
+    """A paper protocol with every split made by child before any augmentation.
+
+    Validation children are held out first (the base protocol's validation fraction),
+    then the remaining children are split into folds, stratified where the classes
+    allow. Training originals get the base protocol's number of samples each; test and
+    validation images are the originals, unaugmented.
+
+    Parameters
+    ----------
+    base : PaperKeras or PaperIgnet
+        The protocol whose sizes, folds and augmentation are mirrored.
+    """
+
+    name = "leak-free"
+
+    def __init__(self, base: PaperKeras | PaperIgnet) -> None:
+        self.base = base
+        self.n_folds, self.augmentation, self.seed = base.n_folds, base.augmentation, base.seed
+
+    def plan(self, y: np.ndarray, groups: np.ndarray) -> Plan:
+        y, groups = self._check(y, groups)
+        n = len(y)
+        rng = np.random.default_rng(self.seed)
+        n_parts = max(2, round(1 / self.base.validation_fraction))
+        rest, held = next(iter(_group_kfold(y, groups, n_parts, self.seed)))
+        copies = self.base.copies_per_original(n)
+        # Originals first (test and validation use them as they are), then the training copies.
+        copy_source, copy_seed = _expand(rest, copies, rng, self.base.keeps_original)
+        source = np.concatenate([np.arange(n), copy_source])
+        seed = np.concatenate([np.full(n, ORIGINAL, dtype=np.int64), copy_seed])
+        copies_index = np.arange(n, len(source))
+        folds = []
+        for i, (train, test) in enumerate(
+            _group_kfold(y[rest], groups[rest], self.n_folds, self.seed)
+        ):
+            train_rows = copies_index[np.isin(copy_source, rest[train])]
+            folds.append(Fold(i, train_rows, rest[test], np.sort(held)))
+        return Plan(
+            self.name,
+            source,
+            seed,
+            folds,
+            self.augmentation,
+            on_the_fly=isinstance(self.base, PaperIgnet),
+            settings={"base": self.base.name, "copies": copies, "n_folds": self.n_folds},
+        )
+
+
+PROTOCOLS = ("paper-keras", "paper-ignet", "leak-free")
+
+
+def get_protocol(name: str, base: str = "paper-keras", **options) -> _Protocol:
+    """A protocol by name; ``leak-free`` mirrors ``base`` built with ``options``."""
+    builders = {"paper-keras": PaperKeras, "paper-ignet": PaperIgnet}
+    if name == "leak-free":
+        if base not in builders:
+            raise BenchError(f"leak-free base must be one of {', '.join(builders)}, not {base!r}")
+        return LeakFree(builders[base](**options))
+    if name not in builders:
+        raise BenchError(f"protocol must be one of {', '.join(PROTOCOLS)}, not {name!r}")
+    return builders[name](**options)
+
+
+def leakage(plan: Plan, fold: Fold, groups: np.ndarray) -> dict[str, float]:
+    """How much of the test side is already in training, through the same image or child.
+
+    Returns the fraction of test samples whose original image has a sample in training
+    (``same_image``) and whose child has a drawing in training (``same_child``).
+    """
+    groups = np.asarray(groups)
+    train_sources = plan.source[fold.train]
+    test_sources = plan.source[fold.test]
+    return {
+        "same_image": float(np.isin(test_sources, train_sources).mean()),
+        "same_child": float(np.isin(groups[test_sources], groups[train_sources]).mean()),
+    }
+
+
+def _seeds(rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.integers(0, 2**62, size=n, dtype=np.int64)
+
+
+def _expand(
+    originals: np.ndarray, copies: int, rng: np.random.Generator, keep_original: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """``copies`` samples of each original, the first one unchanged if ``keep_original``."""
+    source = np.repeat(originals, copies)
+    seed = _seeds(rng, len(source))
+    if keep_original:
+        seed[::copies] = ORIGINAL
+    return source, seed
+
+
+def _kfold(y: np.ndarray, n_folds: int, seed: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Stratified folds where every class has enough members, plain shuffled folds otherwise."""
+    if np.bincount(np.unique(y, return_inverse=True)[1]).min() >= n_folds:
+        splitter = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
+    else:
+        splitter = KFold(n_folds, shuffle=True, random_state=seed)
+    return splitter.split(np.zeros(len(y)), y)
+
+
+def _group_kfold(
+    y: np.ndarray, groups: np.ndarray, n_folds: int, seed: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Folds by group, stratified when every class spans enough groups."""
+    if len(np.unique(groups)) < n_folds:
+        raise BenchError(f"{len(np.unique(groups))} children are too few for {n_folds} folds")
+    classes_per_group = {(c, g) for c, g in zip(y.tolist(), groups.tolist(), strict=True)}
+    groups_per_class = np.bincount(
+        np.unique([c for c, _ in classes_per_group], return_inverse=True)[1]
+    )
+    if groups_per_class.min() >= n_folds:
+        splitter = StratifiedGroupKFold(n_folds, shuffle=True, random_state=seed)
+    else:
+        splitter = GroupKFold(n_folds, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return iter(list(splitter.split(np.zeros(len(y)), y, groups)))

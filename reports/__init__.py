@@ -1,0 +1,1 @@
+"""Results to pandas tables, matplotlib figures, and HTML and PDF reports."""

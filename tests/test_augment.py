@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bench.augment import IGNET_PAPER_AUGMENTATION, KERAS_PAPER_AUGMENTATION, Augmentation
+from bench.errors import BenchError
+
+
+@pytest.fixture
+def images():
+    rng = np.random.default_rng(0)
+    return rng.random((6, 58, 36), dtype=np.float32)
+
+
+SEEDS = np.arange(6) * 7919 + 3
+
+
+@pytest.mark.parametrize("config", [KERAS_PAPER_AUGMENTATION, IGNET_PAPER_AUGMENTATION])
+def test_shape_dtype_and_range(images, config):
+    out = config(images, SEEDS)
+    assert out.shape == images.shape
+    assert out.dtype == np.float32
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    colour = np.repeat(images[..., None], 3, axis=-1)
+    out_colour = config(colour, SEEDS)
+    assert out_colour.shape == colour.shape
+    # Grey in, grey out: the same transformation on every channel.
+    assert np.allclose(out_colour[..., 0], out_colour[..., 2])
+
+
+def test_deterministic_per_seed_and_independent_of_batching(images):
+    config = IGNET_PAPER_AUGMENTATION
+    whole = config(images, SEEDS)
+    assert np.array_equal(whole, config(images, SEEDS))
+    one_by_one = np.concatenate([config(images[i : i + 1], SEEDS[i : i + 1]) for i in range(6)])
+    assert np.array_equal(whole, one_by_one)
+    assert not np.allclose(whole, config(images, SEEDS + 1))
+    assert not np.allclose(whole[0], whole[1])
+
+
+def test_no_transformation_is_the_identity(images):
+    assert np.allclose(Augmentation()(images, SEEDS), images, atol=1e-6)
+
+
+def test_flip_mirrors(images):
+    # Each output is either the image itself or its exact mirror.
+    flipped = Augmentation(flip_horizontal=True)(np.repeat(images[:1], 40, 0), np.arange(40))
+    mirrored = [np.allclose(f, images[0][:, ::-1], atol=1e-6) for f in flipped]
+    same = [np.allclose(f, images[0], atol=1e-6) for f in flipped]
+    assert all(m or s for m, s in zip(mirrored, same, strict=True))
+    assert 5 < sum(mirrored) < 35
+
+
+def test_rotation_keeps_a_centred_blob_centred():
+    image = np.zeros((1, 41, 41), np.float32)
+    image[0, 15:26, 15:26] = 1.0
+    out = Augmentation(rotation=45)(np.repeat(image, 8, 0), np.arange(8))
+    ys, xs = np.mgrid[0:41, 0:41]
+    for o in out:
+        assert abs((o * ys).sum() / o.sum() - 20) < 0.5
+        assert abs((o * xs).sum() / o.sum() - 20) < 0.5
+        assert abs(o.sum() - image.sum()) / image.sum() < 0.2
+
+
+def test_shift_and_stretch_move_content():
+    image = np.zeros((1, 40, 40), np.float32)
+    image[0, 18:22, 18:22] = 1.0
+    shifted = Augmentation(shift=0.25)(np.repeat(image, 20, 0), np.arange(20))
+    centres = [np.argwhere(s > 0.5).mean(axis=0) for s in shifted]
+    offsets = np.abs(np.array(centres) - 19.5)
+    assert offsets.max() <= 10.5 and offsets.max() > 3
+    stretched = Augmentation(stretch=0.5)(np.repeat(image, 20, 0), np.arange(20))
+    areas = (stretched > 0.5).sum(axis=(1, 2))
+    assert areas.min() < 16 < areas.max()
+
+
+@pytest.mark.parametrize("portion", [0.05, 0.3, 0.8])
+def test_noising_touches_the_chosen_portion_at_the_chosen_level(portion):
+    grey = np.full((50, 30, 30), 0.5, np.float32)
+    out = Augmentation(noise_portion=portion, noise_level=0.2)(grey, np.arange(50))
+    changed = np.abs(out - 0.5) > 0
+    assert abs(changed.mean() - portion) < 0.02
+    assert np.abs(out - 0.5).max() <= 0.2 + 1e-6
+    assert abs(np.abs(out - 0.5)[changed].mean() - 0.1) < 0.01  # uniform on [-0.2, 0.2]
+
+
+@pytest.mark.parametrize(
+    "options", [{"rotation": -1}, {"stretch": 1.5}, {"shift": 2}, {"noise_portion": 1.1}]
+)
+def test_bad_settings_name_the_field(options):
+    with pytest.raises(BenchError, match=next(iter(options))):
+        Augmentation(**options)
+
+
+def test_bad_shapes(images):
+    with pytest.raises(BenchError, match="seeds"):
+        KERAS_PAPER_AUGMENTATION(images, SEEDS[:3])

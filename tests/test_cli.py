@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from bench.cli import main
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bench.cli", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize("command", [[], ["data"], ["data", "generate"], ["data", "inspect"]])
+def test_every_command_has_help(command):
+    result = _run(*command, "--help")
+    assert result.returncode == 0
+    assert "usage: ignet-bench" in result.stdout
+    assert len(result.stdout.splitlines()) > 3
+
+
+def test_generate_then_inspect(tmp_path, capsys):
+    out = tmp_path / "drawings"
+    assert main(["data", "generate", "--out", str(out), "--count", "40", "--seed", "4"]) == 0
+    assert len(list(out.glob("*.jpeg"))) == 40
+    (out / "p1-999w-5.5x.jpeg").write_bytes(b"bad")
+    figure = tmp_path / "grid.png"
+    assert main(["data", "inspect", str(out), "--figure", str(figure)]) == 0
+    text = capsys.readouterr().out
+    assert "40 drawings by" in text
+    assert "classes per target:" in text
+    assert "age+who_drew+who_is_drawn+age_category" in text
+    assert "p1-999w-5.5x.jpeg: bad name" in text
+    assert figure.stat().st_size > 10_000
+
+
+def test_generate_refuses_a_folder_with_images(tmp_path):
+    out = tmp_path / "drawings"
+    assert main(["data", "generate", "--out", str(out), "--count", "5"]) == 0
+    result = _run("data", "generate", "--out", str(out), "--count", "5")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["data", "inspect", "/no/such/folder"], "/no/such/folder: folder does not exist"),
+        (["data", "generate", "--out", "{tmp}/x", "--count", "0"], "n_drawings"),
+    ],
+)
+def test_user_errors_print_one_line(tmp_path, args, words):
+    result = _run(*[a.format(tmp=tmp_path) for a in args])
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("ignet-bench: error: ")
+    assert words in lines[0]
+
+
+def test_bad_command_line_is_a_usage_error():
+    result = _run("data", "generate", "--seed", "x")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import pytest
+
+from bench.data import DrawingLabels, parse_filename
+from bench.errors import BenchError
+
+
+def test_paper_examples():
+    assert parse_filename("p3-67w-6.7f.jpeg") == DrawingLabels("p3", 67, "w", 6 * 12 + 7, "f")
+    assert parse_filename("nu-21s-4.5m.jpeg") == DrawingLabels("nu", 21, "s", 53, "m")
+
+
+@pytest.mark.parametrize(
+    ("age", "months"),
+    [("10.11", 131), ("4.10", 58), ("10.10", 130), ("11.1", 133), ("6.0", 72), ("9.09", 117)],
+)
+def test_months_are_years_and_months(age, months):
+    assert parse_filename(f"p5-3m-{age}f.jpeg").age_months == months
+
+
+@pytest.mark.parametrize("subject", ["m", "w", "s"])
+@pytest.mark.parametrize("author", ["f", "m"])
+def test_every_subject_and_author(subject, author):
+    labels = parse_filename(f"p2-12{subject}-6.3{author}.jpg")
+    assert (labels.subject, labels.author) == (subject, author)
+
+
+@pytest.mark.parametrize("suffix", [".jpeg", ".jpg", ".png", ".JPEG", ".JPG", ".PNG", ".Jpg"])
+def test_suffixes_in_any_case(suffix):
+    assert parse_filename(f"p1-5w-5.2m{suffix}").child_id == 5
+
+
+def test_reads_only_the_last_path_component(tmp_path):
+    assert parse_filename(tmp_path / "nu-1w-3.11f.png").age_months == 47
+
+
+@pytest.mark.parametrize(
+    ("name", "complaint"),
+    [
+        ("p3-67w-6.7f.gif", "not an image name"),
+        ("p3-67w-6.7f", "not an image name"),
+        ("p3-67-6.7f.jpeg", "subject"),
+        ("p3-67x-6.7f.jpeg", "subject"),
+        ("p3-67w-6.12f.jpeg", "12 months"),
+        ("p3-67w-6.75f.jpeg", "75 months"),
+        ("p3-67w-6.7.jpeg", "author"),
+        ("p3-67w-6.7x.jpeg", "author"),
+        ("p8-67w-6.7f.jpeg", "age category"),
+        ("xx-67w-6.7f.jpeg", "age category"),
+        ("p3-abw-6.7f.jpeg", "child id"),
+        ("p3-67w-six.7f.jpeg", "YEARS.MONTHS"),
+        ("p3_67w_6.7f.jpeg", "does not match"),
+        ("drawing.jpeg", "does not match"),
+    ],
+)
+def test_malformed_names_say_what_is_wrong(name, complaint):
+    with pytest.raises(BenchError) as caught:
+        parse_filename(name)
+    assert name in str(caught.value)
+    assert complaint in str(caught.value)
