@@ -1,1 +1,28 @@
-"""The Keras 3 baseline: model builders and a training wrapper (TensorFlow back end)."""
+"""The Keras 3 baseline: model builders, augmentation and a training wrapper.
+
+Everything here uses Keras layers and ``keras.ops`` only, so the package runs on any Keras
+back end (TensorFlow by default; ``KERAS_BACKEND=jax`` or ``torch`` where installed). It
+receives numpy arrays and returns numpy arrays; it never reads files.
+"""
+
+from baseline_keras.augmentation import augmentation_pipeline, enlarge
+from baseline_keras.models import (
+    BUILDERS,
+    TASKS,
+    TargetScaling,
+    compile_for_task,
+    drawings_cnn,
+)
+from baseline_keras.training import KerasCNN, set_determinism
+
+__all__ = [
+    "BUILDERS",
+    "TASKS",
+    "KerasCNN",
+    "TargetScaling",
+    "augmentation_pipeline",
+    "compile_for_task",
+    "drawings_cnn",
+    "enlarge",
+    "set_determinism",
+]

@@ -21,8 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "handler"):
-        parser.print_help()
-        return 2
+        return _usage(parser)
     try:
         return args.handler(args) or 0
     except (BenchError, IgNetError) as error:
@@ -43,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Generate a synthetic drawings folder, or inspect any drawings folder.",
     )
     data_commands = data.add_subparsers(title="data commands", metavar="COMMAND")
-    data.set_defaults(handler=lambda _: data.print_help() or 2)
+    data.set_defaults(handler=lambda _: _usage(data))
 
     generate = data_commands.add_parser(
         "generate",
@@ -79,6 +78,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     inspect.set_defaults(handler=_data_inspect)
     return parser
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
 
 
 def _data_generate(args: argparse.Namespace) -> int:

@@ -308,7 +308,10 @@ PROTOCOLS = ("paper-keras", "paper-ignet", "leak-free")
 
 def get_protocol(name: str, base: str = "paper-keras", **options) -> _Protocol:
     """A protocol by name; ``leak-free`` mirrors ``base`` built with ``options``."""
-    builders = {"paper-keras": PaperKeras, "paper-ignet": PaperIgnet}
+    builders: dict[str, type[PaperKeras | PaperIgnet]] = {
+        "paper-keras": PaperKeras,
+        "paper-ignet": PaperIgnet,
+    }
     if name == "leak-free":
         if base not in builders:
             raise BenchError(f"leak-free base must be one of {', '.join(builders)}, not {base!r}")
