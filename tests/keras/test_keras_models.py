@@ -1,0 +1,127 @@
+"""The Fig. 2 drawings CNN: layer sizes, output heads, parameter counts, bad arguments."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from baseline_keras import BUILDERS, TargetScaling, compile_for_task, drawings_cnn  # noqa: E402
+
+# The sizes docs/keras-baseline.md gives for the default network.
+FILTERS, KERNEL, POOL, DENSE = (32, 64), 3, 2, (128, 128)
+
+
+def conv_params(c_in: int, c_out: int, k: int = KERNEL) -> int:
+    return (k * k * c_in + 1) * c_out
+
+
+def dense_params(n_in: int, n_out: int) -> int:
+    return (n_in + 1) * n_out
+
+
+def expected_params(n_outputs: int, height: int = 58, width: int = 36, channels: int = 1) -> int:
+    """Count from the documented sizes: padding "same" then "valid" in each block."""
+    total, c_in = 0, channels
+    for f in FILTERS:
+        total += conv_params(c_in, f) + conv_params(f, f)
+        height, width = (height - (KERNEL - 1)) // POOL, (width - (KERNEL - 1)) // POOL
+        c_in = f
+    flat = height * width * c_in
+    return (
+        total
+        + dense_params(flat, DENSE[0])
+        + dense_params(DENSE[0], DENSE[1])
+        + dense_params(DENSE[1], n_outputs)
+    )
+
+
+def test_flatten_size_of_the_default_input():
+    model = drawings_cnn(n_outputs=4, compile=False)
+    # 58x36 -> same 58x36 -> valid 56x34 -> pool 28x17 -> valid 26x15 -> pool 13x7.
+    assert model.get_layer("flatten").output.shape[1:] == (13 * 7 * 64,)
+    assert model.get_layer("block1_pool").output.shape[1:] == (28, 17, 32)
+
+
+@pytest.mark.parametrize("n_outputs", [2, 186])
+def test_classification_head(n_outputs):
+    model = drawings_cnn(n_outputs=n_outputs)
+    assert model.output_shape == (None, n_outputs)
+    assert model.count_params() == expected_params(n_outputs)
+    assert model.get_layer("output").activation is keras.activations.softmax
+    assert model.get_layer("fc1").activation is keras.activations.sigmoid
+    assert model.get_layer("fc2").activation is keras.activations.sigmoid
+    assert isinstance(model.loss, keras.losses.CategoricalCrossentropy)
+    x = np.random.default_rng(0).random((3, 58, 36, 1), dtype=np.float32)
+    p = keras.ops.convert_to_numpy(model(x, training=False))
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_default_is_the_papers_186_classes():
+    assert drawings_cnn().output_shape == (None, 186)
+    assert drawings_cnn().count_params() == expected_params(186) == 851_098
+
+
+def test_regression_head():
+    model = drawings_cnn(task="regression")
+    assert model.output_shape == (None, 1)
+    assert model.count_params() == expected_params(1)
+    assert model.get_layer("output").activation is keras.activations.linear
+    assert isinstance(model.loss, keras.losses.MeanSquaredError)
+
+
+def test_layer_order_matches_fig2():
+    kinds = [type(layer).__name__ for layer in drawings_cnn(n_outputs=3).layers[1:]]
+    block = ["Conv2D", "Conv2D", "MaxPooling2D", "Dropout"]
+    assert kinds == block * 2 + ["Flatten", "Dense", "Dropout", "Dense", "Dense"]
+
+
+def test_colour_input_and_other_sizes():
+    model = drawings_cnn((64, 48, 3), 5, filters=(4, 8), dense_units=(16, 8), compile=False)
+    assert model.output_shape == (None, 5)
+    assert model.get_layer("block1_conv1").count_params() == conv_params(3, 4)
+    assert not model.compiled
+
+
+def test_builders_registry():
+    assert BUILDERS["drawings_cnn"] is drawings_cnn
+
+
+def test_target_scaling_maps_and_serialises():
+    layer = TargetScaling(offset=100.0, scale=20.0)
+    out = keras.ops.convert_to_numpy(layer(np.array([[0.0], [1.0]], np.float32)))
+    np.testing.assert_allclose(out, [[100.0], [120.0]])
+    assert TargetScaling.from_config(layer.get_config()).scale == 20.0
+    assert layer.count_params() == 0
+    per_column = TargetScaling(offset=[1.0, 2.0], scale=[10.0, 0.5])
+    out = keras.ops.convert_to_numpy(per_column(np.ones((3, 2), np.float32)))
+    np.testing.assert_allclose(out, [[11.0, 2.5]] * 3)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"task": "ranking"}, "task"),
+        ({"n_outputs": 1}, "n_outputs"),
+        ({"n_outputs": 0, "task": "regression"}, "n_outputs"),
+        ({"input_shape": (58, 36)}, "input_shape"),
+        ({"input_shape": (8, 8, 1)}, "input_shape"),
+        ({"filters": (32,)}, "filters"),
+        ({"kernel_size": 0}, "kernel_size"),
+        ({"pool_size": 1.5}, "pool_size"),
+        ({"dense_units": (128, -1)}, "dense_units"),
+        ({"padding": ("same", "full")}, "padding"),
+        ({"conv_dropout": 1.0}, "conv_dropout"),
+        ({"dense_dropout": -0.1}, "dense_dropout"),
+        ({"learning_rate": 0.0}, "learning_rate"),
+    ],
+)
+def test_bad_arguments_name_the_parameter(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        drawings_cnn(**kwargs)
+
+
+def test_compile_for_task_rejects_unknown_task():
+    with pytest.raises(ValueError, match="task"):
+        compile_for_task(drawings_cnn(n_outputs=2, compile=False), "clustering")

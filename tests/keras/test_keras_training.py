@@ -1,0 +1,198 @@
+"""KerasCNN: learning, determinism, early stopping, history, timings and argument checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from sklearn.base import clone  # noqa: E402
+
+from baseline_keras import KerasCNN  # noqa: E402
+
+# A small version of the Fig. 2 network keeps each fit to a few seconds on two cores.
+SMALL = {"filters": (8, 16), "dense_units": (64, 64)}
+FOUR = np.zeros((4, 58, 36), np.float32)
+TWO = np.zeros((2, 58, 36), np.float32)
+
+
+def small_cnn(**params) -> KerasCNN:
+    defaults = {"build_kwargs": SMALL, "epochs": 6, "batch_size": 16, "learning_rate": 3e-3}
+    return KerasCNN(**{**defaults, **params})
+
+
+@pytest.fixture(scope="module")
+def fitted(train_shapes, val_shapes) -> KerasCNN:
+    X, y, _ = train_shapes
+    X_val, y_val, _ = val_shapes
+    return small_cnn().fit(X, y, validation_data=(X_val, y_val))
+
+
+def test_learns_two_shapes_well_above_chance(fitted, val_shapes):
+    X_val, y_val, _ = val_shapes
+    assert fitted.score(X_val, y_val) >= 0.9
+    assert set(fitted.predict(X_val)) <= {0, 1}
+    np.testing.assert_array_equal(fitted.classes_, [0, 1])
+
+
+def test_history_and_timings(fitted, val_shapes):
+    history = fitted.history_
+    assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert all(len(values) == fitted.n_epochs_ for values in history.values())
+    assert all(isinstance(v, float) for values in history.values() for v in values)
+    # val_accuracy is monitored by default and the best epoch's weights are kept.
+    assert fitted.best_epoch_ == int(np.argmax(history["val_accuracy"]))
+    X_val, y_val, _ = val_shapes
+    assert fitted.score(X_val, y_val) == pytest.approx(max(history["val_accuracy"]))
+    assert len(fitted.epoch_seconds_) == fitted.n_epochs_
+    assert fitted.train_seconds_ >= sum(fitted.epoch_seconds_) > 0
+    assert fitted.samples_per_second_ == pytest.approx(
+        320 * fitted.n_epochs_ / sum(fitted.epoch_seconds_)
+    )
+
+
+def test_probabilities(fitted, val_shapes):
+    proba = fitted.predict_proba(val_shapes[0][:10])
+    assert proba.shape == (10, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(fitted.predict(val_shapes[0][:10]), proba.argmax(axis=1))
+
+
+def test_same_seed_same_numbers_other_seed_others(train_shapes, val_shapes):
+    X, y, _ = train_shapes
+    X_val = val_shapes[0]
+    first = small_cnn(epochs=2, seed=3).fit(X, y)
+    again = small_cnn(epochs=2, seed=3).fit(X, y)
+    other = small_cnn(epochs=2, seed=4).fit(X, y)
+    for a, b in zip(first.model_.get_weights(), again.model_.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(first.predict_proba(X_val), again.predict_proba(X_val))
+    assert first.history_ == again.history_
+    assert not np.array_equal(first.predict_proba(X_val), other.predict_proba(X_val))
+
+
+def test_early_stopping_stops_and_restores_the_best_weights(train_shapes, val_shapes):
+    X, y, _ = train_shapes
+    X_val, y_val, _ = val_shapes
+    # Validation labels flipped: the better the network learns, the worse val_loss gets.
+    est = small_cnn(epochs=15, patience=2, monitor="val_loss").fit(
+        X, y, validation_data=(X_val, 1 - y_val)
+    )
+    val_loss = est.history_["val_loss"]
+    assert est.n_epochs_ < 15
+    assert est.best_epoch_ == int(np.argmin(val_loss))
+    assert est.n_epochs_ == est.best_epoch_ + est.patience + 1
+    assert val_loss[-1] > min(val_loss)
+    proba = est.predict_proba(X_val)
+    cross_entropy = -np.mean(np.log(np.clip(proba[np.arange(len(y_val)), 1 - y_val], 1e-7, 1)))
+    assert cross_entropy == pytest.approx(min(val_loss), rel=1e-4)
+
+
+def test_without_validation_data_monitors_the_training_side(train_shapes):
+    X, y, _ = train_shapes
+    est = small_cnn(epochs=2).fit(X[:64], y[:64])
+    assert set(est.history_) == {"loss", "accuracy"}
+    assert est.best_epoch_ == int(np.argmax(est.history_["accuracy"]))
+
+
+def test_regression_in_target_units(train_shapes, val_shapes):
+    X, _, sizes = train_shapes
+    X_val, _, val_sizes = val_shapes
+    est = small_cnn(task="regression", epochs=8).fit(X, sizes, validation_data=(X_val, val_sizes))
+    assert set(est.history_) == {"loss", "mape", "mae", "val_loss", "val_mape", "val_mae"}
+    predicted = est.predict(X_val)
+    assert predicted.shape == (len(X_val),)
+    # score is minus the MAPE in percent, the same number Keras reports as val_mape.
+    best = est.history_["val_mape"][est.best_epoch_]
+    assert est.score(X_val, val_sizes) == pytest.approx(-best, rel=1e-3)
+    guess_mean = 100 * np.mean(np.abs(sizes.mean() - val_sizes) / val_sizes)
+    assert -est.score(X_val, val_sizes) < 0.6 * guess_mean
+    assert est.model_.get_layer("target_scaling").offset == pytest.approx([sizes.mean()])
+    assert not hasattr(est, "predict_proba")
+
+
+def test_regression_on_several_targets_scales_each(train_shapes):
+    X, _, sizes = train_shapes
+    targets = np.stack([sizes, 100 + 10 * sizes], axis=1)
+    est = small_cnn(task="regression", epochs=1).fit(X[:64], targets[:64])
+    assert est.predict(X[:5]).shape == (5, 2)
+    scaling = est.model_.get_layer("target_scaling")
+    np.testing.assert_allclose(scaling.offset, targets[:64].mean(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(scaling.scale, targets[:64].std(axis=0), rtol=1e-5)
+
+
+def test_labels_of_any_kind_and_fixed_class_count(train_shapes):
+    X, y, _ = train_shapes
+    names = np.array(["square", "cross"])[y[:48]]
+    est = small_cnn(epochs=1).fit(X[:48], names)
+    np.testing.assert_array_equal(est.classes_, ["cross", "square"])
+    assert set(est.predict(X[:8])) <= {"cross", "square"}
+    est = small_cnn(epochs=1, n_classes=5).fit(X[:48], y[:48])
+    assert est.predict_proba(X[:4]).shape == (4, 5)
+
+
+def test_the_full_fig2_network_trains_on_186_classes(train_shapes):
+    X, _, _ = train_shapes
+    y = np.arange(64) % 186
+    est = KerasCNN(epochs=1, n_classes=186).fit(X[:64], y, validation_data=(X[:32], y[:32]))
+    assert est.model_.count_params() == 851_098
+    assert est.predict_proba(X[:2]).shape == (2, 186)
+    assert est.samples_per_second_ > 0
+
+
+def test_clone_and_params():
+    est = KerasCNN(epochs=3, build_kwargs=SMALL, seed=5)
+    params = clone(est).get_params()
+    assert params["epochs"] == 3 and params["seed"] == 5 and params["patience"] == 7
+    assert KerasCNN().get_params()["monitor"] is None
+
+
+def test_not_fitted():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        KerasCNN().predict(np.zeros((1, 58, 36), np.float32))
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"task": "ranking"}, "task"),
+        ({"epochs": 0}, "epochs"),
+        ({"batch_size": 2.5}, "batch_size"),
+        ({"patience": -1}, "patience"),
+        ({"seed": -1}, "seed"),
+        ({"learning_rate": 0}, "learning_rate"),
+        ({"monitor": "val_mape"}, "monitor"),
+        ({"monitor": "val_accuracy", "task": "regression"}, "monitor"),
+        ({"n_classes": 1}, "n_classes"),
+        ({"build": "drawings_cnn"}, "build"),
+        ({"build_kwargs": [("filters", (8, 16))]}, "build_kwargs"),
+    ],
+)
+def test_bad_parameters_raise_in_fit_naming_them(params, name):
+    est = KerasCNN(**params)  # stored as given, checked in fit
+    with pytest.raises(ValueError, match=name):
+        est.fit(FOUR, np.array([0, 1, 0, 1]))
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "validation_data", "name"),
+    [
+        (np.zeros((4, 58), np.float32), [0, 1, 0, 1], None, "X"),
+        (FOUR, [0, 1, 0], None, "y"),
+        (FOUR, [0, 0, 0, 0], None, "y"),
+        (FOUR, [0, 1, 0, 1], (TWO[:, :, :35], [0, 1]), "validation_data"),
+        (FOUR, [0, 1, 0, 1], (TWO, [0, 2]), "validation_data"),
+        (FOUR, [0, 1, 0, 1], (TWO,), "validation_data"),
+    ],
+)
+def test_bad_data_raise_naming_the_argument(X, y, validation_data, name):
+    with pytest.raises(ValueError, match=name):
+        KerasCNN().fit(X, np.asarray(y), validation_data=validation_data)
+
+
+def test_class_indices_outside_n_classes():
+    with pytest.raises(ValueError, match="y"):
+        KerasCNN(n_classes=2).fit(FOUR, np.array([0, 1, 2, 1]))
