@@ -1,0 +1,283 @@
+"""scikit-learn estimators around :class:`ignet.Network`."""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+
+from ignet.backends import Backend
+from ignet.callbacks import EarlyStopping
+from ignet.errors import IgNetError
+from ignet.layers import Layer
+from ignet.network import Network
+from ignet.presets import preset
+
+
+class _IgNetEstimator(BaseEstimator):
+    """Parameters shared by :class:`IgNetClassifier` and :class:`IgNetRegressor`.
+
+    Parameters
+    ----------
+    layers : a preset name (see :mod:`ignet.presets`) or a list of layers, last layer
+        included (it is copied at fit, never changed).
+    loss : loss name; None picks ``ce`` (classes), ``bce`` (multi-label) or ``mae``
+        (regression, as in the paper: its gradient stays bounded for raw targets).
+    optimizer : ``"sgd"``, ``"momentum"`` or ``"nesterov"``.
+    learning_rate, momentum, batch_size : optimizer settings (batch 32 as in the paper).
+    epochs : maximum passes over the training data.
+    tolerance : early-stopping tolerance in epochs (the paper's 7); None disables it.
+    monitor : history key for early stopping; None means ``val_loss`` when
+        ``validation_fraction > 0``, else ``loss``.
+    validation_fraction : share of the training data held out (stratified for classes)
+        as validation data for the history and early stopping; 0 uses all for training.
+    calibrate : None, or a (low, high) band: before training, rescale the weight ranges
+        until MAV(dLoss/dW) of every layer lies in it (see :func:`ignet.diagnostics.calibrate`),
+        measured on the first ``8 * batch_size`` training samples.
+    input_shape : (H, W) or (C, H, W) to reshape 2-D X (N, features) into maps; with
+        None, 2-D X is a 1 x features map. 3-D X is (N, H, W), 4-D X is (N, C, H, W).
+    backend, threads, dtype : a back-end name and its settings, or a ready back end.
+    random_state : seed (int, None or a RandomState) of every random choice.
+    verbose : print one line per epoch.
+
+    Attributes
+    ----------
+    network_ : the trained :class:`ignet.Network`.
+    history_ : its per-epoch history.
+    calibration_ : the calibration table, when ``calibrate`` is set.
+    n_features_in_ : ``X.shape[1]`` at fit (scikit-learn's convention), checked at predict.
+    """
+
+    def __init__(
+        self,
+        layers: str | Sequence[Layer] = "fig5",
+        *,
+        loss: str | None = None,
+        optimizer: str = "sgd",
+        learning_rate: float = 0.01,
+        momentum: float = 0.9,
+        batch_size: int = 32,
+        epochs: int = 10,
+        tolerance: int | None = 7,
+        monitor: str | None = None,
+        validation_fraction: float = 0.1,
+        calibrate: tuple[float, float] | None = None,
+        input_shape: tuple[int, ...] | None = None,
+        backend: str | Backend = "numpy",
+        threads: int = 1,
+        dtype: str = "float32",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: bool = False,
+    ) -> None:
+        self.layers = layers
+        self.loss = loss
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.tolerance = tolerance
+        self.monitor = monitor
+        self.validation_fraction = validation_fraction
+        self.calibrate = calibrate
+        self.input_shape = input_shape
+        self.backend = backend
+        self.threads = threads
+        self.dtype = dtype
+        self.random_state = random_state
+        self.verbose = verbose
+
+    _task_default = "regression"
+
+    def _maps(self, X: Any, reset: bool = False) -> np.ndarray:
+        X = check_array(X, allow_nd=True, dtype=(np.float32, np.float64))
+        if reset:
+            self.n_features_in_ = X.shape[1]
+        elif X.shape[1] != self.n_features_in_:
+            raise IgNetError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input"
+            )
+        if self.input_shape is not None:
+            shape = tuple(self.input_shape)
+            if math.prod(shape) != math.prod(X.shape[1:]) or len(shape) not in (2, 3):
+                raise IgNetError(
+                    f"input_shape {self.input_shape!r} does not match samples of shape "
+                    f"{X.shape[1:]}"
+                )
+            X = X.reshape(len(X), *shape)
+        elif X.ndim == 2:
+            X = X.reshape(len(X), 1, 1, X.shape[1])
+        if X.ndim not in (3, 4):
+            raise IgNetError(f"X must have 2, 3 or 4 dimensions, got shape {X.shape}")
+        return X
+
+    def _fit(self, X: Any, targets: np.ndarray, task: str, stratify: Any) -> None:
+        maps = self._maps(X, reset=True)
+        if len(targets) != len(maps):
+            raise IgNetError(f"y has {len(targets)} samples, X has {len(maps)}")
+        rs = self.random_state
+        seed = rs if isinstance(rs, int) else int(check_random_state(rs).randint(2**31 - 1))
+        n_outputs: int | tuple[int, int] = (
+            targets.shape[1] if targets.ndim == 2 else (targets.shape[1], targets.shape[2])
+        )
+        if isinstance(self.layers, str):
+            layers = preset(self.layers, maps.shape[1:], n_outputs, task)
+        else:
+            layers = copy.deepcopy(list(self.layers))
+        loss = self.loss or {"classification": "ce", "multilabel": "bce"}.get(task, "mae")
+        net = Network(
+            layers,
+            loss=loss,
+            optimizer=self.optimizer,
+            learning_rate=self.learning_rate,
+            momentum=self.momentum,
+            batch_size=self.batch_size,
+            backend=self.backend,
+            threads=self.threads,
+            dtype=self.dtype,
+            random_state=seed,
+        )
+        validation = None
+        if not 0 <= self.validation_fraction < 1:
+            raise IgNetError(
+                f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}"
+            )
+        if self.validation_fraction > 0:
+            if stratify is not None:
+                counts = np.unique(stratify, return_counts=True)[1]
+                n_val = math.ceil(self.validation_fraction * len(maps))
+                if counts.min() < 2 or min(n_val, len(maps) - n_val) < len(counts):
+                    stratify = None
+            maps, X_val, targets, y_val = train_test_split(
+                maps,
+                targets,
+                test_size=self.validation_fraction,
+                random_state=seed,
+                stratify=stratify,
+            )
+            validation = (X_val, y_val)
+        net.build(maps.shape[1:])
+        if self.calibrate is not None:
+            n = 8 * self.batch_size
+            low, high = self.calibrate
+            self.calibration_ = net.calibrate(maps[:n], targets[:n], (low, high))
+        callbacks = []
+        if self.tolerance is not None:
+            monitor = self.monitor or ("val_loss" if validation is not None else "loss")
+            callbacks.append(EarlyStopping(monitor, self.tolerance))
+        net.fit(
+            maps,
+            targets,
+            self.epochs,
+            validation_data=validation,
+            callbacks=callbacks,
+            verbose=self.verbose,
+        )
+        self.network_ = net
+        self.history_ = net.history_
+
+    def _outputs(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "network_")
+        return self.network_.predict(self._maps(X))
+
+    def diagnose(self, X: Any, y: Any) -> Any:
+        """The Fig. 4 table of the trained network on (X, y); see :mod:`ignet.diagnostics`."""
+        check_is_fitted(self, "network_")
+        return self.network_.diagnose(self._maps(X), self._encode(y))
+
+    def _encode(self, y: Any) -> np.ndarray:
+        return np.asarray(y, dtype=np.float64)
+
+    def _check_y(self, y: Any) -> np.ndarray:
+        if y is None:
+            raise IgNetError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None"
+            )
+        return check_array(y, ensure_2d=False, allow_nd=True, dtype=None)
+
+
+class IgNetClassifier(ClassifierMixin, _IgNetEstimator):
+    """IgNet classifier (scikit-learn API); multi-label when y is a 2-D 0/1 array.
+
+    See :class:`_IgNetEstimator` for the parameters. ``classes_`` holds the class labels
+    (the label columns' indices in the multi-label case).
+    """
+
+    def fit(self, X: Any, y: Any) -> IgNetClassifier:
+        """Train on X and class labels y (1-D) or a 0/1 label matrix (2-D)."""
+        y = self._check_y(y)
+        if y.ndim == 2 and type_of_target(y) == "multilabel-indicator":
+            self.multilabel_ = True
+            self.classes_ = np.arange(y.shape[1])
+            self._fit(X, y.astype(np.float64), "multilabel", None)
+            return self
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if y.ndim != 1:
+            raise IgNetError(f"y must be 1-D labels or a 2-D 0/1 matrix, got shape {y.shape}")
+        check_classification_targets(y)
+        self.multilabel_ = False
+        self._encoder = LabelEncoder().fit(y)
+        self.classes_ = self._encoder.classes_
+        codes = self._encoder.transform(y)
+        self._fit(X, np.eye(len(self.classes_))[codes], "classification", codes)
+        return self
+
+    def _encode(self, y: Any) -> np.ndarray:
+        if self.multilabel_:
+            return np.asarray(y, dtype=np.float64)
+        return np.eye(len(self.classes_))[self._encoder.transform(np.ravel(y))]
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities (softmax), or per-label probabilities (multi-label)."""
+        out = self._outputs(X).astype(np.float64)
+        return out.reshape(len(out), -1)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Class labels, or a 0/1 label matrix (multi-label)."""
+        proba = self.predict_proba(X)
+        if self.multilabel_:
+            return (proba > 0.5).astype(int)
+        return self.classes_[proba.argmax(axis=1)]
+
+
+class IgNetRegressor(RegressorMixin, _IgNetEstimator):
+    """IgNet regressor (scikit-learn API); y 1-D, or 2-D for several outputs.
+
+    See :class:`_IgNetEstimator` for the parameters; the loss defaults to ``mae``.
+    """
+
+    def fit(self, X: Any, y: Any) -> IgNetRegressor:
+        """Train on X and numeric targets y."""
+        y = self._check_y(y).astype(np.float64)
+        if y.ndim > 3:
+            raise IgNetError(f"y must be 1-D, 2-D or 3-D (a matrix per sample), got {y.shape}")
+        self._y_ndim = y.ndim
+        targets = y[:, None] if y.ndim == 1 else y
+        self._fit(X, targets, "regression", None)
+        return self
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted targets, shaped like the training y."""
+        out = self._outputs(X).astype(np.float64)
+        return out.reshape(len(out)) if self._y_ndim == 1 else out

@@ -1,0 +1,152 @@
+"""Layer shapes, the numpy back end's ops against references, configuration errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ignet_testing import naive_conv
+
+from ignet import Conv, Dense, IgNetError, MaxPool, Network, Softmax, get_backend
+from ignet.backends.base import ConvGeometry
+
+
+@pytest.mark.parametrize(("threads", "parallel"), [(1, "blas"), (2, "blas"), (3, "shards")])
+@pytest.mark.parametrize(
+    ("stride", "padding", "input_padding"),
+    [((1, 1), (0, 0), (0, 0)), ((2, 1), (1, 2), (0, 0)), ((2, 2), (1, 0), (1, 2))],
+)
+def test_conv2d_matches_loops(rng, threads, parallel, stride, padding, input_padding):
+    be = get_backend("numpy", dtype="float64", threads=threads, parallel=parallel)
+    x = rng.normal(size=(5, 3, 7, 6))
+    w = rng.normal(size=(4, 3, 3, 2))
+    geom = ConvGeometry((3, 7, 6), 4, (3, 2), stride, padding, input_padding)
+    y, saved = be.conv2d(x, w, geom)
+    expected = naive_conv(x, w, stride, padding, input_padding)
+    assert y.shape == (5, *geom.out_shape) == expected.shape
+    np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-12)
+    # The backward ops are the adjoints of the forward op: <dy, conv(x, w)> is linear
+    # in x and in w.
+    dy = rng.normal(size=y.shape)
+    dx = be.conv2d_grad_input(dy, w, geom)
+    dw = be.conv2d_grad_weight(dy, saved, geom)
+    np.testing.assert_allclose(np.sum(dx * x), np.sum(dy * y), rtol=1e-10)
+    np.testing.assert_allclose(np.sum(dw * w), np.sum(dy * y), rtol=1e-10)
+    be.close()
+
+
+@pytest.mark.parametrize("parallel", ["blas", "shards"])
+def test_matmul_and_update_in_parallel(rng, parallel):
+    be = get_backend("numpy", dtype="float64", threads=2, parallel=parallel)
+    a, b = rng.normal(size=(40, 300)), rng.normal(size=(500, 300))
+    np.testing.assert_allclose(be.matmul(a, b, trans_b=True), a @ b.T, rtol=1e-12)
+    np.testing.assert_allclose(be.matmul(b, a, trans_b=True), b @ a.T, rtol=1e-12)
+    np.testing.assert_allclose(be.matmul(a, a, trans_a=True), a.T @ a, rtol=1e-12)
+    y, x = rng.normal(size=(300, 400)), rng.normal(size=(300, 400))
+    expected = -0.3 * x + 0.9 * y
+    be.axpby(y, x, -0.3, 0.9)
+    np.testing.assert_allclose(y, expected, rtol=1e-12)
+    with pytest.raises(IgNetError, match="parallel"):
+        get_backend("numpy", parallel="gpu")
+
+
+def test_input_padding_inserts_zeros_between_elements():
+    be = get_backend("numpy", dtype="float64")
+    x = np.arange(1, 7, dtype=float).reshape(1, 1, 2, 3)
+    geom = ConvGeometry((1, 2, 3), 1, (1, 1), input_padding=(1, 2))
+    y, _ = be.conv2d(x, np.ones((1, 1, 1, 1)), geom)
+    expected = np.zeros((3, 7))
+    expected[::2, ::3] = x[0, 0]
+    np.testing.assert_array_equal(y[0, 0], expected)
+
+
+def test_maxpool_picks_window_maxima(rng):
+    be = get_backend("numpy", dtype="float64")
+    x = rng.normal(size=(2, 3, 5, 7))
+    y, saved = be.maxpool(x, (2, 3), (2, 2))
+    assert y.shape == (2, 3, 2, 3)
+    np.testing.assert_array_equal(y[:, :, 1, 2], x[:, :, 2:4, 4:7].max(axis=(2, 3)))
+    dx = be.maxpool_grad(np.ones_like(y), saved)
+    assert dx.sum() == y.size
+    assert set(np.unique(x[dx > 0])) <= set(np.unique(y))
+
+
+def test_layer_output_shapes():
+    net = Network(
+        [
+            Conv(4, 5, stride=2),
+            MaxPool(2),
+            Conv(3, 3, input_padding=1, padding=1),
+            Dense((2, 5)),
+            Softmax(),
+        ],
+        input_shape=(2, 58, 36),
+    )
+    shapes = [layer.out_shape for layer in net.layers]
+    assert shapes == [(4, 27, 16), (4, 13, 8), (3, 25, 15), (1, 2, 5), (1, 2, 5)]
+    assert net.output_shape == (2, 5)
+    probs = net.predict(np.random.default_rng(0).random((3, 2, 58, 36)))
+    assert probs.shape == (3, 2, 5)
+    np.testing.assert_allclose(probs.sum(axis=(1, 2)), 1, rtol=1e-5)
+
+
+def test_dense_vector_output_and_one_channel_input(rng):
+    net = Network([Dense(3)], input_shape=(4, 5), random_state=0)
+    assert net.input_shape == (1, 4, 5)
+    assert net.predict(rng.random((6, 4, 5))).shape == (6, 3)
+
+
+def test_eq3_initial_ranges():
+    conv, dense = Conv(50, (4, 5), w_range=2.0, b_range=0.3), Dense(40, w_range=6.0)
+    Network([conv, dense], input_shape=(3, 10, 12), random_state=0)
+    w, b = conv.params["W"], conv.params["b"]
+    assert np.abs(w).max() <= 2.0 / 20 and np.abs(w).max() > 0.9 * 2.0 / 20
+    assert np.abs(b).max() <= 0.3 and np.abs(b).max() > 0.2
+    assert abs(w.mean()) < 0.01
+    fan = conv.out_shape[1] * conv.out_shape[2]
+    assert np.abs(dense.params["W"]).max() <= 6.0 / fan
+    assert conv.params["W"].dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: Conv(0, 3), "filters"),
+        (lambda: Conv(2, (3, 0)), "kernel"),
+        (lambda: Conv(2, 3, stride=0), "stride"),
+        (lambda: Conv(2, 3, padding=-1), "padding"),
+        (lambda: Conv(2, 3, input_padding="x"), "input_padding"),
+        (lambda: Conv(2, 3, activation="swish"), "activation"),
+        (lambda: Dense(3, dropout=1.0), "dropout"),
+        (lambda: Dense(3, dropconnect=-0.1), "dropconnect"),
+        (lambda: Dense(3, freezeconnect="a"), "freezeconnect"),
+        (lambda: Dense(3, w_range=-1), "w_range"),
+        (lambda: Dense(0), "units"),
+        (lambda: MaxPool(0), "size"),
+        (lambda: Network([Dense(2)], loss="hinge"), "loss"),
+        (lambda: Network([Dense(2)], optimizer="adam"), "optimizer"),
+        (lambda: Network([Dense(2)], batch_size=0), "batch_size"),
+        (lambda: Network([Dense(2)], backend="cuda"), "backend"),
+        (lambda: Network([Dense(2)], threads=0), "threads"),
+        (lambda: Network([Dense(2)], dtype="float16"), "dtype"),
+        (lambda: Network([Conv(2, 7)], input_shape=(5, 5)), "kernel"),
+    ],
+)
+def test_bad_configuration_names_the_field(make, field):
+    with pytest.raises(IgNetError, match=field):
+        make()
+
+
+def test_bad_arrays_name_the_field(rng):
+    net = Network([Conv(2, 3), Dense(2)], input_shape=(1, 6, 6))
+    with pytest.raises(IgNetError, match="X"):
+        net.predict(rng.random((3, 6, 7)))
+    with pytest.raises(IgNetError, match="X"):
+        net.predict(rng.random((3, 36)))
+    with pytest.raises(IgNetError, match="y"):
+        net.fit(rng.random((3, 6, 6)), rng.random((4, 2)), epochs=1)
+    with pytest.raises(IgNetError, match="y"):
+        net.fit(rng.random((3, 6, 6)), rng.random((3, 3)), epochs=1)
+    bad = rng.random((3, 6, 6))
+    bad[0, 0, 0] = np.nan
+    with pytest.raises(IgNetError, match="X"):
+        net.fit(bad, rng.random((3, 2)), epochs=1)
