@@ -21,7 +21,7 @@ training; :func:`leakage` measures how much.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,11 +91,19 @@ class Plan:
     def __iter__(self) -> Iterator[Fold]:
         return iter(self.folds)
 
-    def materialize(self, images: np.ndarray, which: np.ndarray, epoch: int = 0) -> np.ndarray:
+    def materialize(
+        self,
+        images: np.ndarray,
+        which: np.ndarray,
+        epoch: int = 0,
+        augment: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    ) -> np.ndarray:
         """The images of samples ``which``: originals as they are, the rest augmented.
 
         With ``on_the_fly`` and ``epoch > 0`` every augmented sample gets a fresh seed
-        derived from its own and the epoch, so each epoch sees new variants.
+        derived from its own and the epoch, so each epoch sees new variants. ``augment``
+        (images, seeds) -> images replaces the plan's :class:`Augmentation`, e.g. by an
+        engine's own augmentation layers.
         """
         which = np.asarray(which, dtype=np.int64)
         out = np.asarray(images, dtype=np.float32)[self.source[which]]
@@ -105,7 +113,7 @@ class Plan:
             if self.on_the_fly and epoch:
                 shift = np.uint64(epoch * _EPOCH_STRIDE % 2**64)
                 seeds = seeds.astype(np.uint64) + shift  # wraps modulo 2**64, by design
-            out[augmented] = self.augmentation(out[augmented], seeds[augmented])
+            out[augmented] = (augment or self.augmentation)(out[augmented], seeds[augmented])
         return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -121,7 +121,15 @@ class _IgNetEstimator(BaseEstimator):
             raise IgNetError(f"X must have 2, 3 or 4 dimensions, got shape {X.shape}")
         return X
 
-    def _fit(self, X: Any, targets: np.ndarray, task: str, stratify: Any) -> None:
+    def _fit(
+        self,
+        X: Any,
+        targets: np.ndarray,
+        task: str,
+        stratify: Any,
+        validation_data: tuple[Any, np.ndarray] | None = None,
+        resample: Callable[[int], Any] | None = None,
+    ) -> None:
         maps = self._maps(X, reset=True)
         if len(targets) != len(maps):
             raise IgNetError(f"y has {len(targets)} samples, X has {len(maps)}")
@@ -152,7 +160,14 @@ class _IgNetEstimator(BaseEstimator):
             raise IgNetError(
                 f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}"
             )
-        if self.validation_fraction > 0:
+        if validation_data is not None:
+            validation = (self._maps(validation_data[0]), validation_data[1])
+        elif self.validation_fraction > 0 and resample is not None:
+            raise IgNetError(
+                "resample needs validation_data or validation_fraction=0: a split of X "
+                "would not match the resampled X"
+            )
+        elif self.validation_fraction > 0:
             if stratify is not None:
                 counts = np.unique(stratify, return_counts=True)[1]
                 n_val = math.ceil(self.validation_fraction * len(maps))
@@ -182,6 +197,7 @@ class _IgNetEstimator(BaseEstimator):
             validation_data=validation,
             callbacks=callbacks,
             verbose=self.verbose,
+            resample=None if resample is None else lambda epoch: self._maps(resample(epoch)),
         )
         self.network_ = net
         self.history_ = net.history_
@@ -213,13 +229,32 @@ class IgNetClassifier(ClassifierMixin, _IgNetEstimator):
     (the label columns' indices in the multi-label case).
     """
 
-    def fit(self, X: Any, y: Any) -> IgNetClassifier:
-        """Train on X and class labels y (1-D) or a 0/1 label matrix (2-D)."""
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        validation_data: tuple[Any, Any] | None = None,
+        resample: Callable[[int], Any] | None = None,
+    ) -> IgNetClassifier:
+        """Train on X and class labels y (1-D) or a 0/1 label matrix (2-D).
+
+        Parameters
+        ----------
+        validation_data : (X_val, y_val) to monitor instead of a ``validation_fraction``
+            split of X.
+        resample : called with the epoch number before every epoch but the first, returns
+            that epoch's training X (fresh augmentations of the same samples).
+        """
         y = self._check_y(y)
         if y.ndim == 2 and type_of_target(y) == "multilabel-indicator":
             self.multilabel_ = True
             self.classes_ = np.arange(y.shape[1])
-            self._fit(X, y.astype(np.float64), "multilabel", None)
+            val = (
+                None
+                if validation_data is None
+                else (validation_data[0], np.asarray(validation_data[1], dtype=np.float64))
+            )
+            self._fit(X, y.astype(np.float64), "multilabel", None, val, resample)
             return self
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -230,7 +265,10 @@ class IgNetClassifier(ClassifierMixin, _IgNetEstimator):
         self._encoder = LabelEncoder().fit(y)
         self.classes_ = self._encoder.classes_
         codes = self._encoder.transform(y)
-        self._fit(X, np.eye(len(self.classes_))[codes], "classification", codes)
+        val = None
+        if validation_data is not None:
+            val = (validation_data[0], self._encode(validation_data[1]))
+        self._fit(X, np.eye(len(self.classes_))[codes], "classification", codes, val, resample)
         return self
 
     def _encode(self, y: Any) -> np.ndarray:
@@ -262,14 +300,24 @@ class IgNetRegressor(RegressorMixin, _IgNetEstimator):
     See :class:`_IgNetEstimator` for the parameters; the loss defaults to ``mae``.
     """
 
-    def fit(self, X: Any, y: Any) -> IgNetRegressor:
-        """Train on X and numeric targets y."""
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        validation_data: tuple[Any, Any] | None = None,
+        resample: Callable[[int], Any] | None = None,
+    ) -> IgNetRegressor:
+        """Train on X and numeric targets y; see :meth:`IgNetClassifier.fit` for the rest."""
         y = self._check_y(y).astype(np.float64)
         if y.ndim > 3:
             raise IgNetError(f"y must be 1-D, 2-D or 3-D (a matrix per sample), got {y.shape}")
         self._y_ndim = y.ndim
         targets = y[:, None] if y.ndim == 1 else y
-        self._fit(X, targets, "regression", None)
+        val = None
+        if validation_data is not None:
+            y_val = np.asarray(validation_data[1], dtype=np.float64)
+            val = (validation_data[0], y_val[:, None] if y_val.ndim == 1 else y_val)
+        self._fit(X, targets, "regression", None, val, resample)
         return self
 
     def __sklearn_tags__(self) -> Any:

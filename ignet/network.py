@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -230,6 +230,7 @@ class Network:
         callbacks: Sequence[Callback] = (),
         shuffle: bool = True,
         verbose: bool = False,
+        resample: Callable[[int], Any] | None = None,
     ) -> dict[str, list[float]]:
         """Train by mini-batch gradient descent.
 
@@ -240,6 +241,9 @@ class Network:
         validation_data, test_data : optional (X, y) pairs evaluated after each epoch.
         callbacks : e.g. :class:`ignet.callbacks.EarlyStopping`.
         shuffle : reshuffle the training samples every epoch.
+        resample : called with the epoch number (from 1) before every epoch but the first,
+            returns that epoch's training X, of X's shape: fresh augmentations of the same
+            samples, as the paper's on-the-fly augmentation; y stays as it is.
         verbose : print one line per epoch.
 
         Returns
@@ -272,6 +276,12 @@ class Network:
         with self.be.scope():
             for epoch in range(epochs):
                 start = time.perf_counter()
+                if resample is not None and epoch > 0:
+                    Xh = self._maps(resample(epoch), "resample")
+                    if len(Xh) != len(yh):
+                        raise IgNetError(
+                            f"resample returned {len(Xh)} samples for {len(yh)} targets"
+                        )
                 logs = self._train_epoch(Xh, yh, epoch, shuffle)
                 for prefix, (Xe, ye) in extra.items():
                     for key, value in self._evaluate(Xe, ye, epoch).items():

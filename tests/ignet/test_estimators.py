@@ -165,3 +165,28 @@ def test_sklearn_estimator_checks(estimator):
     failed = {r["check_name"] for r in results if r["status"] == "failed"}
     assert len(results) > 40
     assert failed <= {"check_classifiers_train", "check_regressors_train"}
+
+
+def test_explicit_validation_data_and_resample(digits):
+    X, y = digits
+    X_train, X_val, y_train, y_val = X[:300], X[300:400], y[:300], y[300:400]
+    seen = []
+
+    def resample(epoch):
+        seen.append(epoch)
+        return X_train[:, ::-1]  # a different view of the same samples
+
+    plain = IgNetClassifier("fig5", epochs=4, tolerance=None, random_state=0)
+    plain.fit(X_train, y_train, validation_data=(X_val, y_val))
+    assert len(plain.history_["val_loss"]) == 4
+    assert np.isclose(plain.history_["val_accuracy"][-1], plain.score(X_val, y_val))
+
+    redrawn = clone(plain).fit(X_train, y_train, validation_data=(X_val, y_val), resample=resample)
+    assert seen == [1, 2, 3]
+    assert not np.allclose(plain.predict_proba(X_val), redrawn.predict_proba(X_val))
+    with pytest.raises(IgNetError, match="resample needs validation_data"):
+        clone(plain).fit(X_train, y_train, resample=resample)
+
+    regressor = IgNetRegressor("fig5", epochs=2, tolerance=None, random_state=0)
+    regressor.fit(X_train, y_train.astype(float), validation_data=(X_val, y_val.astype(float)))
+    assert len(regressor.history_["val_mape"]) == 2

@@ -1,0 +1,158 @@
+"""Engine adapters: Keras, IgNet and a linear baseline behind one small interface.
+
+The runner hands every engine numpy arrays (images ``(N, H, W)`` or ``(N, H, W, C)`` in
+[0, 1]) and gets back predictions, a per-epoch history and timings, so it treats the
+engines alike. Only this module knows how each engine is built.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from bench.errors import BenchError
+
+__all__ = ["ENGINES", "EngineAdapter", "make_engine"]
+
+ENGINES = ("keras", "ignet", "linear")
+
+
+class EngineAdapter:
+    """A trained-or-not model of one engine for one task.
+
+    Attributes (after :meth:`fit`)
+    ------------------------------
+    history_ : dict of per-epoch lists (``loss``, ``accuracy`` or ``mape``, ``val_*``).
+    train_seconds_ : wall time of the fit.
+    samples_per_second_ : training samples processed per second.
+    """
+
+    def __init__(self, estimator: Any, task: str) -> None:
+        self.estimator = estimator
+        self.task = task
+
+    def fit(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        validation: tuple[np.ndarray, np.ndarray],
+        resample: Callable[[int], np.ndarray] | None = None,
+    ) -> EngineAdapter:
+        """Train on ``X, y``; ``resample(epoch)`` gives fresh training images per epoch."""
+        start = time.perf_counter()
+        self._fit(X, y, validation, resample)
+        self.train_seconds_ = time.perf_counter() - start
+        self.history_ = {k: [float(v) for v in vs] for k, vs in self._history().items()}
+        epochs = max(1, len(self.history_.get("loss", [])))
+        self.samples_per_second_ = len(X) * epochs / max(self.train_seconds_, 1e-9)
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Class indices, 0/1 label rows or regression values."""
+        return np.asarray(self.estimator.predict(self._inputs(X)))
+
+    # engine specifics ------------------------------------------------------------
+    def _inputs(self, X: np.ndarray) -> np.ndarray:
+        return X
+
+    def _fit(self, X, y, validation, resample) -> None:
+        self.estimator.fit(
+            self._inputs(X), y, validation_data=(self._inputs(validation[0]), validation[1])
+        )
+
+    def _history(self) -> dict[str, list[float]]:
+        return dict(self.estimator.history_)
+
+
+class _KerasAdapter(EngineAdapter):
+    pass
+
+
+class _IgNetAdapter(EngineAdapter):
+    def _inputs(self, X: np.ndarray) -> np.ndarray:
+        # IgNet is channels-first; colour images arrive channels-last.
+        return np.ascontiguousarray(np.moveaxis(X, -1, 1)) if X.ndim == 4 else X
+
+    def _fit(self, X, y, validation, resample) -> None:
+        redraw = None if resample is None else (lambda epoch: self._inputs(resample(epoch)))
+        self.estimator.fit(
+            self._inputs(X),
+            y,
+            validation_data=(self._inputs(validation[0]), validation[1]),
+            resample=redraw,
+        )
+
+
+class _LinearAdapter(EngineAdapter):
+    """Logistic or ridge regression on the raw pixels: IgNet with identity activations
+    is itself a linear map of the pixels, so this says what the convolution adds."""
+
+    def _inputs(self, X: np.ndarray) -> np.ndarray:
+        return X.reshape(len(X), -1)
+
+    def _fit(self, X, y, validation, resample) -> None:
+        self.estimator.fit(self._inputs(X), y)
+        self._train_score = float(self.estimator.score(self._inputs(X), y))
+        self._val_score = float(self.estimator.score(self._inputs(validation[0]), validation[1]))
+
+    def _history(self) -> dict[str, list[float]]:
+        key = "accuracy" if self.task == "classification" else "r2"
+        return {key: [self._train_score], f"val_{key}": [self._val_score]}
+
+
+def make_engine(
+    engine: str,
+    network: str,
+    task: str,
+    n_outputs: int,
+    backend: str,
+    epochs: int,
+    seed: int,
+    options: dict[str, Any] | None = None,
+) -> EngineAdapter:
+    """Build an untrained engine.
+
+    Parameters
+    ----------
+    engine : ``keras``, ``ignet`` or ``linear``.
+    network : Keras builder (``fig2``), IgNet preset (``fig5`` ... ``fig7``) or ``pixels``.
+    task : ``classification`` (y class indices), ``regression`` (y floats) or
+        ``multilabel`` (y 0/1 rows).
+    n_outputs : classes, labels or 1.
+    backend : IgNet back end (``numpy``, ``opencl``); ignored by the others.
+    options : engine keyword arguments from the experiment's profile.
+    """
+    options = dict(options or {})
+    if engine == "keras":
+        from baseline_keras import BUILDERS, KerasCNN
+
+        builders = {"fig2": "drawings_cnn", **{name: name for name in BUILDERS}}
+        if network not in builders:
+            raise BenchError(f"keras network must be one of {', '.join(builders)}, not {network!r}")
+        model = KerasCNN(
+            build=BUILDERS[builders[network]],
+            task=task,
+            n_classes=n_outputs if task == "classification" else None,
+            epochs=epochs,
+            seed=seed,
+            **options,
+        )
+        return _KerasAdapter(model, task)
+    if engine == "ignet":
+        from ignet import IgNetClassifier, IgNetRegressor
+
+        kind = IgNetRegressor if task == "regression" else IgNetClassifier
+        model = kind(layers=network, epochs=epochs, backend=backend, random_state=seed, **options)
+        return _IgNetAdapter(model, task)
+    if engine == "linear":
+        from sklearn.linear_model import LogisticRegression, Ridge
+
+        if task == "classification":
+            model = LogisticRegression(max_iter=options.pop("max_iter", 300), **options)
+        else:
+            model = Ridge(**options)
+        return _LinearAdapter(model, task)
+    raise BenchError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")

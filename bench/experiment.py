@@ -1,0 +1,246 @@
+"""Experiments: one TOML file per reproduced table or figure, expanded into jobs.
+
+A file in ``bench/experiments/`` names the dataset, the engines with their networks, the
+protocols, the targets with the paper's numbers, and the sizes of each profile. A job is
+one experiment x engine x network x protocol x target x fold; the runner executes jobs
+and appends one result record per finished job.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from bench.errors import BenchError
+from bench.protocols import PROTOCOLS
+
+__all__ = ["Experiment", "Job", "expand", "list_experiments", "load_experiment"]
+
+PROFILES = ("quick", "paper")
+DATASETS = ("drawings",)
+# The paper protocol each engine was evaluated with; leak-free mirrors it.
+ENGINE_PROTOCOL = {"keras": "paper-keras", "ignet": "paper-ignet", "linear": "paper-ignet"}
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A parsed experiment file.
+
+    Attributes
+    ----------
+    name : str
+        The file's stem, e.g. ``table1``.
+    title : str
+    dataset : str
+    runs : list of dict
+        Each has ``engine``, ``network`` and optional engine ``options``.
+    protocols : list of str
+    targets : list of dict
+        Each has ``name`` (a factor combination or ``age_months``), ``task`` and ``paper``
+        (the paper's numbers for it, possibly empty).
+    profiles : dict
+        Profile name -> settings (``epochs``, ``folds``, and per-protocol sizes).
+    """
+
+    name: str
+    title: str
+    dataset: str
+    runs: list[dict[str, Any]]
+    protocols: list[str]
+    targets: list[dict[str, Any]]
+    profiles: dict[str, dict[str, Any]]
+    notes: str = ""
+    source: Path | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One unit of work: one fold of one target under one protocol on one engine."""
+
+    experiment: str
+    profile: str
+    dataset: str
+    engine: str
+    backend: str
+    network: str
+    protocol: str
+    target: str
+    task: str
+    fold: int
+    seed: int
+    settings: dict[str, Any]
+
+    def key(self) -> dict[str, Any]:
+        """The fields that identify the job in result records."""
+        return {
+            "experiment": self.experiment,
+            "profile": self.profile,
+            "dataset": self.dataset,
+            "engine": self.engine,
+            "backend": self.backend,
+            "network": self.network,
+            "protocol": self.protocol,
+            "target": self.target,
+            "fold": self.fold,
+            "seed": self.seed,
+        }
+
+
+def list_experiments() -> list[str]:
+    """Names of the experiments shipped in ``bench/experiments``."""
+    folder = resources.files("bench") / "experiments"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def load_experiment(name: str | Path) -> Experiment:
+    """Read a shipped experiment by name, or any experiment file by path."""
+    path = Path(name)
+    if path.suffix != ".toml":
+        shipped = resources.files("bench") / "experiments" / f"{name}.toml"
+        if not shipped.is_file():
+            raise BenchError(
+                f"experiment {name!r} not found (shipped: {', '.join(list_experiments())})"
+            )
+        path = Path(str(shipped))
+    try:
+        data = tomllib.loads(path.read_text())
+    except OSError as error:
+        raise BenchError(f"{path}: cannot read experiment file ({error.strerror})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise BenchError(f"{path}: not valid TOML ({error})") from None
+    return _parse(path, data)
+
+
+def _parse(path: Path, data: dict[str, Any]) -> Experiment:
+    def need(key: str, kind: type) -> Any:
+        if key not in data:
+            raise BenchError(f"{path.name}: missing field {key!r}")
+        if not isinstance(data[key], kind):
+            raise BenchError(f"{path.name}: field {key!r} must be a {kind.__name__}")
+        return data[key]
+
+    dataset = need("dataset", str)
+    if dataset not in DATASETS:
+        raise BenchError(f"{path.name}: dataset must be one of {DATASETS}, not {dataset!r}")
+    runs = need("run", list)
+    for run in runs:
+        if run.get("engine") not in ENGINE_PROTOCOL or not isinstance(run.get("network"), str):
+            raise BenchError(
+                f"{path.name}: every [[run]] needs engine (one of {', '.join(ENGINE_PROTOCOL)}) "
+                f"and network, got {run!r}"
+            )
+    protocols = need("protocols", list)
+    for protocol in protocols:
+        if protocol not in PROTOCOLS:
+            raise BenchError(f"{path.name}: protocol {protocol!r} is not one of {PROTOCOLS}")
+    targets = need("target", list)
+    for target in targets:
+        if not isinstance(target.get("name"), str):
+            raise BenchError(f"{path.name}: every [[target]] needs a name")
+        target.setdefault(
+            "task", "regression" if target["name"] == "age_months" else "classification"
+        )
+        target.setdefault("paper", {})
+    profiles = need("profile", dict)
+    for profile in PROFILES:
+        if profile not in profiles:
+            raise BenchError(f"{path.name}: missing [profile.{profile}]")
+    return Experiment(
+        name=path.stem,
+        title=need("title", str),
+        dataset=dataset,
+        runs=runs,
+        protocols=protocols,
+        targets=targets,
+        profiles=profiles,
+        notes=data.get("notes", ""),
+        source=path,
+    )
+
+
+def expand(
+    experiment: Experiment,
+    profile: str,
+    seed: int = 0,
+    engines: list[str] | None = None,
+    backend: str | None = None,
+) -> list[Job]:
+    """Every job of an experiment under a profile, in a stable order.
+
+    Parameters
+    ----------
+    engines : only runs of these engines (all when None).
+    backend : the IgNet back end (``numpy`` unless a run's options say otherwise).
+    """
+    if profile not in experiment.profiles:
+        raise BenchError(
+            f"profile must be one of {', '.join(experiment.profiles)}, not {profile!r}"
+        )
+    settings = experiment.profiles[profile]
+    runs = [r for r in experiment.runs if engines is None or r["engine"] in engines]
+    if not runs:
+        raise BenchError(
+            f"experiment {experiment.name} has no run for engine(s) {', '.join(engines or [])}"
+        )
+    jobs = []
+    for run in runs:
+        engine = run["engine"]
+        run_backend = _backend(engine, run.get("options", {}).get("backend", backend))
+        for protocol in experiment.protocols:
+            for target in experiment.targets:
+                for fold in range(_folds(settings, engine, protocol)):
+                    jobs.append(
+                        Job(
+                            experiment=experiment.name,
+                            profile=profile,
+                            dataset=experiment.dataset,
+                            engine=engine,
+                            backend=run_backend,
+                            network=run["network"],
+                            protocol=protocol,
+                            target=target["name"],
+                            task=target["task"],
+                            fold=fold,
+                            seed=seed,
+                            settings=_job_settings(settings, run, engine, protocol),
+                        )
+                    )
+    return jobs
+
+
+def _backend(engine: str, backend: str | None) -> str:
+    if engine == "keras":
+        import os
+
+        return os.environ.get("KERAS_BACKEND", "tensorflow")
+    if engine == "linear":
+        return "sklearn"
+    return backend or "numpy"
+
+
+def _base_protocol(engine: str, protocol: str) -> str:
+    return ENGINE_PROTOCOL[engine] if protocol == "leak-free" else protocol
+
+
+def _folds(settings: dict[str, Any], engine: str, protocol: str) -> int:
+    sizes = settings.get(_base_protocol(engine, protocol), {})
+    n_folds = sizes.get(
+        "n_folds", {"paper-keras": 10, "paper-ignet": 5}[_base_protocol(engine, protocol)]
+    )
+    return min(n_folds, settings.get("folds", n_folds))
+
+
+def _job_settings(
+    settings: dict[str, Any], run: dict[str, Any], engine: str, protocol: str
+) -> dict[str, Any]:
+    base = _base_protocol(engine, protocol)
+    return {
+        "protocol_base": base,
+        "protocol_options": dict(settings.get(base, {})),
+        "epochs": settings.get("epochs", 10),
+        "size": list(settings.get("size", (36, 58))),
+        "engine_options": {**settings.get(engine, {}), **run.get("options", {})},
+    }

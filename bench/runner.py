@@ -1,0 +1,204 @@
+"""Run an experiment's jobs locally (joblib) or on a Dask cluster, appending results.
+
+Each finished job is appended to ``<out>/results/<experiment>.jsonl`` by the parent process
+at once, so a run killed at any moment loses only the jobs in flight; a re-run skips every
+job that already has a record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import resource
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from joblib import Parallel, delayed, parallel_config
+from tqdm.auto import tqdm
+
+from bench.data import Dataset, load_drawings
+from bench.data.targets import age_months, encode_target
+from bench.engines import make_engine
+from bench.errors import BenchError
+from bench.experiment import Experiment, Job, expand
+from bench.metrics import score
+from bench.protocols import Plan, get_protocol, leakage
+from bench.results import ResultsStore, job_id, machine_info, versions
+
+__all__ = ["RunSummary", "execute", "run_experiment"]
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a run did: jobs in the experiment, already done before, and run now."""
+
+    total: int
+    skipped: int
+    ran: int
+    seconds: float
+    results: Path
+
+
+def run_experiment(
+    experiment: Experiment,
+    profile: str,
+    data: str | Path,
+    out: str | Path,
+    *,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    engines: list[str] | None = None,
+    backend: str | None = None,
+    seed: int = 0,
+    progress: bool = True,
+) -> RunSummary:
+    """Run every job of ``experiment`` that has no record in ``out/results`` yet.
+
+    Parameters
+    ----------
+    data : folder of the experiment's dataset.
+    out : output folder; results go to ``out/results/<experiment>.jsonl``.
+    jobs : parallel local workers (joblib processes); 1 runs in this process.
+    scheduler : address of a Dask scheduler (``tcp://host:8786``) to run the jobs on
+        instead; ``jobs`` then limits how many are in flight.
+    engines, backend, seed : see :func:`bench.experiment.expand`.
+    """
+    start = time.perf_counter()
+    all_jobs = expand(experiment, profile, seed=seed, engines=engines, backend=backend)
+    store = ResultsStore(Path(out) / "results")
+    done = store.done()
+    todo = [job for job in all_jobs if job_id(job.key()) not in done]
+    data = str(data)
+    with _parallel(jobs, scheduler):
+        finished = Parallel(return_as="generator_unordered")(
+            delayed(execute)(job, data) for job in todo
+        )
+        bar = tqdm(
+            finished,
+            total=len(todo),
+            desc=f"{experiment.name} ({profile})",
+            unit="job",
+            disable=not progress or not todo,
+        )
+        for record in bar:
+            store.append(record, name=experiment.name)
+    return RunSummary(
+        total=len(all_jobs),
+        skipped=len(all_jobs) - len(todo),
+        ran=len(todo),
+        seconds=time.perf_counter() - start,
+        results=store.folder / f"{experiment.name}.jsonl",
+    )
+
+
+@contextlib.contextmanager
+def _parallel(jobs: int, scheduler: str | None) -> Iterator[None]:
+    if jobs < 1:
+        raise BenchError(f"jobs must be at least 1, not {jobs}")
+    if scheduler is None:
+        with parallel_config(backend="loky", n_jobs=jobs):
+            yield
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise BenchError("--scheduler needs Dask: pip install 'ignet-bench[dask]'") from None
+    try:
+        client = Client(scheduler, timeout=10)
+    except OSError as error:
+        raise BenchError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+    with client, parallel_config(backend="dask", n_jobs=jobs):
+        yield
+
+
+def execute(job: Job, data: str) -> dict[str, Any]:
+    """Run one job and return its result record."""
+    dataset = _dataset(job.dataset, data, tuple(job.settings["size"]))
+    labels = dataset.labels
+    if job.task == "regression":
+        y = age_months(labels)
+        strata, _ = encode_target(labels, "age_category")
+        n_outputs = 1
+    else:
+        y, classes = encode_target(labels, job.target)
+        strata, n_outputs = y, len(classes)
+    protocol = get_protocol(
+        job.protocol,
+        base=job.settings["protocol_base"],
+        seed=job.seed,
+        **job.settings["protocol_options"],
+    )
+    plan = protocol.plan(strata, dataset.groups)
+    fold = plan.folds[job.fold]
+    augment = _keras_augment if job.engine == "keras" else None
+    images = dataset.images
+    X_train = plan.materialize(images, fold.train, augment=augment)
+    X_test = plan.materialize(images, fold.test, augment=augment)
+    X_val = plan.materialize(images, fold.validation, augment=augment)
+    y_train, y_test, y_val = (
+        y[plan.source[rows]] for rows in (fold.train, fold.test, fold.validation)
+    )
+    resample = _resampler(plan, images, fold.train) if job.engine == "ignet" else None
+
+    model = make_engine(
+        job.engine,
+        job.network,
+        job.task,
+        n_outputs,
+        backend=job.backend,
+        epochs=job.settings["epochs"],
+        seed=job.seed,
+        options=job.settings["engine_options"],
+    )
+    model.fit(X_train, y_train, (X_val, y_val), resample=resample)
+    metrics = {
+        "test": score(job.task, y_test, model.predict(X_test)),
+        "validation": score(job.task, y_val, model.predict(X_val)),
+    }
+    return {
+        **job.key(),
+        "job_id": job_id(job.key()),
+        "task": job.task,
+        "n_classes": n_outputs if job.task == "classification" else None,
+        "n_train": len(fold.train),
+        "n_test": len(fold.test),
+        "n_validation": len(fold.validation),
+        "metrics": metrics,
+        "curve": model.history_,
+        "train_seconds": model.train_seconds_,
+        "samples_per_second": model.samples_per_second_,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "leakage": leakage(plan, fold, dataset.groups),
+        "settings": job.settings,
+        "data": str(dataset.source),
+        "versions": versions(),
+        "machine": machine_info(),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+@functools.lru_cache(maxsize=4)
+def _dataset(kind: str, folder: str, size: tuple[int, int]) -> Dataset:
+    if kind != "drawings":
+        raise BenchError(f"dataset must be drawings, not {kind!r}")
+    return load_drawings(folder, size=size)
+
+
+def _keras_augment(images: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """The Keras paper's ImageDataGenerator-style set, built with Keras layers."""
+    from baseline_keras import enlarge
+
+    return enlarge(images, np.arange(len(images)), seed=int(seeds[0] % 2**31))
+
+
+def _resampler(
+    plan: Plan, images: np.ndarray, rows: np.ndarray
+) -> Callable[[int], np.ndarray] | None:
+    if not plan.on_the_fly:
+        return None
+    return lambda epoch: plan.materialize(images, rows, epoch=epoch)

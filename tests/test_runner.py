@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bench.errors import BenchError
+from bench.experiment import expand, list_experiments, load_experiment
+from bench.results import ResultsStore
+from bench.runner import execute, run_experiment
+
+TINY = """
+title = "tiny"
+dataset = "drawings"
+protocols = ["paper-ignet", "leak-free"]
+
+[[run]]
+engine = "ignet"
+network = "fig5"
+
+[[run]]
+engine = "linear"
+network = "pixels"
+
+[[target]]
+name = "age_category"
+
+[[target]]
+name = "age_months"
+
+[profile.quick]
+epochs = 2
+folds = 1
+size = [18, 29]
+paper-ignet = { copies = 2, n_folds = 3 }
+ignet = { learning_rate = 0.001 }
+
+[profile.paper]
+epochs = 10
+"""
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY)
+    return load_experiment(path)
+
+
+def test_shipped_experiments_load():
+    assert "table1" in list_experiments()
+    table1 = load_experiment("table1")
+    jobs = expand(table1, "paper")
+    # 5 targets x 2 protocols x 10 folds of the paper's protocol
+    assert len(jobs) == 100
+    assert {job.protocol for job in jobs} == {"paper-keras", "leak-free"}
+    assert all(job.settings["protocol_base"] == "paper-keras" for job in jobs)
+
+
+def test_expand(tiny):
+    jobs = expand(tiny, "quick", seed=3)
+    assert len(jobs) == 2 * 2 * 2 * 1
+    assert {job.engine for job in jobs} == {"ignet", "linear"}
+    assert {job.task for job in jobs} == {"classification", "regression"}
+    ignet_job = next(job for job in jobs if job.engine == "ignet")
+    assert ignet_job.settings["engine_options"] == {"learning_rate": 0.001}
+    assert ignet_job.seed == 3
+    assert len(expand(tiny, "quick", engines=["linear"])) == 4
+    with pytest.raises(BenchError, match="profile"):
+        expand(tiny, "huge")
+    with pytest.raises(BenchError, match="no run for engine"):
+        expand(tiny, "quick", engines=["keras"])
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ("title = 1", "not valid TOML|must be a str|missing field"),
+        (TINY.replace('dataset = "drawings"', 'dataset = "mnist"'), "dataset must be"),
+        (TINY.replace('"paper-ignet", "leak-free"', '"paper-x"'), "protocol 'paper-x'"),
+        (TINY.replace('engine = "linear"', 'engine = "torch"'), "engine"),
+        (TINY.replace("[profile.paper]", "[profile.other]"), r"profile\.paper"),
+        ("title = [", "not valid TOML"),
+    ],
+)
+def test_bad_experiment_files_name_the_problem(tmp_path, text, complaint):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(BenchError, match=complaint):
+        load_experiment(path)
+
+
+def test_unknown_experiment():
+    with pytest.raises(BenchError, match="not found"):
+        load_experiment("table99")
+
+
+def test_execute_ignet_and_linear_jobs(tiny, generated_folder):
+    for job in expand(tiny, "quick"):
+        if job.protocol != "leak-free" or job.target != "age_category":
+            continue
+        record = execute(job, str(generated_folder))
+        assert record["leakage"] == {"same_image": 0.0, "same_child": 0.0}
+        accuracy = record["metrics"]["test"]["accuracy"]
+        assert 0.0 <= accuracy <= 1.0
+        assert record["n_train"] > record["n_test"] > 0
+        assert record["train_seconds"] > 0
+        if job.engine == "ignet":
+            assert len(record["curve"]["loss"]) == 2
+            assert "val_accuracy" in record["curve"]
+
+
+def test_run_resumes_without_duplicates(tiny, generated_folder, tmp_path):
+    out = tmp_path / "out"
+    first = run_experiment(tiny, "quick", generated_folder, out, engines=["linear"], progress=False)
+    assert (first.total, first.skipped, first.ran) == (4, 0, 4)
+    again = run_experiment(tiny, "quick", generated_folder, out, engines=["linear"], progress=False)
+    assert (again.skipped, again.ran) == (4, 0)
+    records = ResultsStore(out / "results").records()
+    assert len(records) == len({r["job_id"] for r in records}) == 4
+    regression = [r for r in records if r["task"] == "regression"]
+    assert all(np.isfinite(r["metrics"]["test"]["mape"]) for r in regression)
