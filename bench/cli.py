@@ -6,8 +6,11 @@ import argparse
 import sys
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 
+from bench.engines import ENGINES
 from bench.errors import BenchError
+from bench.experiment import PROFILES
 from ignet.errors import IgNetError
 
 DESCRIPTION = """\
@@ -77,6 +80,47 @@ def _parser() -> argparse.ArgumentParser:
         "--figure", metavar="PATH", help="save a grid of drawings per age category (PNG, SVG)"
     )
     inspect.set_defaults(handler=_data_inspect)
+
+    run = commands.add_parser(
+        "run",
+        help="run one experiment (a reproduced table or figure)",
+        description=(
+            "Run every job of an experiment (engine x protocol x target x fold) that has no "
+            "result yet in OUT/results, append each finished job to "
+            "OUT/results/EXPERIMENT.jsonl, and print the paper's numbers beside ours. "
+            "A killed run loses only the jobs in flight; run it again to resume."
+        ),
+    )
+    run.add_argument(
+        "experiment", help="a shipped experiment name (e.g. table1) or a path to a .toml file"
+    )
+    run.add_argument(
+        "--engine",
+        action="append",
+        choices=ENGINES,
+        help="only this engine's runs (repeatable; default: all of the experiment's)",
+    )
+    run.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default="quick",
+        help="quick: minutes on two cores; paper: the paper's sizes (default: quick)",
+    )
+    run.add_argument("--out", default="results", metavar="DIR", help="output folder")
+    run.add_argument(
+        "--data",
+        metavar="DIR",
+        help="drawings folder (default: a synthetic collection generated in OUT/data)",
+    )
+    run.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel local workers")
+    run.add_argument(
+        "--scheduler", metavar="ADDRESS", help="run the jobs on a Dask scheduler instead"
+    )
+    run.add_argument("--seed", type=int, default=0, help="seed of splits, augmentation, models")
+    run.add_argument(
+        "--backend", choices=("numpy", "opencl"), help="IgNet back end (default: numpy)"
+    )
+    run.set_defaults(handler=_run)
     return parser
 
 
@@ -93,6 +137,50 @@ def _data_generate(args: argparse.Namespace) -> int:
     )
     print(f"wrote {len(paths)} drawings to {args.out} (seed {args.seed})")
     return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from bench.experiment import load_experiment
+    from bench.results import ResultsStore
+    from bench.runner import run_experiment
+    from reports.tables import paper_table
+
+    experiment = load_experiment(args.experiment)
+    data = Path(args.data) if args.data else _default_data(Path(args.out))
+    summary = run_experiment(
+        experiment,
+        args.profile,
+        data,
+        args.out,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        engines=args.engine,
+        backend=args.backend,
+        seed=args.seed,
+    )
+    print(
+        f"{experiment.name}: {summary.ran} jobs run, {summary.skipped} already done, "
+        f"{summary.seconds:.0f} s; results in {summary.results}"
+    )
+    records = ResultsStore(Path(args.out) / "results").frame()
+    records = records[(records["experiment"] == experiment.name)]
+    records = records[records["profile"] == args.profile]
+    paper = {t["name"]: t["paper"] for t in experiment.targets}
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print(paper_table(records, paper).to_string(index=False))
+    return 0
+
+
+def _default_data(out: Path) -> Path:
+    from bench.data import generate_drawings
+
+    folder = out / "data" / "drawings"
+    if not folder.is_dir() or not any(folder.iterdir()):
+        print(f"no --data given: generating the synthetic drawings in {folder}")
+        generate_drawings(folder, seed=0, progress=True)
+    return folder
 
 
 def _data_inspect(args: argparse.Namespace) -> int:
