@@ -37,10 +37,10 @@ def paper_table(
     rows = []
     keys = ["engine", "network", "target", "task"]
     for (engine, network, target, task), group in records.groupby(keys, sort=False):
-        metric, percent = MAIN_METRIC[task]
+        metric, percent = MAIN_METRIC[str(task)]
         column = f"metrics.{split}.{metric}"
-        paper_value = paper.get(target, {}).get(metric)
-        row = {
+        paper_value = paper.get(str(target), {}).get(metric)
+        row: dict[str, object] = {
             "engine": engine,
             "network": network,
             "target": target,
@@ -49,7 +49,7 @@ def paper_table(
         }
         for protocol, runs in group.groupby("protocol", sort=False):
             values = runs[column].to_numpy(dtype=float) * (100.0 if percent else 1.0)
-            row[protocol] = _mean_std(values)
+            row[str(protocol)] = _mean_std(values)
             if "leakage.same_image" in runs:
                 row[f"{protocol} leak"] = f"{100 * runs['leakage.same_image'].mean():.0f}%"
         rows.append(row)

@@ -119,3 +119,15 @@ def test_run_resumes_without_duplicates(tiny, generated_folder, tmp_path):
     assert len(records) == len({r["job_id"] for r in records}) == 4
     regression = [r for r in records if r["task"] == "regression"]
     assert all(np.isfinite(r["metrics"]["test"]["mape"]) for r in regression)
+
+
+def test_cli_run_prints_the_paper_table(tiny, generated_folder, tmp_path, capsys):
+    from bench.cli import main
+
+    args = ["run", str(tiny.source), "--engine", "linear", "--out", str(tmp_path / "out")]
+    assert main([*args, "--data", str(generated_folder)]) == 0
+    text = capsys.readouterr().out
+    assert "4 jobs run, 0 already done" in text
+    assert "age_category" in text and "mape (%)" in text
+    assert main([*args, "--data", str(generated_folder)]) == 0
+    assert "0 jobs run, 4 already done" in capsys.readouterr().out
