@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bench.data import DrawingLabels, parse_filename
+from bench.data.stirling import format_age, format_filename
 from bench.errors import BenchError
 
 
@@ -59,3 +60,18 @@ def test_malformed_names_say_what_is_wrong(name, complaint):
         parse_filename(name)
     assert name in str(caught.value)
     assert complaint in str(caught.value)
+
+
+@pytest.mark.parametrize("months", [36, 58, 79, 131, 149])
+def test_format_round_trips(months):
+    labels = DrawingLabels("p4", 12, "s", months, "f")
+    name = format_filename(labels)
+    assert parse_filename(name) == labels
+    assert name.split("-")[2].startswith(format_age(months))
+
+
+def test_format_rejects_bad_labels():
+    with pytest.raises(BenchError, match="age_category"):
+        format_filename(DrawingLabels("p9", 1, "m", 60, "f"))
+    with pytest.raises(BenchError, match="author"):
+        format_filename(DrawingLabels("p1", 1, "m", 60, "x"))

@@ -1,18 +1,12 @@
-"""The children's drawings: Stirling file names, the folder loader, and the generator.
-
-A Stirling file name carries every label of a drawing: ``p3-67w-6.7f.jpeg`` is age category
-``p3``, child ``67``, subject ``w`` (a woman), age 6 years 7 months, author ``f`` (a girl).
-The age is years and months, never a decimal fraction: ``10.11`` is 131 months.
-"""
+"""The folder loader of the children's drawings (file names: :mod:`bench.data.stirling`)."""
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -20,100 +14,10 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from bench.data.dataset import Dataset
-from bench.data.drawing_generator import generate_drawings
+from bench.data.stirling import IMAGE_SUFFIXES, DrawingLabels, parse_filename
 from bench.errors import BenchError
 
-__all__ = [
-    "AGE_CATEGORIES",
-    "AUTHORS",
-    "IMAGE_SUFFIXES",
-    "SUBJECTS",
-    "DrawingLabels",
-    "generate_drawings",
-    "load_drawings",
-    "parse_filename",
-]
-
-AGE_CATEGORIES = ("nu", "p1", "p2", "p3", "p4", "p5", "p6", "p7")
-SUBJECTS = {"m": "man", "w": "woman", "s": "self-portrait"}
-AUTHORS = {"f": "girl", "m": "boy"}
-IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png")
-
-_NAME = re.compile(
-    r"^(?P<category>[^-]+)-(?P<child>[^-]*?)(?P<subject>[a-z]?)"
-    r"-(?P<years>[^.]*)\.(?P<months>\d*)(?P<author>[a-z]?)$"
-)
-
-
-class DrawingLabels(NamedTuple):
-    """The labels carried by one Stirling file name."""
-
-    age_category: str
-    child_id: int
-    subject: str
-    age_months: int
-    author: str
-
-
-def parse_filename(name: str | Path) -> DrawingLabels:
-    """Parse a Stirling file name such as ``p3-67w-6.7f.jpeg``.
-
-    Parameters
-    ----------
-    name : str or Path
-        The file name; only its last path component is read. Letters may be in any case.
-
-    Returns
-    -------
-    DrawingLabels
-
-    Raises
-    ------
-    BenchError
-        If the name does not follow the scheme; the message names the file and the part
-        that is wrong.
-    """
-    filename = Path(name).name
-    stem, dot, suffix = filename.lower().rpartition(".")
-    if not dot or f".{suffix}" not in IMAGE_SUFFIXES:
-        raise BenchError(
-            f"{filename}: not an image name (expected one of {', '.join(IMAGE_SUFFIXES)})"
-        )
-    match = _NAME.match(stem)
-    if match is None:
-        raise BenchError(
-            f"{filename}: does not match CATEGORY-CHILDSUBJECT-YEARS.MONTHSAUTHOR "
-            "(for example p3-67w-6.7f.jpeg)"
-        )
-    part = match.groupdict()
-    if part["category"] not in AGE_CATEGORIES:
-        raise BenchError(
-            f"{filename}: unknown age category {part['category']!r} "
-            f"(expected one of {', '.join(AGE_CATEGORIES)})"
-        )
-    if not part["child"].isdigit():
-        raise BenchError(f"{filename}: child id {part['child']!r} is not a whole number")
-    if part["subject"] not in SUBJECTS:
-        raise BenchError(
-            f"{filename}: missing or unknown subject code after the child id "
-            "(expected m man, w woman or s self-portrait)"
-        )
-    if not part["years"].isdigit() or not part["months"].isdigit():
-        raise BenchError(f"{filename}: age {part['years']}.{part['months']!s} is not YEARS.MONTHS")
-    months = int(part["months"])
-    if months > 11:
-        raise BenchError(f"{filename}: age has {months} months (expected 0 to 11)")
-    if part["author"] not in AUTHORS:
-        raise BenchError(
-            f"{filename}: missing or unknown author code after the age (expected f girl or m boy)"
-        )
-    return DrawingLabels(
-        age_category=part["category"],
-        child_id=int(part["child"]),
-        subject=part["subject"],
-        age_months=12 * int(part["years"]) + months,
-        author=part["author"],
-    )
+__all__ = ["load_drawings"]
 
 
 def load_drawings(

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from bench.data.dataset import Dataset
-from bench.data.drawings import AGE_CATEGORIES, AUTHORS, SUBJECTS, load_drawings
+from bench.data.drawings import load_drawings
+from bench.data.stirling import AGE_CATEGORIES, AUTHORS, SUBJECTS
 from bench.data.targets import class_counts
 
 __all__ = ["describe_drawings", "drawings_grid"]
