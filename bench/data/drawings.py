@@ -1,4 +1,8 @@
-"""The folder loader of the children's drawings (file names: :mod:`bench.data.stirling`)."""
+"""The children's drawings: the folder loader, with the file-name parser and the generator.
+
+File names are read by :mod:`bench.data.stirling`; synthetic collections are written by
+:mod:`bench.data.drawing_generator`.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +18,13 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from bench.data.dataset import Dataset
+from bench.data.drawing_generator import generate_drawings
 from bench.data.stirling import IMAGE_SUFFIXES, DrawingLabels, parse_filename
 from bench.errors import BenchError
 
-__all__ = ["load_drawings"]
+# The drawings' whole public API in one place: the loader, the file-name parser and the
+# synthetic generator.
+__all__ = ["DrawingLabels", "generate_drawings", "load_drawings", "parse_filename"]
 
 
 def load_drawings(

@@ -7,7 +7,7 @@ from typing import Any
 from ignet.backends.base import Backend, ConvGeometry
 from ignet.errors import IgNetError
 
-BACKENDS = ("numpy",)
+BACKENDS = ("numpy", "opencl")
 
 __all__ = ["BACKENDS", "Backend", "ConvGeometry", "get_backend"]
 
@@ -18,12 +18,13 @@ def get_backend(name: str | Backend = "numpy", **options: Any) -> Backend:
     Parameters
     ----------
     name : a name from :data:`BACKENDS`, or a ready :class:`Backend` (returned as is).
-    **options : passed to the back end, e.g. ``dtype="float64"``, ``threads=2``.
+    **options : passed to the back end, e.g. ``dtype="float64"``, ``threads=2``, or the
+        opencl back end's ``device``.
 
     Raises
     ------
     IgNetError
-        When the name is unknown.
+        When the name is unknown, or (opencl) pyopencl or an OpenCL device is missing.
     """
     if isinstance(name, Backend):
         return name
@@ -31,4 +32,8 @@ def get_backend(name: str | Backend = "numpy", **options: Any) -> Backend:
         from ignet.backends.numpy import NumpyBackend
 
         return NumpyBackend(**options)
+    if name == "opencl":
+        from ignet.backends.opencl import OpenCLBackend
+
+        return OpenCLBackend(**options)
     raise IgNetError(f"backend: unknown name {name!r}; choose from {', '.join(BACKENDS)}")
