@@ -188,10 +188,7 @@ class PaperKeras(_Protocol):
         seed = _seeds(rng, total)
         pool = np.arange(self.learn_test)
         validation = np.arange(self.learn_test, total)
-        folds = [
-            Fold(i, pool[train], pool[test], validation)
-            for i, (train, test) in enumerate(_kfold(y[source[pool]], self.n_folds, self.seed))
-        ]
+        folds = _pool_folds(pool, validation, y[source[pool]], self.n_folds, self.seed)
         return Plan(self.name, source, seed, folds, self.augmentation, settings=self._settings())
 
     def _settings(self) -> dict:
@@ -247,10 +244,7 @@ class PaperIgnet(_Protocol):
         order = rng.permutation(len(source))
         n_validation = max(1, round(self.validation_fraction * len(source)))
         validation, pool = np.sort(order[:n_validation]), np.sort(order[n_validation:])
-        folds = [
-            Fold(i, pool[train], pool[test], validation)
-            for i, (train, test) in enumerate(_kfold(y[source[pool]], self.n_folds, self.seed))
-        ]
+        folds = _pool_folds(pool, validation, y[source[pool]], self.n_folds, self.seed)
         return Plan(
             self.name,
             source,
@@ -357,6 +351,16 @@ def _expand(
     if keep_original:
         seed[::copies] = ORIGINAL
     return source, seed
+
+
+def _pool_folds(
+    pool: np.ndarray, validation: np.ndarray, y: np.ndarray, n_folds: int, seed: int
+) -> list[Fold]:
+    """k folds over the samples ``pool`` (strata ``y``), all with the same validation part."""
+    return [
+        Fold(i, pool[train], pool[test], validation)
+        for i, (train, test) in enumerate(_kfold(y, n_folds, seed))
+    ]
 
 
 def _kfold(y: np.ndarray, n_folds: int, seed: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
