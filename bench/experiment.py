@@ -242,5 +242,8 @@ def _job_settings(
         "protocol_options": dict(settings.get(base, {})),
         "epochs": settings.get("epochs", 10),
         "size": list(settings.get("size", (36, 58))),
+        # Ink as 1 and paper as 0: with white paper at about 0.92 the Fig. 2 CNN's sigmoid
+        # layers saturate and it does not learn at all in 10 epochs (docs/protocols.md).
+        "invert": bool(settings.get("invert", True)),
         "engine_options": {**settings.get(engine, {}), **run.get("options", {})},
     }

@@ -136,7 +136,7 @@ def execute(job: Job, data: str) -> dict[str, Any]:
     plan = protocol.plan(strata, dataset.groups)
     fold = plan.folds[job.fold]
     augment = _keras_augment if job.engine == "keras" else None
-    images = dataset.images
+    images = 1.0 - dataset.images if job.settings["invert"] else dataset.images
     X_train = plan.materialize(images, fold.train, augment=augment)
     X_test = plan.materialize(images, fold.test, augment=augment)
     X_val = plan.materialize(images, fold.validation, augment=augment)
