@@ -121,6 +121,17 @@ def _parser() -> argparse.ArgumentParser:
         "--backend", choices=("numpy", "opencl"), help="IgNet back end (default: numpy)"
     )
     run.set_defaults(handler=_run)
+
+    devices = commands.add_parser(
+        "devices",
+        help="list the OpenCL devices the opencl back end can use",
+        description=(
+            "List every OpenCL platform and device (index, platform, name, type, compute "
+            "units, global memory, fp64 support) and say which one backend='opencl' picks: "
+            "PYOPENCL_CTX when set, else the first GPU, else the first CPU device."
+        ),
+    )
+    devices.set_defaults(handler=_devices)
     return parser
 
 
@@ -181,6 +192,31 @@ def _default_data(out: Path) -> Path:
         print(f"no --data given: generating the synthetic drawings in {folder}")
         generate_drawings(folder, seed=0, progress=True)
     return folder
+
+
+def _devices(args: argparse.Namespace) -> int:
+    from ignet.backends import opencl
+
+    try:
+        found = opencl.list_devices()
+        chosen = opencl.chosen_device() if found else None
+    except IgNetError as error:
+        raise BenchError(str(error)) from None
+    if chosen is None:
+        raise BenchError(f"no OpenCL device found; {opencl.INSTALL_HINT}")
+    header = ("index", "platform", "device", "type", "compute units", "global memory", "fp64")
+    rows = [
+        (str(d.index), d.platform, d.name, d.type, str(d.compute_units),
+         f"{d.global_memory / 2**30:.1f} GiB", "yes" if d.fp64 else "no")
+        for d in found
+    ]  # fmt: skip
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    print(f"backend='opencl' uses device {chosen.index}: {chosen.name} ({chosen.platform})")
+    return 0
 
 
 def _data_inspect(args: argparse.Namespace) -> int:

@@ -1,0 +1,680 @@
+"""The OpenCL back end: pyopencl device arrays and hand-written kernels.
+
+Kernels live in ``ignet/backends/kernels/*.cl`` (OpenCL C 1.2). They are built once per
+(context, dtype) into one program and cached for the life of the process, together with
+one context, one in-order queue and one memory pool per device, so that every network
+on a device shares them. Tensors are :class:`CLArray` objects (a pooled device buffer
+with a shape) that stay on the device: a training batch enqueues its forward pass,
+backward pass and update without waiting, and the host reads back only what the network
+asks for (the loss and the outputs of each batch).
+
+Device choice: the ``device`` argument (an index into :func:`list_devices` or part of a
+device's name), else the ``PYOPENCL_CTX`` environment variable (pyopencl's syntax), else
+the first GPU, else the first CPU device. The ``opencl`` extra installs PoCL, a CPU
+driver, so this works without a GPU or a system OpenCL driver.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ignet.backends.base import EPS, UNARY_OPS, Array, Backend, ConvGeometry
+from ignet.errors import IgNetError
+
+cl: Any
+cl_tools: Any
+try:
+    import pyopencl as cl
+    import pyopencl.tools as cl_tools
+except ImportError:  # reported by OpenCLBackend with the install hint
+    cl = cl_tools = None
+
+INSTALL_HINT = (
+    "the opencl back end needs pyopencl and an OpenCL device: "
+    "pip install 'ignet-bench[opencl]' (installs PoCL, a CPU OpenCL driver)"
+)
+
+KERNEL_DIR = Path(__file__).with_name("kernels")
+# common.cl holds the shared defines, so it goes first; the rest in name order.
+_KERNEL_FILES = ("common.cl", "gemm.cl", "conv.cl", "pool.cl", "elementwise.cl", "reduce.cl")
+
+# Register-blocking sizes passed to the kernels as -D defines (see gemm.cl).
+_VW, _RM, _KM, _KN, _VK = 16, 8, 4, 4, 8
+_LOCAL_1D = 128
+_LOCAL_VN = (8, 4, 1)
+_LOCAL_VK = (8, 2)
+_LOCAL_ROWS = (8, 8)
+_TRANSPOSE_TILE = 16
+# A reduction whose chunks are longer than this is split into two passes.
+_CHUNK = 2048
+
+_ACTIVATIONS = ("identity", "sigmoid", "bipolar_sigmoid", "relu", "tanh")
+
+
+class CLArray:
+    """A C-contiguous device array: a pooled OpenCL buffer, a shape and a dtype.
+
+    Deliberately small: the engine only reads ``shape``, ``ndim`` and ``len``, and a back end
+    creates a few dozen of these per batch, where :class:`pyopencl.array.Array`'s
+    construction cost (tens of microseconds) would show.
+    """
+
+    __slots__ = ("data", "dtype", "ndim", "queue", "shape", "size")
+
+    def __init__(self, queue: Any, data: Any, shape: tuple[int, ...], dtype: np.dtype) -> None:
+        self.queue = queue
+        self.data = data
+        self.shape = shape
+        self.ndim = len(shape)
+        self.size = math.prod(shape)
+        self.dtype = dtype
+
+    def __repr__(self) -> str:
+        return f"CLArray(shape={self.shape}, dtype={self.dtype.name})"
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d array")
+        return self.shape[0]
+
+    def reshape(self, shape: tuple[int, ...]) -> CLArray:
+        """A view with another shape of the same size."""
+        return CLArray(self.queue, self.data, shape, self.dtype)
+
+    def get(self) -> np.ndarray:
+        """Copy to a new numpy array (waits for the work that writes this array)."""
+        host = np.empty(self.shape, dtype=self.dtype)
+        if self.size:
+            cl.enqueue_copy(self.queue, host, self.data, is_blocking=True)
+        return host
+
+
+@dataclass
+class _DeviceState:
+    """What every back end on one device shares: context, queue and memory pool."""
+
+    context: Any
+    queue: Any
+    allocator: Any
+
+
+# Keyed by the device's int_ptr: one context, queue and pool per device per process.
+_DEVICES: dict[int, _DeviceState] = {}
+# Keyed by (context int_ptr, dtype name): the built program's kernels.
+_PROGRAMS: dict[tuple[int, str], dict[str, Any]] = {}
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """One OpenCL device, as listed by :func:`list_devices`."""
+
+    index: int
+    platform: str
+    name: str
+    type: str
+    compute_units: int
+    global_memory: int
+    fp64: bool
+
+
+def _require_pyopencl() -> None:
+    if cl is None:
+        raise IgNetError(INSTALL_HINT)
+
+
+def _all_devices() -> list[Any]:
+    """Every device of every platform, in platform order (the index of list_devices)."""
+    _require_pyopencl()
+    try:
+        platforms = cl.get_platforms()
+    except cl.Error:
+        # pyopencl raises when no ICD is installed at all
+        platforms = []
+    devices = []
+    for platform in platforms:
+        try:
+            devices.extend(platform.get_devices())
+        except cl.Error:
+            continue
+    return devices
+
+
+def _has_fp64(device: Any) -> bool:
+    return "cl_khr_fp64" in device.extensions.split() or bool(
+        getattr(device, "double_fp_config", 0)
+    )
+
+
+def _type_name(device: Any) -> str:
+    kind = device.type
+    for flag, name in ((cl.device_type.GPU, "GPU"), (cl.device_type.CPU, "CPU")):
+        if kind & flag:
+            return name
+    return "accelerator" if kind & cl.device_type.ACCELERATOR else "other"
+
+
+def list_devices() -> list[DeviceInfo]:
+    """Every OpenCL device on this machine.
+
+    Raises
+    ------
+    IgNetError
+        When pyopencl is not installed.
+    """
+    return [
+        DeviceInfo(
+            index=i,
+            platform=d.platform.name.strip(),
+            name=d.name.strip(),
+            type=_type_name(d),
+            compute_units=int(d.max_compute_units),
+            global_memory=int(d.global_mem_size),
+            fp64=_has_fp64(d),
+        )
+        for i, d in enumerate(_all_devices())
+    ]
+
+
+def choose_device(device: int | str | None = None) -> Any:
+    """The pyopencl device that ``OpenCLBackend(device=device)`` runs on.
+
+    Parameters
+    ----------
+    device : an index into :func:`list_devices`, a part of a device's name
+        (case-insensitive), or None: then ``PYOPENCL_CTX`` when set, else the first GPU,
+        else the first CPU device.
+
+    Raises
+    ------
+    IgNetError
+        When pyopencl or a matching device is missing.
+    """
+    devices = _all_devices()
+    if not devices:
+        raise IgNetError(f"no OpenCL device found; {INSTALL_HINT}")
+    if device is None and os.environ.get("PYOPENCL_CTX"):
+        try:
+            return cl.create_some_context(interactive=False).devices[0]
+        except (cl.Error, RuntimeError, ValueError, IndexError) as error:
+            raise IgNetError(
+                f"PYOPENCL_CTX={os.environ['PYOPENCL_CTX']!r} names no usable device: {error}"
+            ) from None
+    if device is None:
+        for kind in (cl.device_type.GPU, cl.device_type.CPU):
+            for d in devices:
+                if d.type & kind:
+                    return d
+        return devices[0]
+    if isinstance(device, str) and device.strip().isdigit():
+        device = int(device)
+    if isinstance(device, int | np.integer) and not isinstance(device, bool):
+        if not 0 <= device < len(devices):
+            raise IgNetError(f"device index {device} out of range: {len(devices)} device(s)")
+        return devices[int(device)]
+    if isinstance(device, str):
+        for d in devices:
+            if device.lower() in d.name.lower():
+                return d
+        names = ", ".join(repr(d.name.strip()) for d in devices)
+        raise IgNetError(f"no OpenCL device named like {device!r}; found {names}")
+    raise IgNetError(f"device must be an int index or a name, got {device!r}")
+
+
+def chosen_device(device: int | str | None = None) -> DeviceInfo:
+    """The :func:`list_devices` entry of the device that ``choose_device(device)`` picks."""
+    chosen = choose_device(device)
+    for info, candidate in zip(list_devices(), _all_devices(), strict=True):
+        if candidate.int_ptr == chosen.int_ptr:
+            return info
+    raise IgNetError(f"the chosen OpenCL device {chosen.name.strip()!r} is not listed")
+
+
+def _device_state(device: Any) -> _DeviceState:
+    state = _DEVICES.get(device.int_ptr)
+    if state is None:
+        context = cl.Context([device])
+        queue = cl.CommandQueue(context)
+        allocator = cl_tools.MemoryPool(cl_tools.ImmediateAllocator(queue))
+        state = _DEVICES[device.int_ptr] = _DeviceState(context, queue, allocator)
+    return state
+
+
+def _is_pocl(device: Any) -> bool:
+    name = device.platform.name.lower()
+    return "pocl" in name or "portable computing language" in name
+
+
+def _kernel_source() -> str:
+    return "\n".join((KERNEL_DIR / name).read_text() for name in _KERNEL_FILES)
+
+
+def _build(context: Any, dtype: np.dtype) -> dict[str, Any]:
+    """The kernels of the program for (context, dtype), built on first use."""
+    key = (context.int_ptr, dtype.name)
+    kernels = _PROGRAMS.get(key)
+    if kernels is None:
+        real = "double" if dtype == np.float64 else "float"
+        options = [
+            "-cl-std=CL1.2",
+            "-cl-kernel-arg-info",
+            f"-DREAL={real}",
+            f"-DVW={_VW}",
+            f"-DRM={_RM}",
+            f"-DKM={_KM}",
+            f"-DKN={_KN}",
+            f"-DVK={_VK}",
+            f"-DIGNET_EPS_VALUE={EPS!r}",
+        ]
+        if dtype == np.float64:
+            options.append("-DIGNET_FP64")
+        if any(_is_pocl(d) for d in context.devices):
+            options.append("-DIGNET_VECTOR_CAST")
+        try:
+            program = cl.Program(context, _kernel_source()).build(options=options)
+        except cl.Error as error:
+            raise IgNetError(f"building the OpenCL kernels ({real}) failed: {error}") from None
+        kernels = {k.function_name: k for k in program.all_kernels()}
+        for kernel in kernels.values():
+            kernel.set_scalar_arg_dtypes(_arg_dtypes(kernel))
+        _PROGRAMS[key] = kernels
+    return kernels
+
+
+_SCALARS = {"int": np.int32, "float": np.float32, "double": np.float64}
+
+
+def _arg_dtypes(kernel: Any) -> list[Any]:
+    """numpy types of a kernel's scalar arguments (None for buffers), so that pyopencl
+    packs plain Python numbers without per-call conversions."""
+    types = []
+    for i in range(kernel.num_args):
+        name = kernel.get_arg_info(i, cl.kernel_arg_info.TYPE_NAME).strip()
+        types.append(None if name.endswith("*") else _SCALARS[name.replace("const ", "")])
+    return types
+
+
+def _round_up(size: int, local: int) -> int:
+    return -(-size // local) * local
+
+
+class OpenCLBackend(Backend):
+    """OpenCL back end (pyopencl; runs on PoCL's CPU device or any GPU).
+
+    Convolutions gather patches per sample into columns (N, C*v*h, Ho*Wo); the forward
+    product and both gradients are register-blocked GEMM kernels over them, and the
+    dense layer's products are the same kernels (see ``kernels/gemm.cl``).
+
+    Parameters
+    ----------
+    dtype : "float32" (default) or "float64" (needs a device with cl_khr_fp64).
+    threads : kept for the common interface; the OpenCL driver decides how many
+        threads a CPU device uses (PoCL: ``POCL_MAX_PTHREAD_COUNT``).
+    device : an index into :func:`list_devices` or a part of a device's name; None
+        (default) takes ``PYOPENCL_CTX`` when set, else the first GPU, else the first
+        CPU device.
+
+    Raises
+    ------
+    IgNetError
+        When pyopencl or an OpenCL device is missing (the message says how to install
+        them), or the device cannot do the dtype.
+    """
+
+    name = "opencl"
+
+    def __init__(
+        self,
+        dtype: str | np.dtype = "float32",
+        threads: int = 1,
+        device: int | str | None = None,
+    ) -> None:
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise IgNetError(f"dtype must be float32 or float64, got {dtype!r}")
+        if isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1:
+            raise IgNetError(f"threads must be a positive integer, got {threads!r}")
+        self.threads = int(threads)
+        self.device = choose_device(device)
+        if self.dtype == np.float64 and not _has_fp64(self.device):
+            raise IgNetError(
+                f"dtype float64 needs cl_khr_fp64, which the OpenCL device "
+                f"{self.device.name.strip()!r} lacks; use dtype float32"
+            )
+        state = _device_state(self.device)
+        self.context, self.queue, self._allocator = state.context, state.queue, state.allocator
+        self._k = _build(self.context, self.dtype)
+        # GPUs read B^T in gemm_vk's dot products with uncoalesced rows, so there the
+        # A B^T products transpose B first and use gemm_vn.
+        self.nt_by_transpose = bool(self.device.type & cl.device_type.GPU)
+
+    def __repr__(self) -> str:
+        return f"OpenCLBackend(dtype={self.dtype.name!r}, device={self.device_name!r})"
+
+    @property
+    def device_name(self) -> str:
+        """The device's name as the driver reports it."""
+        return str(self.device.name.strip())
+
+    @property
+    def device_type(self) -> str:
+        """``"GPU"``, ``"CPU"``, ``"accelerator"`` or ``"other"``."""
+        return _type_name(self.device)
+
+    def scope(self) -> contextlib.AbstractContextManager[None]:
+        return self._finish_after()
+
+    @contextlib.contextmanager
+    def _finish_after(self) -> Iterator[None]:
+        try:
+            yield
+        finally:
+            self.queue.finish()
+
+    # helpers ------------------------------------------------------------------------
+    def _empty(self, shape: Sequence[int], dtype: Any = None) -> CLArray:
+        dtype = self.dtype if dtype is None else np.dtype(dtype)
+        shape = tuple(int(d) for d in shape)
+        nbytes = max(math.prod(shape), 1) * dtype.itemsize
+        return CLArray(self.queue, self._allocator.allocate(nbytes), shape, dtype)
+
+    def _launch(self, name: str, gsize: Sequence[int], lsize: Sequence[int], *args: Any) -> None:
+        """Enqueue a kernel; global sizes are rounded up to the local size (kernels guard)."""
+        if min(gsize) <= 0:
+            return
+        grid = tuple(_round_up(g, loc) for g, loc in zip(gsize, lsize, strict=True))
+        values = [a.data if isinstance(a, CLArray) else a for a in args]
+        self._k[name](self.queue, grid, tuple(lsize), *values)
+
+    def _map1(self, name: str, n: int, *args: Any) -> None:
+        """Enqueue a kernel over n work-items whose first argument is n."""
+        self._launch(name, (n,), (max(1, min(_LOCAL_1D, n)),), n, *args)
+
+    # memory -------------------------------------------------------------------------
+    def asarray(self, x: np.ndarray) -> CLArray:
+        host = np.ascontiguousarray(x, dtype=self.dtype)
+        out = self._empty(host.shape)
+        if host.size:
+            # blocking: the host array may be a temporary
+            cl.enqueue_copy(self.queue, out.data, host, is_blocking=True)
+        return out
+
+    def to_host(self, x: Array) -> np.ndarray:
+        if isinstance(x, np.ndarray):
+            return np.array(x, copy=True)
+        return x.get()
+
+    def zeros(self, shape: Sequence[int]) -> CLArray:
+        out = self._empty(shape)
+        self._map1("fill", out.size, 0.0, out)
+        return out
+
+    def reshape(self, x: Array, shape: Sequence[int]) -> CLArray:
+        shape = tuple(int(s) for s in shape)
+        if math.prod(shape) != x.size:
+            raise IgNetError(f"cannot reshape an array of shape {x.shape} to {shape}")
+        return x.reshape(shape)
+
+    # matrix products ----------------------------------------------------------------
+    def _gemm_vn(
+        self,
+        m: int,
+        n: int,
+        k: int,
+        a: Any,
+        a_sm: int,
+        a_sk: int,
+        b: Any,
+        ldb: int,
+        c: Any,
+        ldc: int,
+        batch: int = 1,
+        strides: tuple[int, int, int] = (0, 0, 0),
+    ) -> None:
+        """c[t] (m x n) = A[t] (m x k, element (i, l) at i*a_sm + l*a_sk) @ b[t] (k x n)."""
+        a_sb, b_sb, c_sb = strides
+        self._launch(
+            "gemm_vn",
+            (-(-n // _VW), -(-m // _RM), batch),
+            _LOCAL_VN,
+            m, n, k, a, a_sm, a_sk, a_sb, b, ldb, b_sb, c, ldc, c_sb,
+        )  # fmt: skip
+
+    def _gemm_vk(
+        self,
+        m: int,
+        n: int,
+        k: int,
+        a: Any,
+        lda: int,
+        b: Any,
+        ldb: int,
+        c: Any,
+        batch: int = 1,
+        strides: tuple[int, int] = (0, 0),
+    ) -> None:
+        """c (m x n) = sum over t of a[t] (m x k) @ b[t]^T, b[t] being (n x k)."""
+        self._launch(
+            "gemm_vk",
+            (-(-n // _KN), -(-m // _KM)),
+            _LOCAL_VK,
+            m, n, k, batch, a, lda, strides[0], b, ldb, strides[1], c, n,
+        )  # fmt: skip
+
+    def _transpose(self, x: Any, rows: int, cols: int) -> CLArray:
+        out = self._empty((cols, rows))
+        tile = _TRANSPOSE_TILE
+        self._launch("transpose", (cols, rows), (tile, tile), rows, cols, x, out)
+        return out
+
+    def matmul(self, a: Array, b: Array, trans_a: bool = False, trans_b: bool = False) -> CLArray:
+        if a.ndim != 2 or b.ndim != 2:
+            raise IgNetError(f"matmul needs 2-D arrays, got {a.shape} and {b.shape}")
+        m, k = (a.shape[1], a.shape[0]) if trans_a else a.shape
+        kb, n = (b.shape[1], b.shape[0]) if trans_b else b.shape
+        if k != kb:
+            raise IgNetError(f"matmul: shapes {a.shape} and {b.shape} do not match")
+        out = self._empty((m, n))
+        if k == 0:
+            self._map1("fill", out.size, 0.0, out)
+            return out
+        if trans_b and not trans_a and not self.nt_by_transpose:
+            self._gemm_vk(m, n, k, a, k, b, k, out)
+            return out
+        if trans_b:
+            b = self._transpose(b, n, k)
+        a_sm, a_sk = (1, m) if trans_a else (k, 1)
+        self._gemm_vn(m, n, k, a, a_sm, a_sk, b, n, out, n)
+        return out
+
+    # convolution --------------------------------------------------------------------
+    def _geometry_args(self, g: ConvGeometry) -> tuple[int, ...]:
+        c, h, w = g.in_shape
+        _, ho, wo = g.out_shape
+        return (c, h, w, *g.kernel, *g.stride, *g.padding, *g.input_padding, ho, wo)
+
+    def conv2d(self, x: Array, w: Array, geom: ConvGeometry) -> tuple[Any, Any]:
+        n = x.shape[0]
+        f, ho, wo = geom.out_shape
+        c, v, h = w.shape[1:]
+        ck, p = c * v * h, ho * wo
+        cols = self._empty((n, ck, p))
+        self._launch(
+            "im2col", (ho, n * ck), _LOCAL_ROWS, *self._geometry_args(geom), n * ck, x, cols
+        )
+        y = self._empty((n, f, ho, wo))
+        self._gemm_vn(f, p, ck, w, ck, 1, cols, p, y, p, batch=n, strides=(0, ck * p, f * p))
+        return y, cols
+
+    def conv2d_grad_input(self, dy: Array, w: Array, geom: ConvGeometry) -> CLArray:
+        n, f, ho, wo = dy.shape
+        c, v, h = w.shape[1:]
+        ck, p = c * v * h, ho * wo
+        # dcols[t] (CK x P) = W^T (CK x F) @ dy[t] (F x P)
+        dcols = self._empty((n, ck, p))
+        self._gemm_vn(ck, p, f, w, 1, ck, dy, p, dcols, p, batch=n, strides=(0, f * p, ck * p))
+        dx = self._empty((n, *geom.in_shape))
+        hi = geom.in_shape[1]
+        self._launch(
+            "col2im", (hi, n * c), _LOCAL_ROWS, *self._geometry_args(geom), n * c, dcols, dx
+        )
+        return dx
+
+    def conv2d_grad_weight(self, dy: Array, saved: Any, geom: ConvGeometry) -> CLArray:
+        n, f, ho, wo = dy.shape
+        c, (v, h) = geom.in_shape[0], geom.kernel
+        ck, p = c * v * h, ho * wo
+        dw = self._empty((f, c, v, h))
+        # dW (F x CK) = sum over t of dy[t] (F x P) @ cols[t]^T (P x CK)
+        self._gemm_vk(f, ck, p, dy, p, saved, p, dw, batch=n, strides=(f * p, ck * p))
+        return dw
+
+    # bias ---------------------------------------------------------------------------
+    def add_bias(self, y: Array, b: Array) -> None:
+        f = y.shape[1]
+        inner = math.prod(y.shape[2:])
+        self._map1("add_bias", y.size, f, inner, y, b)
+
+    def _reduce_mid(self, x: Any, outer: int, mid: int, inner: int, absval: bool) -> CLArray:
+        """Sum over the middle axis of x seen as (outer, mid, inner): (outer, inner)."""
+        parts = 1
+        if mid > _CHUNK and outer * inner < 4 * _LOCAL_1D:
+            parts = min(-(-mid // _CHUNK), 1024)
+        chunk = -(-mid // parts)
+        out = self._empty((outer, parts, inner))
+        self._map1("reduce_mid", out.size, outer, mid, inner, parts, chunk, absval, x, out)
+        if parts > 1:
+            out = self._reduce_mid(out, outer, parts, inner, False)
+        return out.reshape((outer, inner))
+
+    def reduce_sum(self, x: Array, axes: tuple[int, ...] | None = None) -> CLArray:
+        shape = list(x.shape)
+        ndim = len(shape)
+        chosen = sorted({a % ndim for a in (range(ndim) if axes is None else axes)})
+        if not chosen:
+            return self.scale(x, 1.0)
+        # Reduce each run of neighbouring axes in one pass, last run first, so that the
+        # earlier axes keep their positions.
+        runs: list[list[int]] = []
+        for a in chosen:
+            if runs and runs[-1][-1] == a - 1:
+                runs[-1].append(a)
+            else:
+                runs.append([a])
+        out = x
+        for run in reversed(runs):
+            lo, hi = run[0], run[-1] + 1
+            outer, mid, inner = (math.prod(shape[:lo]), math.prod(shape[lo:hi]),
+                                 math.prod(shape[hi:]))  # fmt: skip
+            out = self._reduce_mid(out, outer, mid, inner, False)
+            shape = shape[:lo] + shape[hi:]
+        return out.reshape(tuple(shape))
+
+    # pooling ------------------------------------------------------------------------
+    def maxpool(self, x: Array, size: tuple[int, int], stride: tuple[int, int]) -> tuple[Any, Any]:
+        n, c, hi, wi = x.shape
+        (pv, ph), (sv, sh) = size, stride
+        ho, wo = (hi - pv) // sv + 1, (wi - ph) // sh + 1
+        y = self._empty((n, c, ho, wo))
+        arg = self._empty((n, c, ho, wo), np.int32)
+        self._map1("maxpool_fwd", y.size, hi, wi, ho, wo, pv, ph, sv, sh, x, y, arg)
+        return y, (arg, x.shape, size, stride)
+
+    def maxpool_grad(self, dy: Array, saved: Any) -> CLArray:
+        arg, shape, (pv, ph), (sv, sh) = saved
+        ho, wo = arg.shape[2:]
+        dx = self._empty(shape)
+        args = (shape[2], shape[3], ho, wo, pv, ph, sv, sh)
+        self._map1("maxpool_bwd", dx.size, *args, dy, arg, dx)
+        return dx
+
+    # elementwise --------------------------------------------------------------------
+    def _unary(self, kernel: str, x: Any) -> CLArray:
+        y = self._empty(x.shape)
+        self._map1(kernel, x.size, x, y)
+        return y
+
+    def _binary(self, kernel: str, a: Any, b: Any) -> CLArray:
+        if a.shape != b.shape:
+            raise IgNetError(f"elementwise op on shapes {a.shape} and {b.shape}")
+        y = self._empty(a.shape)
+        self._map1(kernel, a.size, a, b, y)
+        return y
+
+    def activation(self, name: str, x: Array) -> CLArray:
+        if name == "identity":
+            return x
+        if name not in _ACTIVATIONS:
+            raise IgNetError(f"activation: unknown name {name!r}")
+        return self._unary(f"act_{name}", x)
+
+    def activation_grad(self, name: str, x: Array, y: Array) -> CLArray:
+        if name == "identity":
+            out = self._empty(x.shape)
+            self._map1("fill", out.size, 1.0, out)
+            return out
+        if name not in _ACTIVATIONS:
+            raise IgNetError(f"activation: unknown name {name!r}")
+        return self._unary(f"grad_{name}", x if name == "relu" else y)
+
+    def softmax(self, x: Array) -> CLArray:
+        y = self._empty(x.shape)
+        rows = x.shape[0]
+        self._map1("softmax", rows, x.size // max(rows, 1), x, y)
+        return y
+
+    def softmax_grad(self, y: Array, dy: Array) -> CLArray:
+        dx = self._empty(y.shape)
+        rows = y.shape[0]
+        self._map1("softmax_grad", rows, y.size // max(rows, 1), y, dy, dx)
+        return dx
+
+    def mul(self, a: Array, b: Array) -> CLArray:
+        return self._binary("bin_mul", a, b)
+
+    def sub(self, a: Array, b: Array) -> CLArray:
+        return self._binary("bin_sub", a, b)
+
+    def scale(self, x: Array, alpha: float) -> CLArray:
+        y = self._empty(x.shape)
+        self._map1("scale", x.size, float(alpha), x, y)
+        return y
+
+    def unary(self, op: str, x: Array) -> CLArray:
+        if op not in UNARY_OPS:
+            raise IgNetError(f"unary: unknown op {op!r}; choose from {UNARY_OPS}")
+        return self._unary(f"un_{op}", x)
+
+    # update -------------------------------------------------------------------------
+    def axpby(self, y: Array, x: Array, a: float, b: float) -> None:
+        if y.shape != x.shape:
+            raise IgNetError(f"axpby on shapes {y.shape} and {x.shape}")
+        self._map1("axpby", y.size, y, x, float(a), float(b))
+
+    # reductions to the host ---------------------------------------------------------
+    def mean_abs(self, x: Array) -> float:
+        if x.size == 0:
+            return math.nan
+        parts = max(1, min(-(-x.size // _CHUNK), 1024))
+        chunk = -(-x.size // parts)
+        out = self._empty((parts,))
+        self._map1("reduce_mid", parts, 1, x.size, 1, parts, chunk, True, x, out)
+        return float(np.sum(out.get(), dtype=np.float64) / x.size)
+
+
+__all__ = [
+    "INSTALL_HINT",
+    "CLArray",
+    "DeviceInfo",
+    "OpenCLBackend",
+    "choose_device",
+    "chosen_device",
+    "list_devices",
+]
