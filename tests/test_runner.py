@@ -131,3 +131,43 @@ def test_cli_run_prints_the_paper_table(tiny, generated_folder, tmp_path, capsys
     assert "age_category" in text and "mape (%)" in text
     assert main([*args, "--data", str(generated_folder)]) == 0
     assert "0 jobs run, 4 already done" in capsys.readouterr().out
+
+
+KERAS_TINY = """
+title = "tiny keras"
+dataset = "drawings"
+protocols = ["paper-keras", "leak-free"]
+
+[[run]]
+engine = "keras"
+network = "fig2"
+
+[[target]]
+name = "age_category"
+
+[profile.quick]
+epochs = 1
+folds = 1
+size = [18, 29]
+paper-keras = { learn_test = 700, validation = 100, n_folds = 3 }
+keras = { build_kwargs = { dense_units = [16, 16], filters = [4, 8] } }
+
+[profile.paper]
+epochs = 10
+"""
+
+
+def test_keras_jobs_are_deterministic_and_leak_free_splits_hold(tmp_path, generated_folder):
+    pytest.importorskip("keras")
+    path = tmp_path / "keras.toml"
+    path.write_text(KERAS_TINY)
+    jobs = expand(load_experiment(path), "quick")
+    assert [job.protocol for job in jobs] == ["paper-keras", "leak-free"]
+    paper, leak_free = (execute(job, str(generated_folder)) for job in jobs)
+    again = execute(jobs[0], str(generated_folder))
+    assert paper["metrics"] == again["metrics"]
+    assert paper["curve"] == again["curve"]
+    assert paper["n_train"] + paper["n_test"] == 700 and paper["n_validation"] == 100
+    # About two copies of every original: most test images have a twin in training.
+    assert paper["leakage"]["same_image"] > 0.5
+    assert leak_free["leakage"] == {"same_image": 0.0, "same_child": 0.0}
