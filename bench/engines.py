@@ -23,6 +23,9 @@ ENGINES = ("keras", "ignet", "linear")
 class EngineAdapter:
     """A trained-or-not model of one engine for one task.
 
+    The base class fits any estimator that takes ``validation_data`` and keeps a Keras-style
+    ``history_`` (the Keras baseline); IgNet and the linear baseline override ``_fit``.
+
     Attributes (after :meth:`fit`)
     ------------------------------
     history_ : dict of per-epoch lists (``loss``, ``accuracy`` or ``mape``, ``val_*``).
@@ -65,10 +68,6 @@ class EngineAdapter:
 
     def _history(self) -> dict[str, list[float]]:
         return dict(self.estimator.history_)
-
-
-class _KerasAdapter(EngineAdapter):
-    pass
 
 
 class _IgNetAdapter(EngineAdapter):
@@ -125,7 +124,22 @@ def make_engine(
     backend : IgNet back end (``numpy``, ``opencl``); ignored by the others.
     options : engine keyword arguments from the experiment's profile.
     """
-    options = dict(options or {})
+    try:
+        return _make(engine, network, task, n_outputs, backend, epochs, seed, dict(options or {}))
+    except TypeError as error:  # an option the engine does not take
+        raise BenchError(f"{engine} options: {error}") from None
+
+
+def _make(
+    engine: str,
+    network: str,
+    task: str,
+    n_outputs: int,
+    backend: str,
+    epochs: int,
+    seed: int,
+    options: dict[str, Any],
+) -> EngineAdapter:
     if engine == "keras":
         from baseline_keras import BUILDERS, KerasCNN
 
@@ -140,7 +154,7 @@ def make_engine(
             seed=seed,
             **options,
         )
-        return _KerasAdapter(model, task)
+        return EngineAdapter(model, task)
     if engine == "ignet":
         from ignet import IgNetClassifier, IgNetRegressor
 

@@ -171,3 +171,12 @@ def test_keras_jobs_are_deterministic_and_leak_free_splits_hold(tmp_path, genera
     # About two copies of every original: most test images have a twin in training.
     assert paper["leakage"]["same_image"] > 0.5
     assert leak_free["leakage"] == {"same_image": 0.0, "same_child": 0.0}
+
+
+def test_unknown_engine_options_are_user_errors():
+    from bench.engines import make_engine
+
+    with pytest.raises(BenchError, match="ignet options: .*speed"):
+        make_engine("ignet", "fig5", "classification", 3, "numpy", 1, 0, {"speed": 2})
+    with pytest.raises(BenchError, match="engine must be one of"):
+        make_engine("torch", "x", "classification", 3, "numpy", 1, 0)
