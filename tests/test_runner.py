@@ -176,7 +176,86 @@ def test_keras_jobs_are_deterministic_and_leak_free_splits_hold(tmp_path, genera
 def test_unknown_engine_options_are_user_errors():
     from bench.engines import make_engine
 
-    with pytest.raises(BenchError, match="ignet options: .*speed"):
+    with pytest.raises(BenchError, match=r"ignet options: .*speed"):
         make_engine("ignet", "fig5", "classification", 3, "numpy", 1, 0, {"speed": 2})
     with pytest.raises(BenchError, match="engine must be one of"):
         make_engine("torch", "x", "classification", 3, "numpy", 1, 0)
+
+
+def _tiny_with_folds(tmp_path, folds: int):
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY.replace("folds = 1", f"folds = {folds}"))
+    return path
+
+
+def test_a_killed_run_resumes_to_the_same_jobs(tmp_path, generated_folder):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = _tiny_with_folds(tmp_path, 3)
+    command = [sys.executable, "-m", "bench.cli", "run", str(path), "--engine", "linear"]
+    data = ["--data", str(generated_folder)]
+    whole = tmp_path / "whole"
+    subprocess.run([*command, "--out", str(whole), *data], check=True, capture_output=True)
+    expected = {r["job_id"] for r in ResultsStore(whole / "results").records()}
+    assert len(expected) == 12
+
+    killed = tmp_path / "killed"
+    results = killed / "results" / "tiny.jsonl"
+    process = subprocess.Popen(
+        [*command, "--out", str(killed), *data],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if results.exists() and results.read_text().count("\n") >= 2:
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    interrupted = {r["job_id"] for r in ResultsStore(killed / "results").records()}
+    assert 2 <= len(interrupted) < 12  # killed part-way
+
+    subprocess.run([*command, "--out", str(killed), *data], check=True, capture_output=True)
+    records = ResultsStore(killed / "results").records()
+    ids = [r["job_id"] for r in records]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == expected
+
+
+def test_jobs_run_on_a_dask_cluster(tmp_path, generated_folder):
+    distributed = pytest.importorskip("distributed")
+    experiment = load_experiment(_tiny_with_folds(tmp_path, 1))
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
+        summary = run_experiment(
+            experiment,
+            "quick",
+            generated_folder,
+            tmp_path / "out",
+            engines=["linear"],
+            scheduler=cluster.scheduler_address,
+            jobs=2,
+            progress=False,
+        )
+    assert summary.ran == 4
+    records = ResultsStore(tmp_path / "out" / "results").records()
+    assert len({r["job_id"] for r in records}) == 4
+
+
+def test_unreachable_scheduler_is_a_user_error(tiny, generated_folder, tmp_path):
+    pytest.importorskip("distributed")
+    with pytest.raises(BenchError, match="cannot reach the Dask scheduler"):
+        run_experiment(
+            tiny,
+            "quick",
+            generated_folder,
+            tmp_path,
+            engines=["linear"],
+            scheduler="tcp://127.0.0.1:9",
+            progress=False,
+        )
