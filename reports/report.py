@@ -1,0 +1,249 @@
+"""Write a report folder: tables as CSV, figures as PNG and SVG, ``report.html`` and ``report.pdf``.
+
+The HTML and the PDF carry the same content: a first section on how the results were
+obtained (machine, versions, seeds, profile, data) with the caller's summary, then per
+experiment a heading with its title, its table (the paper's number beside ours per
+protocol) and its figures.
+"""
+
+from __future__ import annotations
+
+import base64
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import matplotlib
+import pandas as pd
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+
+from reports.figures import learning_curves, metric_bars, save_figure, timing_bars
+from reports.tables import paper_table
+
+__all__ = ["REPORT_TITLE", "write_report"]
+
+REPORT_TITLE = "ignet-bench: the papers' numbers beside ours"
+# Landscape A4, in inches: wide tables of several protocols fit on one line.
+_PAGE = (11.69, 8.27)
+_NO_RESULTS = "No results were found: run an experiment first."
+
+
+@dataclass
+class _FigureItem:
+    stem: str
+    caption: str
+    figure: Figure
+    png: str = ""
+
+
+@dataclass
+class _Section:
+    name: str
+    title: str
+    notes: str
+    table: pd.DataFrame
+    table_html: str = ""
+    figures: list[_FigureItem] = field(default_factory=list)
+
+
+def write_report(
+    records: pd.DataFrame,
+    experiments: Sequence[Mapping[str, Any]],
+    out: Path,
+    context: Mapping[str, Any],
+) -> dict[str, Path]:
+    """Render every experiment's table and figures, and the HTML and PDF reports, under ``out``.
+
+    Parameters
+    ----------
+    records : flat result records (one row per finished fold); may be empty.
+    experiments : one dict per experiment with ``name``, ``title``, ``notes`` and ``paper``
+        (target -> {metric: value}, accuracy as a fraction).
+    out : the report folder; created if missing, files in it are overwritten.
+    context : ``machine`` and ``versions`` (dicts), ``seeds``, ``profile``, ``data`` (a
+        description of the data set) and ``summary`` (a short paragraph on what was and
+        was not reproduced).
+
+    Returns
+    -------
+    Every file written, keyed by its path relative to ``out`` (``report.html``,
+    ``report.pdf``, ``tables/<name>.csv``, ``figures/<stem>.png`` ...).
+    """
+    out = Path(out)
+    (out / "tables").mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    sections = []
+    for experiment in experiments:
+        section = _build_section(records, experiment)
+        csv = out / "tables" / f"{section.name}.csv"
+        section.table.to_csv(csv, index=False)
+        written[f"tables/{csv.name}"] = csv
+        for item in section.figures:
+            for path in save_figure(item.figure, out / "figures", item.stem):
+                written[f"figures/{path.name}"] = path
+            item.png = base64.b64encode((out / "figures" / f"{item.stem}.png").read_bytes()).decode(
+                "ascii"
+            )
+        sections.append(section)
+    has_results = not records.empty
+    html = out / "report.html"
+    html.write_text(_render_html(sections, context, has_results), encoding="utf-8")
+    written["report.html"] = html
+    pdf = out / "report.pdf"
+    _write_pdf(pdf, sections, context, has_results)
+    written["report.pdf"] = pdf
+    return written
+
+
+def _build_section(records: pd.DataFrame, experiment: Mapping[str, Any]) -> _Section:
+    name = str(experiment["name"])
+    paper: Mapping[str, Mapping[str, float]] = experiment.get("paper") or {}
+    # Records with no experiment column cannot be told apart: all of them belong here.
+    rows = records[records["experiment"] == name] if "experiment" in records else records
+    section = _Section(
+        name=name,
+        title=str(experiment.get("title") or name),
+        notes=str(experiment.get("notes") or "").strip(),
+        table=paper_table(rows, paper),
+    )
+    if rows.empty:
+        return section
+    section.table_html = section.table.to_html(
+        index=False, border=0, classes="results", na_rep="-", escape=True
+    )
+    section.figures.append(
+        _FigureItem(
+            f"{name}_metrics", "Paper vs ours per protocol and target", metric_bars(rows, paper)
+        )
+    )
+    for index, target in enumerate(_targets(rows, paper)):
+        section.figures.append(
+            _FigureItem(
+                f"{name}_curves_{index}",
+                f"Learning curves for {target}",
+                learning_curves(rows, target=target),
+            )
+        )
+    if "samples_per_second" in rows and rows["samples_per_second"].notna().any():
+        section.figures.append(
+            _FigureItem(
+                f"{name}_timing", "Training throughput per engine and backend", timing_bars(rows)
+            )
+        )
+    return section
+
+
+def _targets(rows: pd.DataFrame, paper: Mapping[str, object]) -> list[str]:
+    """Targets present in ``rows``, in the paper's order first (as its table lists them)."""
+    present = [str(t) for t in rows["target"].dropna().unique()] if "target" in rows else []
+    ordered = [t for t in paper if t in present]
+    return ordered + [t for t in present if t not in ordered]
+
+
+def _context_lines(context: Mapping[str, Any]) -> list[tuple[str, str]]:
+    machine = context.get("machine") or {}
+    versions = context.get("versions") or {}
+    return [
+        ("Profile", str(context.get("profile", "-"))),
+        ("Seeds", _seeds(context.get("seeds"))),
+        ("Data", str(context.get("data", "-"))),
+        ("Machine", "; ".join(f"{k}: {v}" for k, v in machine.items()) or "-"),
+        ("Versions", "; ".join(f"{k} {v}" for k, v in versions.items()) or "-"),
+    ]
+
+
+def _seeds(seeds: object) -> str:
+    if seeds is None:
+        return "-"
+    if isinstance(seeds, str | int):
+        return str(seeds)
+    return ", ".join(str(s) for s in seeds) if isinstance(seeds, Sequence) else str(seeds)
+
+
+def _render_html(
+    sections: Sequence[_Section], context: Mapping[str, Any], has_results: bool
+) -> str:
+    source = resources.files("reports").joinpath("templates/report.html.j2").read_text("utf-8")
+    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    template = environment.from_string(source)
+    return template.render(
+        title=REPORT_TITLE,
+        profile=str(context.get("profile", "-")),
+        seeds=_seeds(context.get("seeds")),
+        data=str(context.get("data", "-")),
+        machine=dict(context.get("machine") or {}),
+        versions=dict(context.get("versions") or {}),
+        summary=str(context.get("summary", "")),
+        has_results=has_results,
+        sections=sections,
+    )
+
+
+def _write_pdf(
+    path: Path, sections: Sequence[_Section], context: Mapping[str, Any], has_results: bool
+) -> None:
+    # TrueType (42) embeds real glyphs with a text layer, so the PDF can be searched and
+    # its text extracted; the default Type 3 fonts cannot.
+    with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(path) as pdf:
+        pdf.savefig(_front_page(context, has_results))
+        for section in sections:
+            pdf.savefig(_table_page(section))
+            for item in section.figures:
+                # The heading goes above the figure's own title; a tight box keeps both.
+                heading = item.figure.text(
+                    0.5, 1.02, section.title, ha="center", va="bottom", fontsize=10, wrap=True
+                )
+                pdf.savefig(item.figure, bbox_inches="tight")
+                heading.remove()
+        info = pdf.infodict()
+        info["Title"] = REPORT_TITLE
+
+
+def _front_page(context: Mapping[str, Any], has_results: bool) -> Figure:
+    page = Figure(figsize=_PAGE)
+    y = 0.93
+    page.text(0.06, y, REPORT_TITLE, fontsize=18, weight="bold")
+    y -= 0.08
+    for label, value in _context_lines(context):
+        lines = textwrap.wrap(value, 110) or ["-"]
+        page.text(0.06, y, f"{label}:", fontsize=10, weight="bold")
+        for line in lines:
+            page.text(0.17, y, line, fontsize=10)
+            y -= 0.03
+        y -= 0.01
+    y -= 0.03
+    page.text(0.06, y, "Summary", fontsize=13, weight="bold")
+    y -= 0.045
+    for line in textwrap.wrap(str(context.get("summary", "")), 120):
+        page.text(0.06, y, line, fontsize=10)
+        y -= 0.03
+    if not has_results:
+        page.text(0.06, y - 0.03, _NO_RESULTS, fontsize=11, color="#a00000", style="italic")
+    return page
+
+
+def _table_page(section: _Section) -> Figure:
+    page = Figure(figsize=_PAGE)
+    y = 0.94
+    for line in textwrap.wrap(section.title, 80):
+        page.text(0.04, y, line, fontsize=15, weight="bold")
+        y -= 0.045
+    y -= 0.01
+    for line in textwrap.wrap(" ".join(section.notes.split()), 130):
+        page.text(0.04, y, line, fontsize=9, color="#444444")
+        y -= 0.027
+    y -= 0.03
+    if section.table.empty:
+        page.text(0.04, y, "No results for this experiment.", fontsize=11, style="italic")
+        return page
+    text = section.table.to_string(index=False, na_rep="-")
+    width = max(len(line) for line in text.splitlines())
+    # A monospaced glyph is about 0.6 em wide: pick the largest size whose widest line fits.
+    fontsize = min(9.0, 0.92 * _PAGE[0] * 72 / (0.6 * width))
+    page.text(0.04, y, text, fontsize=fontsize, family="monospace", va="top")
+    return page
