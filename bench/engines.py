@@ -124,49 +124,41 @@ def make_engine(
     backend : IgNet back end (``numpy``, ``opencl``); ignored by the others.
     options : engine keyword arguments from the experiment's profile.
     """
+    options = dict(options or {})
     try:
-        return _make(engine, network, task, n_outputs, backend, epochs, seed, dict(options or {}))
+        if engine == "keras":
+            from baseline_keras import BUILDERS, KerasCNN
+
+            builders = {"fig2": "drawings_cnn", **{name: name for name in BUILDERS}}
+            if network not in builders:
+                raise BenchError(
+                    f"keras network must be one of {', '.join(builders)}, not {network!r}"
+                )
+            model = KerasCNN(
+                build=BUILDERS[builders[network]],
+                task=task,
+                n_classes=n_outputs if task == "classification" else None,
+                epochs=epochs,
+                seed=seed,
+                **options,
+            )
+            return EngineAdapter(model, task)
+        if engine == "ignet":
+            from ignet import IgNetClassifier, IgNetRegressor
+
+            kind = IgNetRegressor if task == "regression" else IgNetClassifier
+            model = kind(
+                layers=network, epochs=epochs, backend=backend, random_state=seed, **options
+            )
+            return _IgNetAdapter(model, task)
+        if engine == "linear":
+            from sklearn.linear_model import LogisticRegression, Ridge
+
+            if task == "classification":
+                model = LogisticRegression(max_iter=options.pop("max_iter", 300), **options)
+            else:
+                model = Ridge(**options)
+            return _LinearAdapter(model, task)
     except TypeError as error:  # an option the engine does not take
         raise BenchError(f"{engine} options: {error}") from None
-
-
-def _make(
-    engine: str,
-    network: str,
-    task: str,
-    n_outputs: int,
-    backend: str,
-    epochs: int,
-    seed: int,
-    options: dict[str, Any],
-) -> EngineAdapter:
-    if engine == "keras":
-        from baseline_keras import BUILDERS, KerasCNN
-
-        builders = {"fig2": "drawings_cnn", **{name: name for name in BUILDERS}}
-        if network not in builders:
-            raise BenchError(f"keras network must be one of {', '.join(builders)}, not {network!r}")
-        model = KerasCNN(
-            build=BUILDERS[builders[network]],
-            task=task,
-            n_classes=n_outputs if task == "classification" else None,
-            epochs=epochs,
-            seed=seed,
-            **options,
-        )
-        return EngineAdapter(model, task)
-    if engine == "ignet":
-        from ignet import IgNetClassifier, IgNetRegressor
-
-        kind = IgNetRegressor if task == "regression" else IgNetClassifier
-        model = kind(layers=network, epochs=epochs, backend=backend, random_state=seed, **options)
-        return _IgNetAdapter(model, task)
-    if engine == "linear":
-        from sklearn.linear_model import LogisticRegression, Ridge
-
-        if task == "classification":
-            model = LogisticRegression(max_iter=options.pop("max_iter", 300), **options)
-        else:
-            model = Ridge(**options)
-        return _LinearAdapter(model, task)
     raise BenchError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
