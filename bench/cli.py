@@ -132,6 +132,38 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     devices.set_defaults(handler=_devices)
+
+    timing = commands.add_parser(
+        "timing",
+        help="time every engine, back end and network in one run",
+        description=(
+            "Measure this machine's float32 matrix-multiply peak, the training throughput "
+            "(samples/s, GFLOP/s from counted FLOPs, %% of peak) of IgNet on each back end and "
+            "of the same layers in Keras, the seconds to a target validation accuracy on "
+            "sklearn's digits, and IgNet numpy with 1 thread against all cores; print a "
+            "table and append the records to OUT/results/timing.jsonl."
+        ),
+    )
+    timing.add_argument(
+        "--quick", action="store_true", help="fewer rounds and networks: well under a minute"
+    )
+    timing.add_argument("--out", default="results", metavar="DIR", help="output folder")
+    timing.add_argument(
+        "--engines",
+        nargs="+",
+        choices=("ignet", "keras"),
+        default=["ignet", "keras"],
+        help="engines to time (default: both)",
+    )
+    timing.add_argument(
+        "--backends",
+        nargs="+",
+        choices=("numpy", "opencl"),
+        default=["numpy", "opencl"],
+        help="IgNet back ends to time (default: both; opencl is skipped without a device)",
+    )
+    timing.add_argument("--seed", type=int, default=0, help="seed of time-to-accuracy")
+    timing.set_defaults(handler=_timing)
     return parser
 
 
@@ -216,6 +248,16 @@ def _devices(args: argparse.Namespace) -> int:
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
     print(f"backend='opencl' uses device {chosen.index}: {chosen.name} ({chosen.platform})")
+    return 0
+
+
+def _timing(args: argparse.Namespace) -> int:
+    from bench.timing import format_report, run_timing
+
+    report = run_timing(
+        args.out, quick=args.quick, engines=args.engines, backends=args.backends, seed=args.seed
+    )
+    print(format_report(report))
     return 0
 
 
