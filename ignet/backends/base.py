@@ -40,6 +40,8 @@ from typing import Any
 
 import numpy as np
 
+from ignet.errors import IgNetError
+
 Array = Any
 """A back end's device array (a numpy array for the numpy back end)."""
 
@@ -94,6 +96,16 @@ class ConvGeometry:
         """Multiply-accumulates of the forward pass for one sample."""
         f, ho, wo = self.out_shape
         return f * ho * wo * self.in_shape[0] * self.kernel[0] * self.kernel[1]
+
+
+def check_settings(dtype: str | np.dtype, threads: int) -> tuple[np.dtype, int]:
+    """Validate the settings every back end takes: a float dtype and a thread count."""
+    checked = np.dtype(dtype)
+    if checked not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise IgNetError(f"dtype must be float32 or float64, got {dtype!r}")
+    if isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1:
+        raise IgNetError(f"threads must be a positive integer, got {threads!r}")
+    return checked, int(threads)
 
 
 class Backend(ABC):

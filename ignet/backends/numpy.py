@@ -11,7 +11,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from threadpoolctl import threadpool_limits
 
-from ignet.backends.base import EPS, UNARY_OPS, Array, Backend, ConvGeometry
+from ignet.backends.base import EPS, UNARY_OPS, Array, Backend, ConvGeometry, check_settings
 from ignet.errors import IgNetError
 
 # Smaller matrix products are not worth a hand-off to the pool.
@@ -48,11 +48,7 @@ class NumpyBackend(Backend):
     def __init__(
         self, dtype: str | np.dtype = "float32", threads: int = 1, parallel: str = "blas"
     ) -> None:
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise IgNetError(f"dtype must be float32 or float64, got {dtype!r}")
-        if isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1:
-            raise IgNetError(f"threads must be a positive integer, got {threads!r}")
+        self.dtype, threads = check_settings(dtype, threads)
         if parallel not in ("blas", "shards"):
             raise IgNetError(f"parallel must be 'blas' or 'shards', got {parallel!r}")
         self.threads = int(threads)

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ignet.backends.base import EPS, UNARY_OPS, Array, Backend, ConvGeometry
+from ignet.backends.base import EPS, UNARY_OPS, Array, Backend, ConvGeometry, check_settings
 from ignet.errors import IgNetError
 
 cl: Any
@@ -336,11 +336,7 @@ class OpenCLBackend(Backend):
         threads: int = 1,
         device: int | str | None = None,
     ) -> None:
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise IgNetError(f"dtype must be float32 or float64, got {dtype!r}")
-        if isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1:
-            raise IgNetError(f"threads must be a positive integer, got {threads!r}")
+        self.dtype, threads = check_settings(dtype, threads)
         self.threads = int(threads)
         self.device = choose_device(device)
         if self.dtype == np.float64 and not _has_fp64(self.device):
