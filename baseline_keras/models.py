@@ -1,11 +1,11 @@
-"""Model builders: the drawings CNN of the IgNet paper's Fig. 2.
+"""Model builders: the drawings CNN of the IgNet paper's Fig. 2 and the face-attribute CNN.
 
 A builder takes ``input_shape``, ``n_outputs`` and ``task`` (plus its own size keywords)
 and returns a ``keras.Model``. ``BUILDERS`` maps names to builders so that experiment
-files can pick one by name; the face-attribute CNN of the second paper joins it as a
-separate builder.
+files can pick one by name: ``drawings_cnn``, and ``faces_cnn`` with its two ablations
+``faces_cnn_no_conv3`` and ``faces_cnn_no_conv3_fc1``.
 
-The figure itself is missing from the paper's text; the sizes chosen here, and why, are in
+Neither paper gives layer sizes; the sizes chosen here, and why, are in
 ``docs/keras-baseline.md``.
 """
 
@@ -17,9 +17,27 @@ from typing import Any
 import keras
 from keras import layers
 
-__all__ = ["BUILDERS", "TASKS", "TargetScaling", "compile_for_task", "drawings_cnn"]
+__all__ = [
+    "BUILDERS",
+    "TASKS",
+    "TargetScaling",
+    "compile_for_task",
+    "drawings_cnn",
+    "faces_cnn",
+    "faces_cnn_no_conv3",
+    "faces_cnn_no_conv3_fc1",
+]
 
-TASKS = ("classification", "regression")
+TASKS = ("classification", "regression", "multilabel")
+
+#: Output activation of each task's last layer.
+_OUTPUT_ACTIVATION = {"classification": "softmax", "regression": "linear", "multilabel": "sigmoid"}
+
+#: The face paper's ten CelebA attributes.
+FACES_N_LABELS = 10
+
+#: Up-sampling choices of faces_cnn: UpSampling2D interpolations, or a transposed convolution.
+UPSAMPLING = ("nearest", "bilinear", "transpose")
 
 #: The paper's largest label combination (all four factors) has 186 classes.
 PAPER_N_CLASSES = 186
@@ -43,6 +61,19 @@ def _check_rate(name: str, value: Any) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool) or not 0.0 <= value < 1.0:
         raise ValueError(f"{name} must be a number in [0, 1), not {value!r}")
     return float(value)
+
+
+def _check_threshold(value: Any) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0.0 < value < 1.0:
+        raise ValueError(f"threshold must be a number in (0, 1), not {value!r}")
+    return float(value)
+
+
+def _check_n_outputs(n_outputs: Any, task: str) -> int:
+    least = 2 if task == "classification" else 1
+    if not isinstance(n_outputs, int) or isinstance(n_outputs, bool) or n_outputs < least:
+        raise ValueError(f"n_outputs must be an integer >= {least} for {task}, not {n_outputs!r}")
+    return n_outputs
 
 
 def _block_output(size: int, kernel: int, padding: Sequence[str], pool: int) -> int:
@@ -101,7 +132,10 @@ class TargetScaling(layers.Layer):
 
 
 def compile_for_task(
-    model: keras.Model, task: str = "classification", learning_rate: float = 1e-3
+    model: keras.Model,
+    task: str = "classification",
+    learning_rate: float = 1e-3,
+    threshold: float = 0.5,
 ) -> keras.Model:
     """Compile a model with the paper's loss for ``task`` and Adam.
 
@@ -109,11 +143,16 @@ def compile_for_task(
     ----------
     model : keras.Model
         Compiled in place.
-    task : {"classification", "regression"}
+    task : {"classification", "regression", "multilabel"}
         Classification: categorical cross-entropy on one-hot targets, metric ``accuracy``.
         Regression: mean squared error, metrics ``mape`` (percent) and ``mae``.
+        Multilabel: binary cross-entropy on 0/1 rows (sigmoid outputs), metrics
+        ``accuracy`` (binary accuracy: the fraction of correct labels over all samples and
+        labels), ``precision`` and ``recall`` (over all labels together).
     learning_rate : float
         Adam's step size.
+    threshold : float
+        Multilabel only: an output above it counts as a predicted 1 in the metrics.
 
     Returns
     -------
@@ -127,9 +166,17 @@ def compile_for_task(
         or not learning_rate > 0
     ):
         raise ValueError(f"learning_rate must be a positive number, not {learning_rate!r}")
+    threshold = _check_threshold(threshold)
     if task == "classification":
         loss: Any = keras.losses.CategoricalCrossentropy()
         metrics: list[Any] = [keras.metrics.CategoricalAccuracy(name="accuracy")]
+    elif task == "multilabel":
+        loss = keras.losses.BinaryCrossentropy()
+        metrics = [
+            keras.metrics.BinaryAccuracy(name="accuracy", threshold=threshold),
+            keras.metrics.Precision(thresholds=threshold, name="precision"),
+            keras.metrics.Recall(thresholds=threshold, name="recall"),
+        ]
     else:
         loss = keras.losses.MeanSquaredError()
         metrics = [
@@ -164,16 +211,19 @@ def drawings_cnn(
 
     Two blocks of [conv -> ReLU, conv -> ReLU, max-pool, dropout], then two fully connected
     layers with sigmoid activation (dropout after the first), then the output: softmax
-    over ``n_outputs`` classes for classification, linear for regression.
+    over ``n_outputs`` classes for classification, linear for regression, and one sigmoid
+    per label for multilabel (the paper has no multilabel task; it is there so that the
+    drawings network can be compared on multilabel data).
 
     Parameters
     ----------
     input_shape : sequence of 3 ints
         (height, width, channels); the paper's drawings are 58 x 36 grayscale.
     n_outputs : int, optional
-        Classes (classification, at least 2) or targets (regression). By default 186, the
-        paper's all-four-factors combination, for classification and 1 for regression.
-    task : {"classification", "regression"}
+        Classes (classification, at least 2), targets (regression) or labels (multilabel).
+        By default 186, the paper's all-four-factors combination, for classification and 1
+        for regression; required for multilabel.
+    task : {"classification", "regression", "multilabel"}
     filters : sequence of 2 ints
         Filters of both convolutions of block 1 and of block 2.
     kernel_size : int
@@ -209,10 +259,10 @@ def drawings_cnn(
     _check_task(task)
     shape = _check_positive_ints("input_shape", input_shape, 3)
     if n_outputs is None:
+        if task == "multilabel":
+            raise ValueError("n_outputs (the number of labels) is required for multilabel")
         n_outputs = PAPER_N_CLASSES if task == "classification" else 1
-    least = 2 if task == "classification" else 1
-    if not isinstance(n_outputs, int) or isinstance(n_outputs, bool) or n_outputs < least:
-        raise ValueError(f"n_outputs must be an integer >= {least} for {task}, not {n_outputs!r}")
+    n_outputs = _check_n_outputs(n_outputs, task)
     filters = _check_positive_ints("filters", filters, 2)
     (kernel_size,) = _check_positive_ints("kernel_size", (kernel_size,), 1)
     (pool_size,) = _check_positive_ints("pool_size", (pool_size,), 1)
@@ -250,14 +300,213 @@ def drawings_cnn(
     x = layers.Dense(dense_units[0], activation="sigmoid", name="fc1")(x)
     x = layers.Dropout(dense_dropout, name="fc1_dropout")(x)
     x = layers.Dense(dense_units[1], activation="sigmoid", name="fc2")(x)
-    activation = "softmax" if task == "classification" else "linear"
-    outputs = layers.Dense(n_outputs, activation=activation, name="output")(x)
+    outputs = layers.Dense(n_outputs, activation=_OUTPUT_ACTIVATION[task], name="output")(x)
     model = keras.Model(inputs, outputs, name=name)
     if compile:
         compile_for_task(model, task, learning_rate)
     return model
 
 
+def faces_cnn(
+    input_shape: Sequence[int],
+    n_outputs: int = FACES_N_LABELS,
+    task: str = "multilabel",
+    *,
+    filters: Sequence[int] = (32, 64, 64, 32),
+    kernel_size: int = 3,
+    dense_units: int = 256,
+    dropout: float = 0.25,
+    turn_dropout: float = 0.5,
+    conv3: bool = True,
+    fc1: bool = True,
+    upsampling: str = "nearest",
+    batch_norm_momentum: float = 0.99,
+    compile: bool = True,
+    learning_rate: float = 1e-3,
+    name: str | None = None,
+) -> keras.Model:
+    """The face-attribute CNN of the CelebA paper (section 2.2), with its ablations.
+
+    The paper: four convolutional layers and two fully connected layers; max pooling in the
+    first convolutional layer; down-sampling in the first two layers and up-sampling in the
+    last two; every batch normalised; dropout on convolutional layers 2, 3 and 4, larger at
+    the layer where the network turns from down- to up-sampling; no nonlinear activation
+    inside the network, a sigmoid on the last fully connected layer. It gives no sizes.
+    This builder reads it as (``f1..f4 = filters``, ``k = kernel_size``, every
+    convolution padded "same"):
+
+    =====  =====================================================================  ========
+    layer  operations                                                             map size
+    =====  =====================================================================  ========
+    conv1  conv ``f1`` k x k stride 1, batch norm, max-pool 2x2                   H/2
+    conv2  conv ``f2`` k x k stride 2, batch norm, dropout ``dropout``            H/4
+    conv3  up-sample x2, conv ``f3`` k x k, batch norm, dropout ``turn_dropout``  H/2
+    conv4  up-sample x2, conv ``f4`` k x k, batch norm, dropout ``dropout``       H
+    fc1    flatten, dense ``dense_units``, no activation
+    fc2    dense ``n_outputs``, sigmoid (multilabel)
+    =====  =====================================================================  ========
+
+    - The down-sampling of conv1 *is* its max pooling (a stride-1 convolution followed by
+      a 2x2 pool); conv2, where the paper names no pooling, down-samples by its own
+      stride. Each of the four layers thus halves or doubles the map once, and conv4's
+      output has the input's height and width when they are multiples of 4 (30 x 22
+      gives 32 x 24).
+    - The larger dropout belongs to conv3: the paper's discussion names the third
+      convolutional layer as "the point where it passes from applying down sampling to
+      up sampling". Dropout follows each layer's batch norm, as Keras layers are usually
+      stacked, so ``turn_dropout`` acts on conv3's output.
+    - No activation anywhere but the output: convolutions and fc1 are linear. Max pooling
+      is then the network's only nonlinearity, and fc1 followed by fc2 is one affine map
+      factored through ``dense_units`` values.
+    - Ablations remove a layer with everything that belongs to it. ``conv3=False`` drops
+      conv3's up-sampling, convolution, batch norm and the larger dropout, so conv4 is
+      the only up-sampling layer and the flattened map is (H/2) x (W/2) x ``f4``;
+      ``fc1=False`` connects the flattened map to fc2 directly.
+
+    Parameters
+    ----------
+    input_shape : sequence of 3 ints
+        (height, width, channels), height and width at least 2. The paper does not give
+        its image size; its face crops were grayscale.
+    n_outputs : int
+        Labels (multilabel; the paper's 10 CelebA attributes), classes (classification,
+        at least 2) or targets (regression).
+    task : {"multilabel", "classification", "regression"}
+        Sets fc2's activation: sigmoid (the paper), softmax or linear.
+    filters : sequence of 4 ints
+        Filters of conv1 to conv4; conv3's is unused when ``conv3`` is false.
+    kernel_size : int
+        Square kernels of all four convolutions.
+    dense_units : int
+        Units of fc1.
+    dropout : float
+        Dropout rate after conv2 and conv4.
+    turn_dropout : float
+        Dropout rate after conv3, the turn from down- to up-sampling (the paper: larger
+        than the others).
+    conv3 : bool
+        Keep the third convolutional layer (false: the paper's first ablation).
+    fc1 : bool
+        Keep the first fully connected layer (false together with ``conv3=False``: the
+        paper's second ablation).
+    upsampling : {"nearest", "bilinear", "transpose"}
+        How conv3 and conv4 up-sample: an ``UpSampling2D`` layer with that interpolation
+        before a stride-1 convolution, or (``"transpose"``) a stride-2 transposed
+        convolution, which up-samples and convolves in one layer.
+    batch_norm_momentum : float
+        Momentum of the batch norms' moving averages, which the network uses when
+        predicting. Keras's 0.99 needs some hundreds of training steps to settle; a lower
+        value suits a short training run.
+    compile : bool
+        Compile with :func:`compile_for_task` (Adam at ``learning_rate``).
+    learning_rate : float
+        Used when ``compile`` is true.
+    name : str, optional
+        The model's name; by default ``faces_cnn`` with ``_no_conv3`` / ``_no_fc1``
+        appended for the ablations.
+
+    Returns
+    -------
+    keras.Model
+        A functional model whose layers are named ``conv1`` ... ``conv4`` (convolutions),
+        ``conv<i>_bn``, ``conv1_pool``, ``conv<i>_upsample``, ``conv<i>_dropout``,
+        ``flatten``, ``fc1`` and ``fc2`` (the output); compiled when ``compile`` is true.
+
+    Raises
+    ------
+    ValueError
+        For a bad argument, naming it.
+    """
+    _check_task(task)
+    shape = _check_positive_ints("input_shape", input_shape, 3)
+    if shape[0] < 2 or shape[1] < 2:
+        raise ValueError(
+            f"input_shape {shape} is too small: height and width must be at least 2 for the "
+            "2x2 max pooling of conv1"
+        )
+    n_outputs = _check_n_outputs(n_outputs, task)
+    filters = _check_positive_ints("filters", filters, 4)
+    (kernel_size,) = _check_positive_ints("kernel_size", (kernel_size,), 1)
+    (dense_units,) = _check_positive_ints("dense_units", (dense_units,), 1)
+    dropout = _check_rate("dropout", dropout)
+    turn_dropout = _check_rate("turn_dropout", turn_dropout)
+    momentum = _check_rate("batch_norm_momentum", batch_norm_momentum)
+    for flag, value in (("conv3", conv3), ("fc1", fc1)):
+        if not isinstance(value, bool):
+            raise ValueError(f"{flag} must be True or False, not {value!r}")
+    if upsampling not in UPSAMPLING:
+        raise ValueError(f"upsampling must be one of {UPSAMPLING}, not {upsampling!r}")
+    if name is None:
+        name = "faces_cnn" + ("" if conv3 else "_no_conv3") + ("" if fc1 else "_no_fc1")
+
+    def conv(x: Any, index: int, strides: int = 1) -> Any:
+        return layers.Conv2D(
+            filters[index - 1], kernel_size, strides=strides, padding="same", name=f"conv{index}"
+        )(x)
+
+    def up_conv(x: Any, index: int) -> Any:
+        if upsampling == "transpose":
+            return layers.Conv2DTranspose(
+                filters[index - 1], kernel_size, strides=2, padding="same", name=f"conv{index}"
+            )(x)
+        x = layers.UpSampling2D(2, interpolation=upsampling, name=f"conv{index}_upsample")(x)
+        return conv(x, index)
+
+    def batch_norm(x: Any, index: int) -> Any:
+        return layers.BatchNormalization(momentum=momentum, name=f"conv{index}_bn")(x)
+
+    inputs = keras.Input(shape=shape, name="image")
+    x = batch_norm(conv(inputs, 1), 1)
+    x = layers.MaxPooling2D(2, name="conv1_pool")(x)
+    x = batch_norm(conv(x, 2, strides=2), 2)
+    x = layers.Dropout(dropout, name="conv2_dropout")(x)
+    if conv3:
+        x = batch_norm(up_conv(x, 3), 3)
+        x = layers.Dropout(turn_dropout, name="conv3_dropout")(x)
+    x = batch_norm(up_conv(x, 4), 4)
+    x = layers.Dropout(dropout, name="conv4_dropout")(x)
+    x = layers.Flatten(name="flatten")(x)
+    if fc1:
+        x = layers.Dense(dense_units, name="fc1")(x)
+    outputs = layers.Dense(n_outputs, activation=_OUTPUT_ACTIVATION[task], name="fc2")(x)
+    model = keras.Model(inputs, outputs, name=name)
+    if compile:
+        compile_for_task(model, task, learning_rate)
+    return model
+
+
+def faces_cnn_no_conv3(
+    input_shape: Sequence[int],
+    n_outputs: int = FACES_N_LABELS,
+    task: str = "multilabel",
+    **sizes: Any,
+) -> keras.Model:
+    """:func:`faces_cnn` without its third convolutional layer (the paper's first ablation).
+
+    ``sizes`` are :func:`faces_cnn`'s other keywords; passing ``conv3`` is a ``TypeError``.
+    """
+    return faces_cnn(input_shape, n_outputs, task, conv3=False, **sizes)
+
+
+def faces_cnn_no_conv3_fc1(
+    input_shape: Sequence[int],
+    n_outputs: int = FACES_N_LABELS,
+    task: str = "multilabel",
+    **sizes: Any,
+) -> keras.Model:
+    """:func:`faces_cnn` without conv3 and fc1 (the paper's second ablation).
+
+    ``sizes`` are :func:`faces_cnn`'s other keywords; passing ``conv3`` or ``fc1`` is a
+    ``TypeError``.
+    """
+    return faces_cnn(input_shape, n_outputs, task, conv3=False, fc1=False, **sizes)
+
+
 #: Builders by name, for experiment files. Each is called as
 #: ``builder(input_shape=..., n_outputs=..., task=..., **sizes)``.
-BUILDERS: dict[str, Callable[..., keras.Model]] = {"drawings_cnn": drawings_cnn}
+BUILDERS: dict[str, Callable[..., keras.Model]] = {
+    "drawings_cnn": drawings_cnn,
+    "faces_cnn": faces_cnn,
+    "faces_cnn_no_conv3": faces_cnn_no_conv3,
+    "faces_cnn_no_conv3_fc1": faces_cnn_no_conv3_fc1,
+}

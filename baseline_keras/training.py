@@ -2,7 +2,8 @@
 
 :class:`KerasCNN` builds a fresh network on every ``fit``, trains it with the paper's early
 stopping (tolerance 7, best weights restored) and keeps per-epoch learning curves and
-timings for the result records.
+timings for the result records. It handles single-label classification, regression and
+multi-label classification (the face-attribute paper's task).
 """
 
 from __future__ import annotations
@@ -16,14 +17,24 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.metaestimators import available_if
 
-from baseline_keras.models import TASKS, TargetScaling, compile_for_task, drawings_cnn
+from baseline_keras.models import (
+    TASKS,
+    TargetScaling,
+    _check_threshold,
+    compile_for_task,
+    drawings_cnn,
+)
 
 __all__ = ["KerasCNN", "set_determinism"]
 
 _MONITORS = {
     "classification": ("loss", "accuracy"),
     "regression": ("loss", "mape", "mae"),
+    "multilabel": ("loss", "accuracy", "precision", "recall"),
 }
+
+#: Monitored quantities that improve upwards; the others (losses, errors) downwards.
+_GREATER_IS_BETTER = ("accuracy", "precision", "recall")
 
 
 def set_determinism(seed: int, *, deterministic_ops: bool = True) -> None:
@@ -94,10 +105,14 @@ class KerasCNN(BaseEstimator):
     build : callable
         Called as ``build(input_shape=(H, W, C), n_outputs=k, task=task, **build_kwargs)``;
         returns a ``keras.Model`` whose output is a softmax over ``k`` classes
-        (classification) or ``k`` linear values (regression). It is (re)compiled here with
-        :func:`~baseline_keras.compile_for_task`. The default is the paper's Fig. 2
-        network, :func:`baseline_keras.drawings_cnn`.
-    task : {"classification", "regression"}
+        (classification), ``k`` linear values (regression) or ``k`` sigmoids (multilabel).
+        It is (re)compiled here with :func:`~baseline_keras.compile_for_task`. The default
+        is the IgNet paper's Fig. 2 network, :func:`baseline_keras.drawings_cnn`; the face
+        paper's network is :func:`baseline_keras.faces_cnn` (or
+        ``BUILDERS["faces_cnn_no_conv3"]`` and ``BUILDERS["faces_cnn_no_conv3_fc1"]``).
+    task : {"classification", "regression", "multilabel"}
+        Multilabel: ``y`` is an (N, k) matrix of 0/1 (or bool), one column per label, any
+        number of ones per row; the loss is binary cross-entropy.
     build_kwargs : dict, optional
         Extra keywords for ``build`` (layer sizes).
     n_classes : int, optional
@@ -115,10 +130,10 @@ class KerasCNN(BaseEstimator):
         (the paper: 7).
     monitor : str, optional
         The quantity early stopping watches: ``"val_accuracy"`` by default for
-        classification, ``"val_loss"`` for regression. Any of ``loss``, ``accuracy``
-        (classification), ``mape``, ``mae`` (regression), with or without ``val_``.
-        Without validation data a ``val_`` monitor falls back to its training
-        counterpart.
+        classification, ``"val_loss"`` for regression and multilabel. Any of ``loss``,
+        ``accuracy`` (classification, multilabel), ``mape``, ``mae`` (regression),
+        ``precision``, ``recall`` (multilabel), with or without ``val_``. Without
+        validation data a ``val_`` monitor falls back to its training counterpart.
     learning_rate : float
         Adam's step size.
     standardize_target : bool
@@ -127,6 +142,10 @@ class KerasCNN(BaseEstimator):
         metrics and predictions stay in the target's units. Without it a sigmoid network
         must grow a bias of about 100 (months) at Adam's step size, which takes epochs.
         Each target column is scaled on its own.
+    threshold : float
+        Multilabel only: a label is predicted present when its sigmoid output is above
+        ``threshold`` (strictly, as in Keras's metrics); the ``accuracy``, ``precision``
+        and ``recall`` of ``history_`` use the same threshold. In (0, 1).
     seed : int
         Seeds weights, dropout and shuffling (:func:`set_determinism`).
     deterministic : bool
@@ -140,9 +159,12 @@ class KerasCNN(BaseEstimator):
         The trained network, with the best epoch's weights.
     classes_ : ndarray
         Classification: the label of each output.
+    n_labels_ : int
+        Multilabel: the number of labels (columns of ``y``).
     history_ : dict of str to list of float
-        Per-epoch ``loss`` and ``accuracy`` (classification) or ``mape`` (percent) and
-        ``mae`` (regression), and the same with ``val_`` for validation data.
+        Per-epoch ``loss`` and ``accuracy`` (classification), ``mape`` (percent) and
+        ``mae`` (regression), or ``accuracy`` (per label), ``precision`` and ``recall``
+        (multilabel), and the same with ``val_`` for validation data.
     best_epoch_ : int
         The epoch (from 0) whose weights were kept.
     n_epochs_ : int
@@ -167,6 +189,7 @@ class KerasCNN(BaseEstimator):
         monitor: str | None = None,
         learning_rate: float = 1e-3,
         standardize_target: bool = True,
+        threshold: float = 0.5,
         seed: int = 0,
         deterministic: bool = True,
         verbose: int = 0,
@@ -181,6 +204,7 @@ class KerasCNN(BaseEstimator):
         self.monitor = monitor
         self.learning_rate = learning_rate
         self.standardize_target = standardize_target
+        self.threshold = threshold
         self.seed = seed
         self.deterministic = deterministic
         self.verbose = verbose
@@ -209,6 +233,7 @@ class KerasCNN(BaseEstimator):
         rate = self.learning_rate
         if not isinstance(rate, int | float) or isinstance(rate, bool) or not rate > 0:
             raise ValueError(f"learning_rate must be a positive number, not {rate!r}")
+        _check_threshold(self.threshold)
         monitor = self.monitor
         if monitor is None:
             monitor = "val_accuracy" if self.task == "classification" else "val_loss"
@@ -231,6 +256,8 @@ class KerasCNN(BaseEstimator):
             if not np.all(np.isfinite(target)):
                 raise ValueError(f"{name} must be finite")
             return target[:, None] if target.ndim == 1 else target
+        if self.task == "multilabel":
+            return self._encode_labels(target, n, name, fitting=fitting)
         if target.ndim != 1 or len(target) != n:
             raise ValueError(
                 f"{name} must have shape ({n},) for classification, not {target.shape}"
@@ -252,6 +279,31 @@ class KerasCNN(BaseEstimator):
             )
         return np.eye(len(self.classes_), dtype=np.float32)[indices]
 
+    def _encode_labels(self, target: np.ndarray, n: int, name: str, *, fitting: bool) -> np.ndarray:
+        if target.ndim != 2 or len(target) != n or target.shape[1] == 0:
+            raise ValueError(
+                f"{name} must have shape ({n}, k), one 0/1 column per label, for multilabel, "
+                f"not {target.shape}"
+            )
+        if target.dtype != bool:
+            if not np.issubdtype(target.dtype, np.number) or np.issubdtype(
+                target.dtype, np.complexfloating
+            ):
+                raise ValueError(f"{name} must hold 0/1 for multilabel, not {target.dtype}")
+            bad = (target != 0) & (target != 1)
+            if np.any(bad):
+                raise ValueError(
+                    f"{name} must hold only 0 and 1 for multilabel, found "
+                    f"{np.unique(target[bad])[:5]!r}"
+                )
+        if fitting:
+            self.n_labels_ = target.shape[1]
+        elif target.shape[1] != self.n_labels_:
+            raise ValueError(
+                f"{name} has {target.shape[1]} labels, the network predicts {self.n_labels_}"
+            )
+        return target.astype(np.float32)
+
     # -- fit / predict --------------------------------------------------------------
 
     def fit(self, X: Any, y: Any, validation_data: tuple[Any, Any] | None = None) -> KerasCNN:
@@ -261,8 +313,8 @@ class KerasCNN(BaseEstimator):
         ----------
         X : array, shape (N, H, W) or (N, H, W, C)
             Images, float32 in [0, 1].
-        y : array, shape (N,) or, for regression, (N, k)
-            Class labels (one-hot encoded here) or float targets.
+        y : array, shape (N,) or, for regression, (N, k); (N, k) for multilabel
+            Class labels (one-hot encoded here), float targets, or 0/1 label rows.
         validation_data : (X_val, y_val), optional
             Watched by early stopping after every epoch (the paper's validation set).
 
@@ -309,12 +361,12 @@ class KerasCNN(BaseEstimator):
             scaling = TargetScaling(mean.tolist(), std.tolist(), name="target_scaling")
             outputs = scaling(model.outputs[0])
             model = keras.Model(model.inputs, outputs, name=model.name)
-        compile_for_task(model, self.task, self.learning_rate)
+        compile_for_task(model, self.task, self.learning_rate, self.threshold)
 
         stopper = keras.callbacks.EarlyStopping(
             monitor=monitor,
             patience=self.patience,
-            mode="max" if monitor.endswith("accuracy") else "min",
+            mode="max" if monitor.removeprefix("val_") in _GREATER_IS_BETTER else "min",
             restore_best_weights=True,
         )
         timer = _EpochTimer()
@@ -357,27 +409,43 @@ class KerasCNN(BaseEstimator):
         return np.asarray(self.model_.predict(images, batch_size=256, verbose=0))
 
     def _is_classifier(self) -> bool:
-        return self.task == "classification"
+        return self.task in ("classification", "multilabel")
 
     @available_if(_is_classifier)
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities, shape (N, n_classes), columns in the order of ``classes_``."""
+        """Probabilities, shape (N, n_classes) or (N, n_labels).
+
+        Classification: a softmax row per image, columns in the order of ``classes_``.
+        Multilabel: each label's own sigmoid output; rows do not sum to 1.
+        """
         return self._raw_predict(X)
 
     def predict(self, X: Any) -> np.ndarray:
-        """Class labels (classification) or targets, shape (N,) or (N, k) (regression)."""
+        """Class labels (classification), targets (regression) or 0/1 label rows.
+
+        Shapes: (N,) for classification; (N,) or (N, k) for regression; an (N, k) int
+        matrix for multilabel, 1 where ``predict_proba`` is above ``threshold``.
+        """
         output = self._raw_predict(X)
         if self.task == "classification":
             return np.asarray(self.classes_[np.argmax(output, axis=1)])
+        if self.task == "multilabel":
+            return (output > self.threshold).astype(np.int64)
         return output[:, 0] if output.shape[1] == 1 else output
 
     def score(self, X: Any, y: Any) -> float:
-        """Accuracy (classification) or minus the MAPE in percent (regression).
+        """Accuracy (classification, multilabel) or minus the MAPE in percent (regression).
 
-        Greater is better in both cases, as scikit-learn's model selection expects; the
-        regression score is ``-12.95`` for the paper's MAPE of 12.95%.
+        Greater is better in all cases, as scikit-learn's model selection expects; the
+        regression score is ``-12.95`` for the paper's MAPE of 12.95%. For multilabel the
+        accuracy is per label: the fraction of correct entries of the (N, k) 0/1 matrix
+        (one minus the Hamming loss), the number Keras reports as ``accuracy``; not the
+        exact-match ratio of whole rows, which is much lower with 10 labels.
         """
         predicted = self.predict(X)
+        if self.task == "multilabel":
+            target = self._encode_labels(np.asarray(y), len(predicted), "y", fitting=False)
+            return float(np.mean(predicted == target))
         target = np.asarray(y)
         if len(target) != len(predicted):
             raise ValueError(f"y must have {len(predicted)} entries, not {len(target)}")

@@ -23,7 +23,8 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from reports.figures import learning_curves, metric_bars, save_figure, timing_bars
-from reports.tables import paper_table
+from reports.items import build_item
+from reports.tables import paper_table, with_variant
 
 __all__ = ["REPORT_TITLE", "write_report"]
 
@@ -42,12 +43,20 @@ class _FigureItem:
 
 
 @dataclass
+class _Table:
+    caption: str
+    frame: pd.DataFrame
+    html: str = ""
+
+
+@dataclass
 class _Section:
     name: str
     title: str
     notes: str
     table: pd.DataFrame
     table_html: str = ""
+    tables: list[_Table] = field(default_factory=list)
     figures: list[_FigureItem] = field(default_factory=list)
 
 
@@ -56,18 +65,23 @@ def write_report(
     experiments: Sequence[Mapping[str, Any]],
     out: Path,
     context: Mapping[str, Any],
+    data_figures: Sequence[tuple[str, str, Figure]] = (),
 ) -> dict[str, Path]:
     """Render every experiment's table and figures, and the HTML and PDF reports, under ``out``.
 
     Parameters
     ----------
     records : flat result records (one row per finished fold); may be empty.
-    experiments : one dict per experiment with ``name``, ``title``, ``notes`` and ``paper``
-        (target -> {metric: value}, accuracy as a fraction).
+    experiments : one dict per experiment with ``name``, ``title``, ``notes``, ``paper``
+        (target -> {metric: value}, accuracy as a fraction) and optionally ``paper_runs``
+        (run name -> target -> {metric: value}) and ``report`` (names of
+        :data:`reports.items.ITEMS` to add).
     out : the report folder; created if missing, files in it are overwritten.
     context : ``machine`` and ``versions`` (dicts), ``seeds``, ``profile``, ``data`` (a
         description of the data set) and ``summary`` (a short paragraph on what was and
-        was not reproduced).
+        was not reproduced); a count of the paper's claims that hold is added to it.
+    data_figures : (stem, caption, figure) of the data (example images, augmentations),
+        shown after the first section.
 
     Returns
     -------
@@ -83,19 +97,25 @@ def write_report(
         csv = out / "tables" / f"{section.name}.csv"
         section.table.to_csv(csv, index=False)
         written[f"tables/{csv.name}"] = csv
-        for item in section.figures:
-            for path in save_figure(item.figure, out / "figures", item.stem):
-                written[f"figures/{path.name}"] = path
-            item.png = base64.b64encode((out / "figures" / f"{item.stem}.png").read_bytes()).decode(
-                "ascii"
-            )
+        for index, table in enumerate(section.tables):
+            csv = out / "tables" / f"{section.name}_{index + 1}.csv"
+            table.frame.to_csv(csv, index=False)
+            written[f"tables/{csv.name}"] = csv
         sections.append(section)
+    data = [_FigureItem(stem, caption, figure) for stem, caption, figure in data_figures]
+    for item in [*data, *(item for section in sections for item in section.figures)]:
+        for path in save_figure(item.figure, out / "figures", item.stem):
+            written[f"figures/{path.name}"] = path
+        item.png = base64.b64encode((out / "figures" / f"{item.stem}.png").read_bytes()).decode(
+            "ascii"
+        )
     has_results = not records.empty
+    context = {**context, "summary": _with_verdicts(str(context.get("summary", "")), sections)}
     html = out / "report.html"
-    html.write_text(_render_html(sections, context, has_results), encoding="utf-8")
+    html.write_text(_render_html(sections, context, has_results, data), encoding="utf-8")
     written["report.html"] = html
     pdf = out / "report.pdf"
-    _write_pdf(pdf, sections, context, has_results)
+    _write_pdf(pdf, sections, context, has_results, data)
     written["report.pdf"] = pdf
     return written
 
@@ -103,39 +123,102 @@ def write_report(
 def _build_section(records: pd.DataFrame, experiment: Mapping[str, Any]) -> _Section:
     name = str(experiment["name"])
     paper: Mapping[str, Mapping[str, float]] = experiment.get("paper") or {}
+    paper_runs: Mapping[str, Mapping[str, Mapping[str, float]]] = experiment.get("paper_runs") or {}
     # Records with no experiment column cannot be told apart: all of them belong here.
     rows = records[records["experiment"] == name] if "experiment" in records else records
     section = _Section(
         name=name,
         title=str(experiment.get("title") or name),
         notes=str(experiment.get("notes") or "").strip(),
-        table=paper_table(rows, paper),
+        table=paper_table(rows, paper, paper_runs=paper_runs),
     )
     if rows.empty:
         return section
-    section.table_html = section.table.to_html(
-        index=False, border=0, classes="results", na_rep="-", escape=True
-    )
+    section.table_html = _html_table(section.table)
+    rows = with_variant(rows)
+    if "status" in rows:
+        rows = rows[rows["status"].fillna("ok") == "ok"]
+    shown, shown_paper = _one_row_per_run(rows, paper, paper_runs)
     section.figures.append(
         _FigureItem(
-            f"{name}_metrics", "Paper vs ours per protocol and target", metric_bars(rows, paper)
+            f"{name}_metrics",
+            "Paper vs ours per protocol and target",
+            metric_bars(shown, shown_paper),
         )
     )
-    for index, target in enumerate(_targets(rows, paper)):
+    # The linear baseline is fitted in one go: it has no learning curve to draw.
+    trained = shown[shown["engine"] != "linear"]
+    for index, target in enumerate(_targets(trained, shown_paper)):
         section.figures.append(
             _FigureItem(
                 f"{name}_curves_{index}",
                 f"Learning curves for {target}",
-                learning_curves(rows, target=target),
+                learning_curves(trained, target=target),
             )
         )
     if "samples_per_second" in rows and rows["samples_per_second"].notna().any():
         section.figures.append(
             _FigureItem(
-                f"{name}_timing", "Training throughput per engine and backend", timing_bars(rows)
+                f"{name}_timing",
+                "Training throughput per engine and backend",
+                timing_bars(_engine_per_run(rows)),
             )
         )
+    for item_name in experiment.get("report") or ():
+        item = build_item(item_name, rows, name, paper)
+        section.tables += [_Table(c, f, _html_table(f)) for c, f in item.tables]
+        section.figures += [_FigureItem(*figure) for figure in item.figures]
     return section
+
+
+def _html_table(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, border=0, classes="results", na_rep="-", escape=True)
+
+
+def _one_row_per_run(
+    rows: pd.DataFrame,
+    paper: Mapping[str, Mapping[str, float]],
+    paper_runs: Mapping[str, Mapping[str, Mapping[str, float]]],
+) -> tuple[pd.DataFrame, dict[str, Mapping[str, float]]]:
+    """Rows whose target names the run too when an experiment has several runs.
+
+    The figures group by target and protocol; with several runs (networks, settings)
+    each run's results must stay apart, so the run's name joins the target's.
+    """
+    if rows["variant"].nunique() <= 1:
+        return rows, dict(paper)
+    labels = rows["variant"].astype(str) + ": " + rows["target"].astype(str)
+    numbers = {
+        f"{variant}: {target}": (paper_runs.get(str(variant)) or paper).get(str(target), {})
+        for variant, target in zip(rows["variant"], rows["target"], strict=True)
+    }
+    return rows.assign(target=labels), numbers
+
+
+def _engine_per_run(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose engine names the run too when an engine has several runs."""
+    if (rows.groupby("engine")["variant"].nunique() <= 1).all():
+        return rows
+    return rows.assign(engine=rows["engine"].astype(str) + " " + rows["variant"].astype(str))
+
+
+def _with_verdicts(summary: str, sections: Sequence[_Section]) -> str:
+    """``summary`` followed by how many of the paper's claims hold under each protocol."""
+    counts: dict[str, list[int]] = {}
+    for section in sections:
+        for column in section.table.columns:
+            if str(column).startswith("holds: "):
+                verdicts = section.table[column]
+                tally = counts.setdefault(str(column)[7:], [0, 0])
+                tally[0] += int((verdicts == "yes").sum())
+                tally[1] += int(verdicts.isin(["yes", "no"]).sum())
+    if not counts:
+        return summary
+    parts = [f"{held} of {tested} under {protocol}" for protocol, (held, tested) in counts.items()]
+    return (
+        f"{summary} Of the paper's numbers we measured, these held (scores within 5 points, "
+        f"errors within 1.5x + 0.5): {'; '.join(parts)}."
+    ).strip()
 
 
 def _targets(rows: pd.DataFrame, paper: Mapping[str, object]) -> list[str]:
@@ -166,7 +249,10 @@ def _seeds(seeds: object) -> str:
 
 
 def _render_html(
-    sections: Sequence[_Section], context: Mapping[str, Any], has_results: bool
+    sections: Sequence[_Section],
+    context: Mapping[str, Any],
+    has_results: bool,
+    data: Sequence[_FigureItem],
 ) -> str:
     source = resources.files("reports").joinpath("templates/report.html.j2").read_text("utf-8")
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
@@ -181,18 +267,31 @@ def _render_html(
         summary=str(context.get("summary", "")),
         has_results=has_results,
         sections=sections,
+        data_figures=data,
     )
 
 
 def _write_pdf(
-    path: Path, sections: Sequence[_Section], context: Mapping[str, Any], has_results: bool
+    path: Path,
+    sections: Sequence[_Section],
+    context: Mapping[str, Any],
+    has_results: bool,
+    data: Sequence[_FigureItem],
 ) -> None:
     # TrueType (42) embeds real glyphs with a text layer, so the PDF can be searched and
     # its text extracted; the default Type 3 fonts cannot.
     with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(path) as pdf:
         pdf.savefig(_front_page(context, has_results))
+        for item in data:
+            heading = item.figure.text(
+                0.5, 1.02, item.caption, ha="center", va="bottom", fontsize=10, wrap=True
+            )
+            pdf.savefig(item.figure, bbox_inches="tight")
+            heading.remove()
         for section in sections:
-            pdf.savefig(_table_page(section))
+            pdf.savefig(_table_page(section.title, section.notes, section.table))
+            for table in section.tables:
+                pdf.savefig(_table_page(section.title, table.caption, table.frame))
             for item in section.figures:
                 # The heading goes above the figure's own title; a tight box keeps both.
                 heading = item.figure.text(
@@ -227,23 +326,29 @@ def _front_page(context: Mapping[str, Any], has_results: bool) -> Figure:
     return page
 
 
-def _table_page(section: _Section) -> Figure:
+def _table_page(title: str, notes: str, table: pd.DataFrame) -> Figure:
     page = Figure(figsize=_PAGE)
     y = 0.94
-    for line in textwrap.wrap(section.title, 80):
+    for line in textwrap.wrap(title, 80):
         page.text(0.04, y, line, fontsize=15, weight="bold")
         y -= 0.045
     y -= 0.01
-    for line in textwrap.wrap(" ".join(section.notes.split()), 130):
+    for line in textwrap.wrap(" ".join(notes.split()), 130):
         page.text(0.04, y, line, fontsize=9, color="#444444")
         y -= 0.027
     y -= 0.03
-    if section.table.empty:
+    if table.empty:
         page.text(0.04, y, "No results for this experiment.", fontsize=11, style="italic")
         return page
-    text = section.table.to_string(index=False, na_rep="-")
-    width = max(len(line) for line in text.splitlines())
-    # A monospaced glyph is about 0.6 em wide: pick the largest size whose widest line fits.
-    fontsize = min(9.0, 0.92 * _PAGE[0] * 72 / (0.6 * width))
+    text = table.to_string(index=False, na_rep="-")
+    lines = text.splitlines()
+    width = max(len(line) for line in lines)
+    # A monospaced glyph is about 0.6 em wide and a line about 1.2 em high: pick the
+    # largest size at which the widest line fits the width and all lines the height left.
+    fontsize = min(
+        9.0,
+        0.92 * _PAGE[0] * 72 / (0.6 * width),
+        0.95 * y * _PAGE[1] * 72 / (1.2 * len(lines)),
+    )
     page.text(0.04, y, text, fontsize=fontsize, family="monospace", va="top")
     return page

@@ -7,53 +7,98 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["MAIN_METRIC", "paper_table"]
+__all__ = ["MAIN_METRIC", "paper_table", "with_variant"]
 
 # The measure each task is reported in, and whether it is a fraction shown as percent.
-MAIN_METRIC = {"classification": ("accuracy", True), "regression": ("mape", False)}
+MAIN_METRIC = {
+    "classification": ("accuracy", True),
+    "regression": ("mape", False),
+    "multilabel": ("f1", False),
+}
+HIGHER_IS_BETTER = ("accuracy", "f1", "precision", "recall")
 
 
 def paper_table(
     records: pd.DataFrame,
     paper: Mapping[str, Mapping[str, float]],
     split: str = "test",
+    paper_runs: Mapping[str, Mapping[str, Mapping[str, float]]] | None = None,
 ) -> pd.DataFrame:
-    """One row per engine, network and target: the paper's number, then ours per protocol.
+    """One row per engine, run and target: the paper's number, then ours per protocol.
 
     Parameters
     ----------
     records : flat result records (``bench.results.ResultsStore.frame``).
     paper : target -> {metric: value} as the paper reports it (accuracy as a fraction).
     split : ``test`` or ``validation``: which side's metrics to report.
+    paper_runs : run name (the records' ``variant``) -> target -> {metric: value}: the
+        paper's numbers for a run, in place of ``paper`` for that run's rows.
 
     Returns
     -------
-    DataFrame with columns engine, network, target, metric, paper, one
+    DataFrame with columns engine, network (the run's name), target, metric, paper, one
     ``mean ± std (folds)`` column per protocol, and the leak per protocol (the share of test
     samples whose original image is in training).
     """
     if records.empty:
         return pd.DataFrame(columns=["engine", "network", "target", "metric", "paper"])
+    records = with_variant(records)
     rows = []
-    keys = ["engine", "network", "target", "task"]
-    for (engine, network, target, task), group in records.groupby(keys, sort=False):
+    keys = ["engine", "variant", "target", "task"]
+    for (engine, variant, target, task), group in records.groupby(keys, sort=False):
         metric, percent = MAIN_METRIC[str(task)]
         column = f"metrics.{split}.{metric}"
-        paper_value = paper.get(str(target), {}).get(metric)
+        numbers = (paper_runs or {}).get(str(variant), paper)
+        paper_value = numbers.get(str(target), {}).get(metric)
         row: dict[str, object] = {
             "engine": engine,
-            "network": network,
+            "network": variant,
             "target": target,
             "metric": f"{metric} (%)",
             "paper": _percent(paper_value, percent),
         }
+        verdicts = {}
         for protocol, runs in group.groupby("protocol", sort=False):
-            values = runs[column].to_numpy(dtype=float) * (100.0 if percent else 1.0)
-            row[str(protocol)] = _mean_std(values)
+            values = _values(runs, column) * (100.0 if percent else 1.0)
+            diverged = int((runs["status"] == "diverged").sum()) if "status" in runs else 0
+            row[str(protocol)] = _mean_std(values[np.isfinite(values)], diverged)
             if "leakage.same_image" in runs:
-                row[f"{protocol} leak"] = f"{100 * runs['leakage.same_image'].mean():.0f}%"
+                row[f"leak: {protocol}"] = f"{100 * runs['leakage.same_image'].mean():.0f}%"
+            mean = float(np.nanmean(values)) if np.isfinite(values).any() else None
+            verdicts[str(protocol)] = _holds(metric, paper_value, mean, percent)
+        for protocol, verdict in verdicts.items():
+            row[f"holds: {protocol}"] = verdict
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _values(runs: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in runs:
+        return np.full(len(runs), np.nan)
+    return pd.to_numeric(runs[column], errors="coerce").to_numpy(dtype=float)
+
+
+def _holds(metric: str, paper: float | None, ours: float | None, percent: bool) -> str:
+    """Whether our mean matches the paper's claim: "yes", "no", or "-" (nothing to test).
+
+    A score claim holds when ours is at most 5 points below it; an error claim (MAPE) when
+    ours is at most 1.5 times it plus half a point: lenient, since folds, seeds and the
+    data differ, yet far from the orders-of-magnitude gaps that decide these papers.
+    """
+    if paper is None or ours is None:
+        return "-"
+    if metric in HIGHER_IS_BETTER:
+        claim = 100 * paper if percent else paper
+        margin = 5.0 if percent else 0.05
+        return "yes" if ours >= claim - margin else "no"
+    return "yes" if ours <= 1.5 * paper + 0.5 else "no"
+
+
+def with_variant(records: pd.DataFrame) -> pd.DataFrame:
+    """``records`` with a ``variant`` column (the run's name), the network where missing."""
+    if "variant" not in records:
+        return records.assign(variant=records["network"])
+    return records.assign(variant=records["variant"].fillna(records["network"]))
 
 
 def _percent(value: float | None, percent: bool) -> str:
@@ -62,7 +107,10 @@ def _percent(value: float | None, percent: bool) -> str:
     return f"{100 * value:.2f}" if percent else f"{value:.2f}"
 
 
-def _mean_std(values: np.ndarray) -> str:
+def _mean_std(values: np.ndarray, diverged: int = 0) -> str:
+    note = f", {diverged} diverged" if diverged else ""
+    if len(values) == 0:
+        return f"- ({diverged} diverged)" if diverged else "-"
     if len(values) == 1:
-        return f"{values[0]:.2f} (1 fold)"
-    return f"{values.mean():.2f} ± {values.std(ddof=1):.2f} ({len(values)} folds)"
+        return f"{values[0]:.2f} (1 fold{note})"
+    return f"{values.mean():.2f} ± {values.std(ddof=1):.2f} ({len(values)} folds{note})"

@@ -43,7 +43,7 @@ def test_paper_table_puts_the_paper_beside_each_protocol():
     assert row["paper"] == "88.54"
     assert row["paper-keras"] == "85.00 ± 7.07 (2 folds)"
     assert row["leak-free"] == "50.00 (1 fold)"
-    assert row["paper-keras leak"] == "97%"
+    assert row["leak: paper-keras"] == "97%"
     assert row["metric"] == "accuracy (%)"
     regression = table.loc["age_months"]
     assert regression["paper"] == "12.95"

@@ -1,0 +1,199 @@
+"""The tables and figures that only some experiments ask for (their ``report`` list).
+
+Each item takes the experiment's flat result records (finished jobs only) and returns
+captioned tables and figures: ``confusion`` (confusion matrices of classification jobs),
+``diagnostics`` (the Fig. 4 layer table at the start of learning), ``training_time``
+(seconds and epochs per run) and ``time_ratio`` (the Keras CNN's training time over
+IgNet's on the same samples).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from reports.figures import confusion_matrix, diagnostic_table
+from reports.tables import MAIN_METRIC
+
+__all__ = ["ITEMS", "Item", "build_item"]
+
+# Confusion matrices over more classes than this are unreadable at page size.
+_MAX_CONFUSION_CLASSES = 60
+# "Converged" epoch: the first whose validation error is within this share of the best.
+_NEAR_BEST = 0.10
+_DIAGNOSIS_COLUMNS = {
+    "input": "input",
+    "weights": "weights",
+    "activation_derivative": "activation derivative",
+    "neuron_derivative": "neuron derivative",
+    "weight_derivative": "weight derivative",
+}
+
+
+@dataclass
+class Item:
+    """What one report item adds to a section."""
+
+    tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
+    figures: list[tuple[str, str, Figure]] = field(default_factory=list)
+
+
+def build_item(
+    name: str, rows: pd.DataFrame, experiment: str, paper: Mapping[str, Mapping[str, float]]
+) -> Item:
+    """Build report item ``name`` from an experiment's finished records.
+
+    Parameters
+    ----------
+    name : one of :data:`ITEMS`.
+    rows : flat records with a ``variant`` column, diverged jobs left out.
+    experiment : the experiment's name, for figure file stems.
+    paper : target -> {metric: value}: the paper's numbers (``time_ratio`` reads them).
+    """
+    if rows.empty:
+        return Item()
+    return ITEMS[name](rows, experiment, paper)
+
+
+def _confusion(rows: pd.DataFrame, experiment: str, paper: Mapping) -> Item:
+    item = Item()
+    if "predictions.true" not in rows:
+        return item
+    rows = rows[rows["task"] == "classification"].dropna(subset=["predictions.true"])
+    # The target with the fewest classes reads best: one matrix per run and protocol.
+    for (variant, target), group in rows.groupby(["variant", "target"], sort=False):
+        classes = group["predictions.classes"].iloc[0]
+        if len(classes) > _MAX_CONFUSION_CLASSES:
+            continue
+        for protocol, runs in group.groupby("protocol", sort=False):
+            matrix = np.zeros((len(classes), len(classes)))
+            for true, predicted in zip(
+                runs["predictions.true"], runs["predictions.predicted"], strict=True
+            ):
+                np.add.at(matrix, (np.asarray(true), np.asarray(predicted)), 1)
+            title = f"{variant}, {target}, {protocol} (test, {len(runs)} folds)"
+            stem = _stem(experiment, "confusion", variant, target, protocol)
+            item.figures.append(
+                (stem, f"Confusion matrix: {title}", confusion_matrix(matrix, classes, title=title))
+            )
+    return item
+
+
+def _diagnostics(rows: pd.DataFrame, experiment: str, paper: Mapping) -> Item:
+    item = Item()
+    if "diagnosis" not in rows:
+        return item
+    stages: dict[str, pd.DataFrame] = {}
+    for variant, group in rows.dropna(subset=["diagnosis"]).groupby("variant", sort=False):
+        first = group.sort_values(["protocol", "target", "fold"]).iloc[0]
+        table = pd.DataFrame(first["diagnosis"])
+        keep = ["layer", "kind", "w_range", *[c for c in _DIAGNOSIS_COLUMNS if c in table]]
+        stages[str(variant)] = table[keep].rename(columns=_DIAGNOSIS_COLUMNS)
+    if not stages:
+        return item
+    for stage, table in stages.items():
+        item.tables.append((f"Mean absolute values at the start of learning: {stage}", table))
+    numbers = {
+        stage: table.drop(columns=["kind", "w_range"]).assign(
+            layer=[f"{k} {i}" for i, k in zip(table["layer"], table["kind"], strict=True)]
+        )
+        for stage, table in stages.items()
+    }
+    item.figures.append(
+        (
+            f"{experiment}_diagnostics",
+            "Mean absolute values per layer at the start of learning (as the paper's Fig. 4)",
+            diagnostic_table(numbers),
+        )
+    )
+    return item
+
+
+def _training_time(rows: pd.DataFrame, experiment: str, paper: Mapping) -> Item:
+    table = []
+    for (variant, target, protocol), runs in rows.groupby(
+        ["variant", "target", "protocol"], sort=False
+    ):
+        metric, percent = MAIN_METRIC[str(runs["task"].iloc[0])]
+        curves = runs.get(f"curve.val_{metric}")
+        epochs = [len(c) for c in curves] if curves is not None else []
+        near = [
+            _near_best_epoch(c, higher_is_better=percent)
+            for c in (curves if curves is not None else [])
+        ]
+        table.append(
+            {
+                "network": variant,
+                "target": target,
+                "protocol": protocol,
+                "train seconds": f"{runs['train_seconds'].mean():.1f}",
+                "epochs run": f"{np.mean(epochs):.1f}" if epochs else "-",
+                "epoch near best": f"{np.nanmean(near):.1f}" if near else "-",
+                "samples/s": f"{runs['samples_per_second'].mean():,.0f}",
+                "folds": len(runs),
+            }
+        )
+    return Item(tables=[("Training time per run (means over folds)", pd.DataFrame(table))])
+
+
+def _near_best_epoch(curve: object, higher_is_better: bool) -> float:
+    """The first epoch (from 1) whose validation value is within 10% of the best."""
+    values = np.asarray(curve, dtype=float)
+    if values.size == 0 or np.isnan(values).all():
+        return float("nan")
+    if higher_is_better:
+        best = np.nanmax(values)
+        close = values >= best - _NEAR_BEST * abs(best)
+    else:
+        best = np.nanmin(values)
+        close = values <= best + _NEAR_BEST * abs(best)
+    return float(np.argmax(close) + 1)
+
+
+def _time_ratio(rows: pd.DataFrame, experiment: str, paper: Mapping) -> Item:
+    table = []
+    engines = set(rows["engine"])
+    if not {"keras", "ignet"} <= engines:
+        return Item()
+    for (target, protocol), runs in rows.groupby(["target", "protocol"], sort=False):
+        keras = runs[runs["engine"] == "keras"]
+        ignet = runs[runs["engine"] == "ignet"]
+        if keras.empty or ignet.empty:
+            continue
+        seconds = keras["train_seconds"].mean() / ignet["train_seconds"].mean()
+        speed = ignet["samples_per_second"].mean() / keras["samples_per_second"].mean()
+        claimed = paper.get(str(target), {}).get("time_ratio")
+        table.append(
+            {
+                "target": target,
+                "task": runs["task"].iloc[0],
+                "protocol": protocol,
+                "keras train s": f"{keras['train_seconds'].mean():.1f}",
+                "ignet train s": f"{ignet['train_seconds'].mean():.1f}",
+                "time ratio keras/ignet": f"{seconds:.1f}x",
+                "throughput ratio ignet/keras": f"{speed:.1f}x",
+                "paper": "-" if claimed is None else f"{claimed:.0f}x",
+            }
+        )
+    caption = (
+        "Training time of the Keras CNN over IgNet's on the same samples (the time ratio "
+        "counts early stopping; the throughput ratio is per sample processed)"
+    )
+    return Item(tables=[(caption, pd.DataFrame(table))])
+
+
+def _stem(*parts: object) -> str:
+    text = "_".join(str(p) for p in parts)
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in text)
+
+
+ITEMS: dict[str, Callable[[pd.DataFrame, str, Mapping], Item]] = {
+    "confusion": _confusion,
+    "diagnostics": _diagnostics,
+    "time_ratio": _time_ratio,
+    "training_time": _training_time,
+}
