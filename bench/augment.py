@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import cv2
 import numpy as np
 
 from bench.errors import BenchError
@@ -107,33 +108,24 @@ class Augmentation:
         shift_x = self.shift * width * params[:, 3]
         shift_y = self.shift * height * params[:, 4]
 
-        # Inverse map: for every output pixel, the input point it samples.
+        # Inverse map: every output pixel p samples the input at A (p - c - shift) + c.
         cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
-        ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-        dx = xs[None] - cx - shift_x[:, None, None]
-        dy = ys[None] - cy - shift_y[:, None, None]
-        cos, sin = np.cos(angle)[:, None, None], np.sin(angle)[:, None, None]
-        src_x = (cos * dx + sin * dy) / scale_x[:, None, None] + cx
-        src_y = (-sin * dx + cos * dy) / scale_y[:, None, None] + cy
-        return _bilinear(images, src_x, src_y)
-
-
-def _bilinear(images: np.ndarray, src_x: np.ndarray, src_y: np.ndarray) -> np.ndarray:
-    n, height, width = images.shape[:3]
-    src_x = np.clip(src_x, 0.0, width - 1.0)
-    src_y = np.clip(src_y, 0.0, height - 1.0)
-    x0 = np.minimum(np.floor(src_x).astype(np.intp), width - 2 if width > 1 else 0)
-    y0 = np.minimum(np.floor(src_y).astype(np.intp), height - 2 if height > 1 else 0)
-    x1 = np.minimum(x0 + 1, width - 1)
-    y1 = np.minimum(y0 + 1, height - 1)
-    fx = (src_x - x0).astype(np.float32)
-    fy = (src_y - y0).astype(np.float32)
-    batch = np.arange(n)[:, None, None]
-    if images.ndim == 4:
-        fx, fy = fx[..., None], fy[..., None]
-    top = images[batch, y0, x0] * (1 - fx) + images[batch, y0, x1] * fx
-    bottom = images[batch, y1, x0] * (1 - fx) + images[batch, y1, x1] * fx
-    return (top * (1 - fy) + bottom * fy).astype(np.float32)
+        cos, sin = np.cos(angle), np.sin(angle)
+        out = np.empty_like(images)
+        for i, image in enumerate(images):
+            a = np.array(
+                [[cos[i] / scale_x[i], sin[i] / scale_x[i]],
+                 [-sin[i] / scale_y[i], cos[i] / scale_y[i]]]
+            )  # fmt: skip
+            offset = np.array([cx, cy]) - a @ np.array([cx + shift_x[i], cy + shift_y[i]])
+            out[i] = cv2.warpAffine(
+                image,
+                np.hstack([a, offset[:, None]]),
+                (width, height),
+                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                borderMode=cv2.BORDER_REPLICATE,
+            ).reshape(image.shape)
+        return out
 
 
 # The Keras paper enlarged its set "by stochastic rotations-shifts-flips of images

@@ -100,27 +100,50 @@ def _parser() -> argparse.ArgumentParser:
         choices=ENGINES,
         help="only this engine's runs (repeatable; default: all of the experiment's)",
     )
-    run.add_argument(
-        "--profile",
-        choices=PROFILES,
-        default="quick",
-        help="quick: minutes on two cores; paper: the paper's sizes (default: quick)",
-    )
-    run.add_argument("--out", default="results", metavar="DIR", help="output folder")
-    run.add_argument(
-        "--data",
-        metavar="DIR",
-        help="drawings folder (default: a synthetic collection generated in OUT/data)",
-    )
-    run.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel local workers")
-    run.add_argument(
-        "--scheduler", metavar="ADDRESS", help="run the jobs on a Dask scheduler instead"
-    )
-    run.add_argument("--seed", type=int, default=0, help="seed of splits, augmentation, models")
-    run.add_argument(
-        "--backend", choices=("numpy", "opencl"), help="IgNet back end (default: numpy)"
-    )
+    _add_run_options(run)
     run.set_defaults(handler=_run)
+
+    reproduce = commands.add_parser(
+        "reproduce",
+        help="run every experiment and write the report (the main command)",
+        description=(
+            "Generate the synthetic drawings when no --data is given, run every shipped "
+            "experiment (each paper table and figure, under the paper's protocol and the "
+            "leak-free one) and write OUT/report/report.html and report.pdf with CSV tables "
+            "and PNG/SVG figures. Finished jobs are kept in OUT/results: a killed run "
+            "resumes where it stopped. smoke: about a minute, a check that all runs; quick: "
+            "about 10 minutes on two cores; paper: the papers' sizes (many hours)."
+        ),
+    )
+    _add_run_options(reproduce)
+    reproduce.add_argument(
+        "--experiment",
+        action="append",
+        metavar="NAME",
+        help="only this experiment (repeatable; default: all shipped ones)",
+    )
+    reproduce.set_defaults(handler=_reproduce)
+
+    report = commands.add_parser(
+        "report",
+        help="write the HTML and PDF report from a results folder",
+        description=(
+            "Read OUT/results/*.jsonl and write OUT/report: report.html (self-contained), "
+            "report.pdf, tables/*.csv and figures/*.png|svg, each paper table with the "
+            "paper's numbers beside ours per protocol."
+        ),
+    )
+    report.add_argument("--out", default="results", metavar="DIR", help="the run's folder")
+    report.add_argument(
+        "--report", metavar="DIR", help="where to write the report (default: OUT/report)"
+    )
+    report.add_argument(
+        "--profile", choices=PROFILES, help="which profile's results (default: the latest)"
+    )
+    report.add_argument(
+        "--data", metavar="DIR", help="drawings folder for the data figures (default: none)"
+    )
+    report.set_defaults(handler=_report)
 
     devices = commands.add_parser(
         "devices",
@@ -167,6 +190,34 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default="quick",
+        help="smoke: seconds per job, a check that it runs; quick: minutes on two cores; "
+        "paper: the paper's sizes (default: quick)",
+    )
+    parser.add_argument("--out", default="results", metavar="DIR", help="output folder")
+    parser.add_argument(
+        "--data",
+        metavar="DIR",
+        help="drawings folder (default: a synthetic collection generated in OUT/data)",
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=1, metavar="N", help="parallel local workers (default: 1)"
+    )
+    parser.add_argument(
+        "--scheduler", metavar="ADDRESS", help="run the jobs on a Dask scheduler instead"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of data, splits, augmentation and models"
+    )
+    parser.add_argument(
+        "--backend", choices=("numpy", "opencl"), help="IgNet back end (default: numpy)"
+    )
+
+
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_help()
     return 2
@@ -191,7 +242,7 @@ def _run(args: argparse.Namespace) -> int:
     from reports.tables import paper_table
 
     experiment = load_experiment(args.experiment)
-    data = Path(args.data) if args.data else _default_data(Path(args.out))
+    data = Path(args.data) if args.data else _default_data(Path(args.out), args.seed)
     summary = run_experiment(
         experiment,
         args.profile,
@@ -216,14 +267,59 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _default_data(out: Path) -> Path:
+def _default_data(out: Path, seed: int = 0) -> Path:
     from bench.data import generate_drawings
 
     folder = out / "data" / "drawings"
     if not folder.is_dir() or not any(folder.iterdir()):
         print(f"no --data given: generating the synthetic drawings in {folder}")
-        generate_drawings(folder, seed=0, progress=True)
+        generate_drawings(folder, seed=seed, progress=True)
     return folder
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    import time
+
+    from bench.experiment import list_experiments, load_experiment
+    from bench.reporting import build_report
+    from bench.runner import run_experiment
+
+    start = time.perf_counter()
+    out = Path(args.out)
+    names = args.experiment or list_experiments()
+    experiments = [load_experiment(name) for name in names]  # fail early on a bad name
+    if args.data:
+        data, label = Path(args.data), args.data
+    else:
+        data = _default_data(out, args.seed)
+        label = f"{data} (synthetic drawings, seed {args.seed}; docs/synthetic-drawings.md)"
+    for experiment in experiments:
+        summary = run_experiment(
+            experiment,
+            args.profile,
+            data,
+            out,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            backend=args.backend,
+            seed=args.seed,
+        )
+        print(
+            f"{experiment.name}: {summary.ran} jobs run, {summary.skipped} already done, "
+            f"{summary.seconds:.0f} s"
+        )
+    written = build_report(out, profile=args.profile, data=data, seed=args.seed, data_label=label)
+    print(f"report: {written['report.html']} and {written['report.pdf']}")
+    print(f"done in {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from bench.reporting import build_report
+
+    written = build_report(args.out, report=args.report, profile=args.profile, data=args.data)
+    print(f"report: {written['report.html']} and {written['report.pdf']}")
+    return 0
 
 
 def _devices(args: argparse.Namespace) -> int:

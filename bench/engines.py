@@ -57,6 +57,10 @@ class EngineAdapter:
         """Class indices, 0/1 label rows or regression values."""
         return np.asarray(self.estimator.predict(self._inputs(X)))
 
+    def details(self) -> dict[str, Any]:
+        """Engine-specific facts for the result record (JSON-ready)."""
+        return {}
+
     # engine specifics ------------------------------------------------------------
     def _inputs(self, X: np.ndarray) -> np.ndarray:
         return X
@@ -71,18 +75,31 @@ class EngineAdapter:
 
 
 class _IgNetAdapter(EngineAdapter):
+    def __init__(self, estimator: Any, task: str, n_outputs: int) -> None:
+        super().__init__(estimator, task)
+        self.n_outputs = n_outputs
+
     def _inputs(self, X: np.ndarray) -> np.ndarray:
         # IgNet is channels-first; colour images arrive channels-last.
         return np.ascontiguousarray(np.moveaxis(X, -1, 1)) if X.ndim == 4 else X
 
     def _fit(self, X, y, validation, resample) -> None:
         redraw = None if resample is None else (lambda epoch: self._inputs(resample(epoch)))
+        # Class indices 0..n-1 as in the Keras adapter: a fold may lack classes that its
+        # validation or test side has.
+        classes = {"classes": np.arange(self.n_outputs)} if self.task == "classification" else {}
         self.estimator.fit(
             self._inputs(X),
             y,
             validation_data=(self._inputs(validation[0]), validation[1]),
             resample=redraw,
+            **classes,
         )
+
+    def details(self) -> dict[str, Any]:
+        # The Fig. 4 table at the start of learning: one dict per weighted layer.
+        table = self.estimator.initial_diagnosis_.reset_index()
+        return {"diagnosis": table.to_dict(orient="records")}
 
 
 class _LinearAdapter(EngineAdapter):
@@ -150,7 +167,7 @@ def make_engine(
             model = kind(
                 layers=network, epochs=epochs, backend=backend, random_state=seed, **options
             )
-            return _IgNetAdapter(model, task)
+            return _IgNetAdapter(model, task, n_outputs)
         if engine == "linear":
             from sklearn.linear_model import LogisticRegression, Ridge
 

@@ -17,9 +17,24 @@ from typing import Any
 from bench.errors import BenchError
 from bench.protocols import PROTOCOLS
 
-__all__ = ["Experiment", "Job", "expand", "list_experiments", "load_experiment"]
+__all__ = [
+    "Experiment",
+    "Job",
+    "expand",
+    "list_experiments",
+    "load_experiment",
+    "profile_settings",
+]
 
-PROFILES = ("quick", "paper")
+PROFILES = ("smoke", "quick", "paper")
+# ``smoke`` is ``quick`` cut down to seconds per job: a check that every experiment runs
+# end to end, not a measurement. Files declare quick and paper; smoke is derived.
+_SMOKE = {"epochs": 1, "folds": 1, "size": [18, 29]}
+_SMOKE_SIZES = {
+    "paper-keras": {"learn_test": 240, "validation": 60, "n_folds": 3},
+    "paper-ignet": {"copies": 2, "n_folds": 3},
+}
+REPORT_ITEMS = ("confusion", "diagnostics", "time_ratio", "training_time")
 DATASETS = ("drawings",)
 # The paper protocol each engine was evaluated with; leak-free mirrors it.
 ENGINE_PROTOCOL = {"keras": "paper-keras", "ignet": "paper-ignet", "linear": "paper-ignet"}
@@ -36,13 +51,19 @@ class Experiment:
     title : str
     dataset : str
     runs : list of dict
-        Each has ``engine``, ``network`` and optional engine ``options``.
+        Each has ``engine``, ``network``, ``name`` (the row label in tables; the network's
+        name unless given, needed when two runs share a network), optional engine
+        ``options`` and ``paper`` (target -> the paper's numbers for this run, instead of
+        the targets' own).
     protocols : list of str
     targets : list of dict
         Each has ``name`` (a factor combination or ``age_months``), ``task`` and ``paper``
         (the paper's numbers for it, possibly empty).
     profiles : dict
         Profile name -> settings (``epochs``, ``folds``, and per-protocol sizes).
+    report : list of str
+        Extra report items besides the paper table, curves and timing (see
+        :data:`REPORT_ITEMS`).
     """
 
     name: str
@@ -53,7 +74,24 @@ class Experiment:
     targets: list[dict[str, Any]]
     profiles: dict[str, dict[str, Any]]
     notes: str = ""
+    report: list[str] = field(default_factory=list)
     source: Path | None = field(default=None, compare=False)
+
+    def paper(self) -> dict[str, dict[str, dict[str, float]]]:
+        """The paper's numbers: run name -> target -> {metric: value}.
+
+        A run's own ``paper`` table, when it has one, replaces the targets' numbers (an
+        empty one says the paper has no such run).
+        """
+        return {
+            run["name"]: {
+                target["name"]: (
+                    run["paper"].get(target["name"], {}) if "paper" in run else target["paper"]
+                )
+                for target in self.targets
+            }
+            for run in self.runs
+        }
 
 
 @dataclass(frozen=True)
@@ -66,6 +104,7 @@ class Job:
     engine: str
     backend: str
     network: str
+    variant: str
     protocol: str
     target: str
     task: str
@@ -82,6 +121,7 @@ class Job:
             "engine": self.engine,
             "backend": self.backend,
             "network": self.network,
+            "variant": self.variant,
             "protocol": self.protocol,
             "target": self.target,
             "fold": self.fold,
@@ -132,6 +172,15 @@ def _parse(path: Path, data: dict[str, Any]) -> Experiment:
                 f"{path.name}: every [[run]] needs engine (one of {', '.join(ENGINE_PROTOCOL)}) "
                 f"and network, got {run!r}"
             )
+        run.setdefault("name", run["network"])
+        run.setdefault("options", {})
+    names = [run["name"] for run in runs]
+    if len(set(names)) != len(names):
+        raise BenchError(f"{path.name}: two [[run]]s share a name; give each a distinct name")
+    report = data.get("report", [])
+    unknown = [item for item in report if item not in REPORT_ITEMS]
+    if unknown:
+        raise BenchError(f"{path.name}: report items {unknown} are not among {REPORT_ITEMS}")
     protocols = need("protocols", list)
     for protocol in protocols:
         if protocol not in PROTOCOLS:
@@ -145,7 +194,7 @@ def _parse(path: Path, data: dict[str, Any]) -> Experiment:
         )
         target.setdefault("paper", {})
     profiles = need("profile", dict)
-    for profile in PROFILES:
+    for profile in ("quick", "paper"):
         if profile not in profiles:
             raise BenchError(f"{path.name}: missing [profile.{profile}]")
     return Experiment(
@@ -157,6 +206,7 @@ def _parse(path: Path, data: dict[str, Any]) -> Experiment:
         targets=targets,
         profiles=profiles,
         notes=data.get("notes", ""),
+        report=list(report),
         source=path,
     )
 
@@ -175,11 +225,7 @@ def expand(
     engines : only runs of these engines (all when None).
     backend : the IgNet back end (``numpy`` unless a run's options say otherwise).
     """
-    if profile not in experiment.profiles:
-        raise BenchError(
-            f"profile must be one of {', '.join(experiment.profiles)}, not {profile!r}"
-        )
-    settings = experiment.profiles[profile]
+    settings = profile_settings(experiment, profile)
     runs = [r for r in experiment.runs if engines is None or r["engine"] in engines]
     if not runs:
         raise BenchError(
@@ -188,10 +234,11 @@ def expand(
     jobs = []
     for run in runs:
         engine = run["engine"]
-        run_backend = _backend(engine, run.get("options", {}).get("backend", backend))
+        run_backend = _backend(engine, run["options"].get("backend", backend))
         for protocol in experiment.protocols:
+            base = _base_protocol(engine, protocol, experiment.protocols)
             for target in experiment.targets:
-                for fold in range(_folds(settings, engine, protocol)):
+                for fold in range(_folds(settings, base)):
                     jobs.append(
                         Job(
                             experiment=experiment.name,
@@ -200,15 +247,29 @@ def expand(
                             engine=engine,
                             backend=run_backend,
                             network=run["network"],
+                            variant=run["name"],
                             protocol=protocol,
                             target=target["name"],
                             task=target["task"],
                             fold=fold,
                             seed=seed,
-                            settings=_job_settings(settings, run, engine, protocol),
+                            settings=_job_settings(settings, run, base),
                         )
                     )
     return jobs
+
+
+def profile_settings(experiment: Experiment, profile: str) -> dict[str, Any]:
+    """The settings of one profile of ``experiment`` (``smoke`` derived from ``quick``)."""
+    if profile == "smoke":
+        quick = experiment.profiles["quick"]
+        settings = {**quick, **_SMOKE}
+        for base, sizes in _SMOKE_SIZES.items():
+            settings[base] = {**quick.get(base, {}), **sizes}
+        return settings
+    if profile not in experiment.profiles:
+        raise BenchError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
+    return experiment.profiles[profile]
 
 
 def _backend(engine: str, backend: str | None) -> str:
@@ -221,22 +282,21 @@ def _backend(engine: str, backend: str | None) -> str:
     return backend or "numpy"
 
 
-def _base_protocol(engine: str, protocol: str) -> str:
-    return ENGINE_PROTOCOL[engine] if protocol == "leak-free" else protocol
+def _base_protocol(engine: str, protocol: str, protocols: list[str]) -> str:
+    """The paper protocol a job's splits follow; leak-free mirrors the experiment's own."""
+    if protocol != "leak-free":
+        return protocol
+    papers = [p for p in protocols if p != "leak-free"]
+    return papers[0] if papers else ENGINE_PROTOCOL[engine]
 
 
-def _folds(settings: dict[str, Any], engine: str, protocol: str) -> int:
-    sizes = settings.get(_base_protocol(engine, protocol), {})
-    n_folds = sizes.get(
-        "n_folds", {"paper-keras": 10, "paper-ignet": 5}[_base_protocol(engine, protocol)]
-    )
+def _folds(settings: dict[str, Any], base: str) -> int:
+    n_folds = settings.get(base, {}).get("n_folds", {"paper-keras": 10, "paper-ignet": 5}[base])
     return min(n_folds, settings.get("folds", n_folds))
 
 
-def _job_settings(
-    settings: dict[str, Any], run: dict[str, Any], engine: str, protocol: str
-) -> dict[str, Any]:
-    base = _base_protocol(engine, protocol)
+def _job_settings(settings: dict[str, Any], run: dict[str, Any], base: str) -> dict[str, Any]:
+    engine = run["engine"]
     return {
         "protocol_base": base,
         "protocol_options": dict(settings.get(base, {})),
@@ -245,5 +305,5 @@ def _job_settings(
         # Ink as 1 and paper as 0: with white paper at about 0.92 the Fig. 2 CNN's sigmoid
         # layers saturate and it does not learn at all in 10 epochs (docs/protocols.md).
         "invert": bool(settings.get("invert", True)),
-        "engine_options": {**settings.get(engine, {}), **run.get("options", {})},
+        "engine_options": {**settings.get(engine, {}), **run["options"]},
     }

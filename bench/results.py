@@ -33,6 +33,7 @@ JOB_FIELDS = (
     "engine",
     "backend",
     "network",
+    "variant",
     "protocol",
     "target",
     "fold",

@@ -29,6 +29,7 @@ from bench.experiment import Experiment, Job, expand
 from bench.metrics import score
 from bench.protocols import Plan, get_protocol, leakage
 from bench.results import ResultsStore, job_id, machine_info, versions
+from ignet.errors import DivergenceError
 
 __all__ = ["RunSummary", "execute", "run_experiment"]
 
@@ -120,6 +121,7 @@ def execute(job: Job, data: str) -> dict[str, Any]:
     """Run one job and return its result record."""
     dataset = _dataset(job.dataset, data, tuple(job.settings["size"]))
     labels = dataset.labels
+    classes: list = []
     if job.task == "regression":
         y = age_months(labels)
         strata, _ = encode_target(labels, "age_category")
@@ -135,7 +137,9 @@ def execute(job: Job, data: str) -> dict[str, Any]:
     )
     plan = protocol.plan(strata, dataset.groups)
     fold = plan.folds[job.fold]
-    augment = _keras_augment if job.engine == "keras" else None
+    # The Keras paper's enlarged set is made with Keras layers whichever engine trains on
+    # it, so that engines compared under that protocol see the very same samples.
+    augment = _keras_augment if job.settings["protocol_base"] == "paper-keras" else None
     images = 1.0 - dataset.images if job.settings["invert"] else dataset.images
     X_train = plan.materialize(images, fold.train, augment=augment)
     X_test = plan.materialize(images, fold.test, augment=augment)
@@ -155,12 +159,7 @@ def execute(job: Job, data: str) -> dict[str, Any]:
         seed=job.seed,
         options=job.settings["engine_options"],
     )
-    model.fit(X_train, y_train, (X_val, y_val), resample=resample)
-    metrics = {
-        "test": score(job.task, y_test, model.predict(X_test)),
-        "validation": score(job.task, y_val, model.predict(X_val)),
-    }
-    return {
+    record: dict[str, Any] = {
         **job.key(),
         "job_id": job_id(job.key()),
         "task": job.task,
@@ -168,12 +167,41 @@ def execute(job: Job, data: str) -> dict[str, Any]:
         "n_train": len(fold.train),
         "n_test": len(fold.test),
         "n_validation": len(fold.validation),
-        "metrics": metrics,
-        "curve": model.history_,
-        "train_seconds": model.train_seconds_,
-        "samples_per_second": model.samples_per_second_,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "leakage": leakage(plan, fold, dataset.groups),
+    }
+    try:
+        model.fit(X_train, y_train, (X_val, y_val), resample=resample)
+    except DivergenceError as error:
+        # A net that blows up is a result to report (the paper's deep identity nets can),
+        # not a reason to stop the other jobs.
+        record.update(status="diverged", reason=str(error), metrics=None)
+    else:
+        predicted = model.predict(X_test)
+        record.update(
+            status="ok",
+            metrics={
+                "test": score(job.task, y_test, predicted),
+                "validation": score(job.task, y_val, model.predict(X_val)),
+            },
+            curve=model.history_,
+            train_seconds=model.train_seconds_,
+            samples_per_second=model.samples_per_second_,
+            # Test labels and predictions of classification jobs feed the confusion
+            # matrices.
+            predictions=(
+                {
+                    "classes": ["+".join(map(str, c)) for c in classes],
+                    "true": y_test.tolist(),
+                    "predicted": predicted.tolist(),
+                }
+                if job.task == "classification"
+                else None
+            ),
+            **model.details(),
+        )
+    return {
+        **record,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "settings": job.settings,
         "data": str(dataset.source),
         "versions": versions(),

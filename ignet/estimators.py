@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 from ignet.backends import Backend
 from ignet.callbacks import EarlyStopping
 from ignet.errors import IgNetError
-from ignet.layers import Layer
+from ignet.layers import Layer, WeightedLayer
 from ignet.network import Network
 from ignet.presets import preset
 
@@ -30,6 +30,11 @@ class _IgNetEstimator(BaseEstimator):
     ----------
     layers : a preset name (see :mod:`ignet.presets`) or a list of layers, last layer
         included (it is copied at fit, never changed).
+    activation, freezeconnect : a preset's hidden activation and freezeconnect rate
+        (see :func:`ignet.presets.preset`); only with a preset name.
+    w_scale : None, or factors for the eq. (3) weight amplitude W_n of each weighted
+        layer in order (missing ones stay 1): the paper's Fig. 4 restarts with the second
+        layer's amplitude times 10 is ``w_scale=(1, 10)``.
     loss : loss name; None picks ``ce`` (classes), ``bce`` (multi-label) or ``mae``
         (regression, as in the paper: its gradient stays bounded for raw targets).
     optimizer : ``"sgd"``, ``"momentum"`` or ``"nesterov"``.
@@ -54,6 +59,8 @@ class _IgNetEstimator(BaseEstimator):
     network_ : the trained :class:`ignet.Network`.
     history_ : its per-epoch history.
     calibration_ : the calibration table, when ``calibrate`` is set.
+    initial_diagnosis_ : the Fig. 4 table (:func:`ignet.diagnostics.diagnose`) at the
+        beginning of learning, after calibration, on the first ``8 * batch_size`` samples.
     n_features_in_ : ``X.shape[1]`` at fit (scikit-learn's convention), checked at predict.
     """
 
@@ -61,6 +68,9 @@ class _IgNetEstimator(BaseEstimator):
         self,
         layers: str | Sequence[Layer] = "fig5",
         *,
+        activation: str = "identity",
+        freezeconnect: float | None = None,
+        w_scale: Sequence[float] | None = None,
         loss: str | None = None,
         optimizer: str = "sgd",
         learning_rate: float = 0.01,
@@ -79,6 +89,9 @@ class _IgNetEstimator(BaseEstimator):
         verbose: bool = False,
     ) -> None:
         self.layers = layers
+        self.activation = activation
+        self.freezeconnect = freezeconnect
+        self.w_scale = w_scale
         self.loss = loss
         self.optimizer = optimizer
         self.learning_rate = learning_rate
@@ -139,9 +152,19 @@ class _IgNetEstimator(BaseEstimator):
             targets.shape[1] if targets.ndim == 2 else (targets.shape[1], targets.shape[2])
         )
         if isinstance(self.layers, str):
-            layers = preset(self.layers, maps.shape[1:], n_outputs, task)
+            layers = preset(
+                self.layers,
+                maps.shape[1:],
+                n_outputs,
+                task,
+                activation=self.activation,
+                freezeconnect=self.freezeconnect,
+            )
+        elif self.activation != "identity" or self.freezeconnect is not None:
+            raise IgNetError("activation and freezeconnect apply to a preset name only")
         else:
             layers = copy.deepcopy(list(self.layers))
+        _scale_ranges(layers, self.w_scale)
         loss = self.loss or {"classification": "ce", "multilabel": "bce"}.get(task, "mae")
         net = Network(
             layers,
@@ -182,10 +205,11 @@ class _IgNetEstimator(BaseEstimator):
             )
             validation = (X_val, y_val)
         net.build(maps.shape[1:])
+        n = 8 * self.batch_size
         if self.calibrate is not None:
-            n = 8 * self.batch_size
             low, high = self.calibrate
             self.calibration_ = net.calibrate(maps[:n], targets[:n], (low, high))
+        self.initial_diagnosis_ = net.diagnose(maps[:n], targets[:n])
         callbacks = []
         if self.tolerance is not None:
             monitor = self.monitor or ("val_loss" if validation is not None else "loss")
@@ -222,6 +246,22 @@ class _IgNetEstimator(BaseEstimator):
         return check_array(y, ensure_2d=False, allow_nd=True, dtype=None)
 
 
+def _scale_ranges(layers: Sequence[Layer], w_scale: Sequence[float] | None) -> None:
+    if w_scale is None:
+        return
+    weighted = [layer for layer in layers if isinstance(layer, WeightedLayer)]
+    factors = list(w_scale)
+    if len(factors) > len(weighted) or not all(
+        isinstance(f, int | float) and np.isfinite(f) and f > 0 for f in factors
+    ):
+        raise IgNetError(
+            f"w_scale must be at most {len(weighted)} positive numbers (one per weighted "
+            f"layer), got {w_scale!r}"
+        )
+    for layer, factor in zip(weighted, factors, strict=False):
+        layer.w_range *= float(factor)
+
+
 class IgNetClassifier(ClassifierMixin, _IgNetEstimator):
     """IgNet classifier (scikit-learn API); multi-label when y is a 2-D 0/1 array.
 
@@ -235,6 +275,7 @@ class IgNetClassifier(ClassifierMixin, _IgNetEstimator):
         y: Any,
         validation_data: tuple[Any, Any] | None = None,
         resample: Callable[[int], Any] | None = None,
+        classes: Any = None,
     ) -> IgNetClassifier:
         """Train on X and class labels y (1-D) or a 0/1 label matrix (2-D).
 
@@ -244,6 +285,9 @@ class IgNetClassifier(ClassifierMixin, _IgNetEstimator):
             split of X.
         resample : called with the epoch number before every epoch but the first, returns
             that epoch's training X (fresh augmentations of the same samples).
+        classes : every class label, when y may lack some (as in scikit-learn's
+            ``partial_fit``): the network gets one output per class, and validation data
+            may hold classes the training data lacks.
         """
         y = self._check_y(y)
         if y.ndim == 2 and type_of_target(y) == "multilabel-indicator":
@@ -262,7 +306,9 @@ class IgNetClassifier(ClassifierMixin, _IgNetEstimator):
             raise IgNetError(f"y must be 1-D labels or a 2-D 0/1 matrix, got shape {y.shape}")
         check_classification_targets(y)
         self.multilabel_ = False
-        self._encoder = LabelEncoder().fit(y)
+        self._encoder = LabelEncoder().fit(y if classes is None else np.asarray(classes))
+        if classes is not None and not np.isin(y, self._encoder.classes_).all():
+            raise IgNetError("y holds labels that are not in classes")
         self.classes_ = self._encoder.classes_
         codes = self._encoder.transform(y)
         val = None

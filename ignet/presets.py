@@ -5,7 +5,8 @@ fully connected layer. On maps whose shorter side is at least 16 the convolution
 8 filters of 5x5 with stride 2 and no padding (a 58x36 drawing gives 8 maps of 27x16);
 on smaller maps (8x8 digits) it has stride 1 and zero padding 2, which keeps the size.
 
-``ignet3`` ... ``ignet6`` and ``fig7`` (the deepest, its Fig. 7) have that many layers
+``ignet1`` is a single fully connected layer on the pixels: with identity activations, a
+linear model. ``ignet3`` ... ``ignet6`` and ``fig7`` (the deepest, its Fig. 7) have that many layers
 with weights: depth - 1 convolutions of 3x3 with zero padding 1 and 8, 16, 16, 32, 32, 32
 filters, each with stride 2 while the map's shorter side is at least 16, then a fully
 connected layer. ``fig7`` puts freezeconnect (rate 0.25) on its hidden convolutions, as
@@ -24,9 +25,9 @@ from ignet.activations import check_activation
 from ignet.errors import IgNetError
 from ignet.layers import Conv, Dense, Layer, Softmax
 
-PRESETS = ("fig5", "ignet3", "ignet4", "ignet5", "ignet6", "fig7")
+PRESETS = ("ignet1", "fig5", "ignet3", "ignet4", "ignet5", "ignet6", "fig7")
 TASKS = ("classification", "multilabel", "regression")
-_DEPTH = {"fig5": 2, "ignet3": 3, "ignet4": 4, "ignet5": 5, "ignet6": 6, "fig7": 7}
+_DEPTH = {"ignet1": 1, "fig5": 2, "ignet3": 3, "ignet4": 4, "ignet5": 5, "ignet6": 6, "fig7": 7}
 _FILTERS = (8, 16, 16, 32, 32, 32)
 
 
@@ -36,6 +37,7 @@ def preset(
     n_outputs: int | tuple[int, int],
     task: str = "classification",
     activation: str = "identity",
+    freezeconnect: float | None = None,
 ) -> list[Layer]:
     """The layers of a preset network.
 
@@ -47,6 +49,8 @@ def preset(
         gives a matrix of output neurons.
     task : one of :data:`TASKS`.
     activation : activation of the hidden layers (the paper: identity).
+    freezeconnect : rate of freezeconnect on the hidden convolutions between the first and
+        the last; None keeps the preset's own (0.25 for ``fig7``, else 0).
     """
     if name not in PRESETS:
         raise IgNetError(f"preset: unknown name {name!r}; choose from {PRESETS}")
@@ -65,7 +69,7 @@ def preset(
             layers.append(Conv(8, 5, padding=2, activation=activation, learn_bias=False))
     else:
         depth = _DEPTH[name]
-        freeze = 0.25 if name == "fig7" else 0.0
+        freeze = (0.25 if name == "fig7" else 0.0) if freezeconnect is None else freezeconnect
         for i in range(depth - 1):
             stride = 2 if side >= 16 else 1
             side = (side - 1) // stride + 1

@@ -1,0 +1,157 @@
+"""From a results folder to the report: experiments, run context, data figures.
+
+``reports`` renders whatever it is given and knows nothing of experiments or data; this
+module gathers what it needs: the records of one profile, each experiment's title, notes
+and the paper's numbers, the machine and versions the records were measured with, and
+figures of the data (drawings per age category and the two papers' augmentations).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from bench.augment import IGNET_PAPER_AUGMENTATION, KERAS_PAPER_AUGMENTATION
+from bench.errors import BenchError
+from bench.experiment import list_experiments, load_experiment
+from bench.results import ResultsStore
+from reports.figures import augmentation_examples
+from reports.report import write_report
+
+__all__ = ["build_report"]
+
+_VARIANTS = 5  # augmented examples per drawing in the augmentation figure
+
+
+def build_report(
+    out: str | Path,
+    report: str | Path | None = None,
+    profile: str | None = None,
+    data: str | Path | None = None,
+    seed: int = 0,
+    data_label: str | None = None,
+) -> dict[str, Path]:
+    """Write the HTML and PDF report of the results under ``out/results``.
+
+    Parameters
+    ----------
+    out : the folder a run wrote to (its ``results/`` holds the records).
+    report : the report folder (default ``out/report``).
+    profile : the profile to report; None picks the one of the latest record.
+    data : the drawings folder, for the data figures; None leaves them out.
+    seed : the seed of the augmentation examples.
+    data_label : how the report names the data (default: the folder(s) the records name).
+
+    Returns
+    -------
+    Every file written, keyed by its path relative to the report folder.
+    """
+    out = Path(out)
+    store = ResultsStore(out / "results")
+    records = store.frame()
+    records = records[records["experiment"] != "timing"] if "experiment" in records else records
+    if records.empty:
+        raise BenchError(f"{out / 'results'}: no results to report; run an experiment first")
+    profiles = records["profile"].dropna().unique().tolist()
+    if profile is None:
+        profile = str(records.sort_values("finished")["profile"].iloc[-1])
+    elif profile not in profiles:
+        raise BenchError(
+            f"{out / 'results'} holds no {profile!r} results (profiles: {', '.join(profiles)})"
+        )
+    records = records[records["profile"] == profile].reset_index(drop=True)
+    names = [n for n in list_experiments() if n in set(records["experiment"])]
+    names += sorted(set(records["experiment"]) - set(names))
+    experiments = [_describe(name) for name in names]
+    context = _context(records, profile, data_label)
+    figures = _data_figures(Path(data), seed) if data is not None else []
+    return write_report(
+        records, experiments, Path(report) if report else out / "report", context, figures
+    )
+
+
+def _describe(name: str) -> dict[str, Any]:
+    try:
+        experiment = load_experiment(name)
+    except BenchError:  # records of an experiment file that is not shipped
+        return {"name": name, "title": name, "notes": "", "paper": {}}
+    return {
+        "name": name,
+        "title": experiment.title,
+        "notes": experiment.notes,
+        "paper": {t["name"]: t["paper"] for t in experiment.targets},
+        "paper_runs": experiment.paper(),
+        "report": experiment.report,
+    }
+
+
+def _context(records: pd.DataFrame, profile: str, data_label: str | None) -> dict[str, Any]:
+    latest = records.sort_values("finished").iloc[-1]
+    machine = {k[8:]: latest[k] for k in records if k.startswith("machine.")}
+    versions = {k[9:]: latest[k] for k in records if k.startswith("versions.")}
+    folders = sorted(set(records["data"].dropna())) if "data" in records else []
+    source = data_label or ", ".join(folders) or "-"
+    diverged = int((records["status"] == "diverged").sum()) if "status" in records else 0
+    summary = (
+        f"{len(records)} jobs of {records['experiment'].nunique()} experiments, "
+        f"profile {profile}"
+        + (f" ({diverged} diverged and are counted as such)" if diverged else "")
+        + ". Every table puts the paper's number beside ours under the paper's protocol "
+        "(augment, then split: near-copies of test drawings are in training) and under the "
+        "leak-free one (split by child, augment the training side only); the leak columns "
+        "give the share of test samples whose original drawing is in training."
+    )
+    if profile != "paper":
+        summary += (
+            f" The {profile} profile trains far less than the papers did: its numbers check "
+            "that everything runs and show the direction of each effect, not its size."
+        )
+    return {
+        "machine": machine,
+        "versions": versions,
+        "seeds": sorted(int(s) for s in records["seed"].dropna().unique()),
+        "profile": profile,
+        "data": source,
+        "summary": summary,
+    }
+
+
+def _data_figures(folder: Path, seed: int) -> list[tuple[str, str, Figure]]:
+    from bench.data import load_drawings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # bad files are the inspect command's business
+        dataset = load_drawings(folder, on_error="skip")
+    labels = dataset.labels
+    # One drawing of the youngest, a middle and the oldest age category.
+    order = labels.sort_values(["age_category", "file"]).index.to_numpy()
+    rows = order[np.linspace(0, len(order) - 1, 3).round().astype(int)]
+    originals = 1.0 - dataset.images[rows]  # ink as 1, as the engines see it
+    figures = []
+    for name, augmentation in (
+        ("ignet", IGNET_PAPER_AUGMENTATION),
+        ("keras", KERAS_PAPER_AUGMENTATION),
+    ):
+        rng = np.random.default_rng(seed)
+        variants = [
+            augmentation(
+                np.repeat(image[None], _VARIANTS, axis=0), rng.integers(0, 2**31, _VARIANTS)
+            )
+            for image in originals
+        ]
+        figures.append(
+            (
+                f"augmentation_{name}",
+                f"Augmented examples of the {name} paper's protocol (as IgNet's Fig. 3): "
+                "each drawing, then variants as the engines see them (ink bright)",
+                augmentation_examples(
+                    originals, variants, row_labels=list(labels["file"].iloc[rows])
+                ),
+            )
+        )
+    return figures
