@@ -117,6 +117,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_run_options(reproduce)
     reproduce.add_argument(
+        "--faces",
+        metavar="DIR",
+        help="CelebA-style faces folder (default: synthetic faces generated in OUT/data)",
+    )
+    reproduce.add_argument(
         "--experiment",
         action="append",
         metavar="NAME",
@@ -202,7 +207,8 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data",
         metavar="DIR",
-        help="drawings folder (default: a synthetic collection generated in OUT/data)",
+        help="drawings folder (for a faces experiment under run: its CelebA-style folder); "
+        "default: synthetic data generated in OUT/data",
     )
     parser.add_argument(
         "--jobs", type=int, default=1, metavar="N", help="parallel local workers (default: 1)"
@@ -242,7 +248,10 @@ def _run(args: argparse.Namespace) -> int:
     from reports.tables import paper_table
 
     experiment = load_experiment(args.experiment)
-    data = Path(args.data) if args.data else _default_data(Path(args.out), args.seed)
+    if args.data:
+        data = Path(args.data)
+    else:
+        data = _default_data(Path(args.out), args.seed, experiment.dataset)
     summary = run_experiment(
         experiment,
         args.profile,
@@ -267,13 +276,20 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _default_data(out: Path, seed: int = 0) -> Path:
-    from bench.data import generate_drawings
+# Synthetic faces generated when none are given: enough for the quick profile's sides.
+_DEFAULT_FACES = 2400
 
-    folder = out / "data" / "drawings"
+
+def _default_data(out: Path, seed: int = 0, dataset: str = "drawings") -> Path:
+    from bench.data import generate_drawings, generate_faces
+
+    folder = out / "data" / dataset
     if not folder.is_dir() or not any(folder.iterdir()):
-        print(f"no --data given: generating the synthetic drawings in {folder}")
-        generate_drawings(folder, seed=seed, progress=True)
+        print(f"no data folder given: generating synthetic {dataset} in {folder}")
+        if dataset == "faces":
+            generate_faces(folder, seed=seed, n_images=_DEFAULT_FACES, progress=True)
+        else:
+            generate_drawings(folder, seed=seed, progress=True)
     return folder
 
 
@@ -288,16 +304,24 @@ def _reproduce(args: argparse.Namespace) -> int:
     out = Path(args.out)
     names = args.experiment or list_experiments()
     experiments = [load_experiment(name) for name in names]  # fail early on a bad name
-    if args.data:
-        data, label = Path(args.data), args.data
-    else:
-        data = _default_data(out, args.seed)
-        label = f"{data} (synthetic drawings, seed {args.seed}; docs/synthetic-drawings.md)"
+    folders, labels = {}, []
+    for dataset, given in (("drawings", args.data), ("faces", args.faces)):
+        if not any(e.dataset == dataset for e in experiments):
+            continue
+        if given:
+            folders[dataset] = Path(given)
+            labels.append(f"{dataset}: {given}")
+        else:
+            folders[dataset] = _default_data(out, args.seed, dataset)
+            labels.append(
+                f"{dataset}: {folders[dataset]} (synthetic, seed {args.seed}; "
+                f"docs/synthetic-{dataset}.md)"
+            )
     for experiment in experiments:
         summary = run_experiment(
             experiment,
             args.profile,
-            data,
+            folders[experiment.dataset],
             out,
             jobs=args.jobs,
             scheduler=args.scheduler,
@@ -308,7 +332,13 @@ def _reproduce(args: argparse.Namespace) -> int:
             f"{experiment.name}: {summary.ran} jobs run, {summary.skipped} already done, "
             f"{summary.seconds:.0f} s"
         )
-    written = build_report(out, profile=args.profile, data=data, seed=args.seed, data_label=label)
+    written = build_report(
+        out,
+        profile=args.profile,
+        data=folders.get("drawings"),
+        seed=args.seed,
+        data_label="; ".join(labels),
+    )
     print(f"report: {written['report.html']} and {written['report.pdf']}")
     print(f"done in {time.perf_counter() - start:.0f} s")
     return 0

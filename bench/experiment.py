@@ -27,15 +27,18 @@ __all__ = [
 ]
 
 PROFILES = ("smoke", "quick", "paper")
-# ``smoke`` is ``quick`` cut down to seconds per job: a check that every experiment runs
-# end to end, not a measurement. Files declare quick and paper; smoke is derived.
+# ``smoke`` is ``quick`` cut down to seconds per job and to each experiment's first target:
+# a check that every run and protocol goes end to end, not a measurement. Files declare
+# quick and paper; smoke is derived.
 _SMOKE = {"epochs": 1, "folds": 1, "size": [18, 29]}
 _SMOKE_SIZES = {
-    "paper-keras": {"learn_test": 240, "validation": 60, "n_folds": 3},
+    "paper-keras": {"learn_test": 120, "validation": 30, "n_folds": 3},
     "paper-ignet": {"copies": 2, "n_folds": 3},
+    "linear": {"max_iter": 5},
+    "partition": {"train": 100, "validation": 30, "test": 40},
 }
-REPORT_ITEMS = ("confusion", "diagnostics", "time_ratio", "training_time")
-DATASETS = ("drawings",)
+REPORT_ITEMS = ("attributes", "confusion", "diagnostics", "time_ratio", "training_time")
+DATASETS = ("drawings", "faces")
 # The paper protocol each engine was evaluated with; leak-free mirrors it.
 ENGINE_PROTOCOL = {"keras": "paper-keras", "ignet": "paper-ignet", "linear": "paper-ignet"}
 
@@ -51,7 +54,8 @@ class Experiment:
     title : str
     dataset : str
     runs : list of dict
-        Each has ``engine``, ``network``, ``name`` (the row label in tables; the network's
+        Each has ``engine``, ``network``, optional ``color`` (RGB images instead of
+        grayscale), ``name`` (the row label in tables; the network's
         name unless given, needed when two runs share a network), optional engine
         ``options`` and ``paper`` (target -> the paper's numbers for this run, instead of
         the targets' own).
@@ -189,9 +193,11 @@ def _parse(path: Path, data: dict[str, Any]) -> Experiment:
     for target in targets:
         if not isinstance(target.get("name"), str):
             raise BenchError(f"{path.name}: every [[target]] needs a name")
-        target.setdefault(
-            "task", "regression" if target["name"] == "age_months" else "classification"
-        )
+        if dataset == "faces":
+            task = "multilabel"  # every face target is a set of attributes
+        else:
+            task = "regression" if target["name"] == "age_months" else "classification"
+        target.setdefault("task", task)
         target.setdefault("paper", {})
     profiles = need("profile", dict)
     for profile in ("quick", "paper"):
@@ -237,7 +243,7 @@ def expand(
         run_backend = _backend(engine, run["options"].get("backend", backend))
         for protocol in experiment.protocols:
             base = _base_protocol(engine, protocol, experiment.protocols)
-            for target in experiment.targets:
+            for target in experiment.targets[: 1 if profile == "smoke" else None]:
                 for fold in range(_folds(settings, base)):
                     jobs.append(
                         Job(
@@ -291,7 +297,8 @@ def _base_protocol(engine: str, protocol: str, protocols: list[str]) -> str:
 
 
 def _folds(settings: dict[str, Any], base: str) -> int:
-    n_folds = settings.get(base, {}).get("n_folds", {"paper-keras": 10, "paper-ignet": 5}[base])
+    default = {"paper-keras": 10, "paper-ignet": 5, "partition": 1}[base]
+    n_folds = settings.get(base, {}).get("n_folds", default)
     return min(n_folds, settings.get("folds", n_folds))
 
 
@@ -305,5 +312,6 @@ def _job_settings(settings: dict[str, Any], run: dict[str, Any], base: str) -> d
         # Ink as 1 and paper as 0: with white paper at about 0.92 the Fig. 2 CNN's sigmoid
         # layers saturate and it does not learn at all in 10 epochs (docs/protocols.md).
         "invert": bool(settings.get("invert", True)),
+        "color": bool(run.get("color", False)),
         "engine_options": {**settings.get(engine, {}), **run["options"]},
     }

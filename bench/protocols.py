@@ -41,6 +41,7 @@ __all__ = [
     "LeakFree",
     "PaperIgnet",
     "PaperKeras",
+    "Partition",
     "Plan",
     "get_protocol",
     "leakage",
@@ -305,7 +306,58 @@ class LeakFree(_Protocol):
         )
 
 
-PROTOCOLS = ("paper-keras", "paper-ignet", "leak-free")
+PROTOCOLS = ("paper-keras", "paper-ignet", "leak-free", "partition")
+
+
+class Partition(_Protocol):
+    """The data set's own train / validation / test partition (CelebA's), one fold.
+
+    Nothing is augmented and no image is on two sides, so there is nothing to leak
+    through augmentation; CelebA's partition also keeps each person on one side.
+
+    Parameters
+    ----------
+    train, validation, test : int or None
+        At most this many images of each side, the first in file order (the paper
+        trained on 60,000); None takes them all.
+    seed : int
+        Unused (the partition is fixed); kept for the common protocol signature.
+    """
+
+    name = "partition"
+    n_folds = 1
+
+    def __init__(
+        self,
+        train: int | None = None,
+        validation: int | None = None,
+        test: int | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.sizes = {"train": train, "validation": validation, "test": test}
+        self.augmentation, self.seed = Augmentation(), seed
+
+    def plan(self, y: np.ndarray, groups: np.ndarray) -> Plan:
+        """``y`` holds each image's side: ``train``, ``validation`` or ``test``."""
+        sides = np.asarray(y).reshape(-1)
+        rows = {}
+        for side, limit in self.sizes.items():
+            found = np.flatnonzero(sides == side)
+            if limit is not None and limit < 1:
+                raise BenchError(f"partition: {side} must be at least 1, not {limit}")
+            if found.size == 0:
+                raise BenchError(f"partition: the data has no {side} images")
+            rows[side] = found[:limit]
+        fold = Fold(0, rows["train"], rows["test"], rows["validation"])
+        n = len(sides)
+        return Plan(
+            self.name,
+            np.arange(n),
+            np.full(n, ORIGINAL),
+            [fold],
+            self.augmentation,
+            settings={k: v for k, v in self.sizes.items() if v is not None},
+        )
 
 
 def get_protocol(name: str, base: str = "paper-keras", **options) -> _Protocol:
@@ -314,6 +366,8 @@ def get_protocol(name: str, base: str = "paper-keras", **options) -> _Protocol:
         "paper-keras": PaperKeras,
         "paper-ignet": PaperIgnet,
     }
+    if name == "partition":
+        return Partition(**options)
     if name == "leak-free":
         if base not in builders:
             raise BenchError(f"leak-free base must be one of {', '.join(builders)}, not {base!r}")

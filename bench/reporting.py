@@ -17,10 +17,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from bench.augment import IGNET_PAPER_AUGMENTATION, KERAS_PAPER_AUGMENTATION
+from bench.data import load_faces
 from bench.errors import BenchError
 from bench.experiment import list_experiments, load_experiment
 from bench.results import ResultsStore
-from reports.figures import augmentation_examples
+from reports.figures import augmentation_examples, prediction_examples
 from reports.report import write_report
 
 __all__ = ["build_report"]
@@ -68,6 +69,8 @@ def build_report(
     names = [n for n in list_experiments() if n in set(records["experiment"])]
     names += sorted(set(records["experiment"]) - set(names))
     experiments = [_describe(name) for name in names]
+    for experiment in experiments:
+        experiment["figures"] = _prediction_figures(records, experiment["name"])
     context = _context(records, profile, data_label)
     figures = _data_figures(Path(data), seed) if data is not None else []
     return write_report(
@@ -87,6 +90,9 @@ def _describe(name: str) -> dict[str, Any]:
         "paper": {t["name"]: t["paper"] for t in experiment.targets},
         "paper_runs": experiment.paper(),
         "report": experiment.report,
+        "paper_attributes": next(
+            (t["per_attribute"] for t in experiment.targets if "per_attribute" in t), {}
+        ),
     }
 
 
@@ -119,6 +125,30 @@ def _context(records: pd.DataFrame, profile: str, data_label: str | None) -> dic
         "data": source,
         "summary": summary,
     }
+
+
+def _prediction_figures(records: pd.DataFrame, name: str) -> list[tuple[str, str, Figure]]:
+    """Test images with predicted and true attributes, as the face paper's Fig. 2."""
+    if "predictions.names" not in records:
+        return []
+    rows = records[(records["experiment"] == name) & records["predictions.names"].notna()]
+    if rows.empty:
+        return []
+    first = rows.iloc[0]
+    settings = first["settings.size"], bool(first.get("settings.color", False))
+    try:
+        dataset = load_faces(first["data"], size=tuple(settings[0]), color=settings[1])
+    except BenchError:  # the data folder has moved since the run: leave the figure out
+        return []
+    picked = np.asarray(first["predictions.rows"])
+    figure = prediction_examples(
+        dataset.images[picked],
+        np.asarray(first["predictions.true"]),
+        np.asarray(first["predictions.predicted"]),
+        list(first["predictions.names"]),
+    )
+    caption = f"Test images of {first['variant']}: predicted and true attributes (Fig. 2)"
+    return [(f"{name}_predictions", caption, figure)]
 
 
 def _data_figures(folder: Path, seed: int) -> list[tuple[str, str, Figure]]:

@@ -21,7 +21,7 @@ import numpy as np
 from joblib import Parallel, delayed, parallel_config
 from tqdm.auto import tqdm
 
-from bench.data import Dataset, load_drawings
+from bench.data import FACE_ATTRIBUTES, Dataset, load_drawings, load_faces
 from bench.data.targets import age_months, encode_target
 from bench.engines import make_engine
 from bench.errors import BenchError
@@ -32,6 +32,8 @@ from bench.results import ResultsStore, job_id, machine_info, versions
 from ignet.errors import DivergenceError
 
 __all__ = ["RunSummary", "execute", "run_experiment"]
+
+_EXAMPLES = 12  # test images whose predicted attributes a multi-label record keeps
 
 
 @dataclass(frozen=True)
@@ -119,10 +121,17 @@ def _parallel(jobs: int, scheduler: str | None) -> Iterator[None]:
 
 def execute(job: Job, data: str) -> dict[str, Any]:
     """Run one job and return its result record."""
-    dataset = _dataset(job.dataset, data, tuple(job.settings["size"]))
+    dataset = _dataset(
+        job.dataset, data, tuple(job.settings["size"]), job.settings.get("color", False)
+    )
     labels = dataset.labels
     classes: list = []
-    if job.task == "regression":
+    names: list[str] = []
+    if job.task == "multilabel":
+        names = [c for c in FACE_ATTRIBUTES if c in labels]
+        y = labels[names].to_numpy(dtype=np.int64)
+        strata, n_outputs = labels["partition"].to_numpy(), len(names)
+    elif job.task == "regression":
         y = age_months(labels)
         strata, _ = encode_target(labels, "age_category")
         n_outputs = 1
@@ -180,14 +189,14 @@ def execute(job: Job, data: str) -> dict[str, Any]:
         record.update(
             status="ok",
             metrics={
-                "test": score(job.task, y_test, predicted),
-                "validation": score(job.task, y_val, model.predict(X_val)),
+                "test": score(job.task, y_test, predicted, names),
+                "validation": score(job.task, y_val, model.predict(X_val), names),
             },
             curve=model.history_,
             train_seconds=model.train_seconds_,
             samples_per_second=model.samples_per_second_,
-            # Test labels and predictions of classification jobs feed the confusion
-            # matrices.
+            # Test labels and predictions feed the confusion matrices (classes) and the
+            # predicted-attributes figure (faces).
             predictions=(
                 {
                     "classes": ["+".join(map(str, c)) for c in classes],
@@ -195,6 +204,14 @@ def execute(job: Job, data: str) -> dict[str, Any]:
                     "predicted": predicted.tolist(),
                 }
                 if job.task == "classification"
+                # A few test images' attribute vectors, for the example figure.
+                else {
+                    "names": names,
+                    "rows": plan.source[fold.test[:_EXAMPLES]].tolist(),
+                    "true": y_test[:_EXAMPLES].tolist(),
+                    "predicted": predicted[:_EXAMPLES].tolist(),
+                }
+                if job.task == "multilabel"
                 else None
             ),
             **model.details(),
@@ -211,10 +228,12 @@ def execute(job: Job, data: str) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=4)
-def _dataset(kind: str, folder: str, size: tuple[int, int]) -> Dataset:
-    if kind != "drawings":
-        raise BenchError(f"dataset must be drawings, not {kind!r}")
-    return load_drawings(folder, size=size)
+def _dataset(kind: str, folder: str, size: tuple[int, int], color: bool) -> Dataset:
+    if kind == "drawings":
+        return load_drawings(folder, size=size, color=color)
+    if kind == "faces":
+        return load_faces(folder, size=size, color=color)
+    raise BenchError(f"dataset must be drawings or faces, not {kind!r}")
 
 
 def _keras_augment(images: np.ndarray, seeds: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,24 +43,24 @@ class Item:
     figures: list[tuple[str, str, Figure]] = field(default_factory=list)
 
 
-def build_item(
-    name: str, rows: pd.DataFrame, experiment: str, paper: Mapping[str, Mapping[str, float]]
-) -> Item:
+def build_item(name: str, rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
     """Build report item ``name`` from an experiment's finished records.
 
     Parameters
     ----------
     name : one of :data:`ITEMS`.
     rows : flat records with a ``variant`` column, diverged jobs left out.
-    experiment : the experiment's name, for figure file stems.
-    paper : target -> {metric: value}: the paper's numbers (``time_ratio`` reads them).
+    experiment : as :func:`reports.report.write_report` takes it: ``name`` (for figure
+        file stems), ``paper`` (target -> {metric: value}; ``time_ratio`` reads it) and
+        ``paper_attributes`` (attribute -> [TP, positives, precision, recall, F], the
+        face paper's Table 3, for ``attributes``).
     """
     if rows.empty:
         return Item()
-    return ITEMS[name](rows, experiment, paper)
+    return ITEMS[name](rows, experiment)
 
 
-def _confusion(rows: pd.DataFrame, experiment: str, paper: Mapping) -> Item:
+def _confusion(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
     item = Item()
     if "predictions.true" not in rows:
         return item
@@ -76,14 +77,14 @@ def _confusion(rows: pd.DataFrame, experiment: str, paper: Mapping) -> Item:
             ):
                 np.add.at(matrix, (np.asarray(true), np.asarray(predicted)), 1)
             title = f"{variant}, {target}, {protocol} (test, {len(runs)} folds)"
-            stem = _stem(experiment, "confusion", variant, target, protocol)
+            stem = _stem(experiment["name"], "confusion", variant, target, protocol)
             item.figures.append(
                 (stem, f"Confusion matrix: {title}", confusion_matrix(matrix, classes, title=title))
             )
     return item
 
 
-def _diagnostics(rows: pd.DataFrame, experiment: str, paper: Mapping) -> Item:
+def _diagnostics(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
     item = Item()
     if "diagnosis" not in rows:
         return item
@@ -105,7 +106,7 @@ def _diagnostics(rows: pd.DataFrame, experiment: str, paper: Mapping) -> Item:
     }
     item.figures.append(
         (
-            f"{experiment}_diagnostics",
+            f"{experiment['name']}_diagnostics",
             "Mean absolute values per layer at the start of learning (as the paper's Fig. 4)",
             diagnostic_table(numbers),
         )
@@ -113,7 +114,7 @@ def _diagnostics(rows: pd.DataFrame, experiment: str, paper: Mapping) -> Item:
     return item
 
 
-def _training_time(rows: pd.DataFrame, experiment: str, paper: Mapping) -> Item:
+def _training_time(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
     table = []
     for (variant, target, protocol), runs in rows.groupby(
         ["variant", "target", "protocol"], sort=False
@@ -154,7 +155,8 @@ def _near_best_epoch(curve: object, higher_is_better: bool) -> float:
     return float(np.argmax(close) + 1)
 
 
-def _time_ratio(rows: pd.DataFrame, experiment: str, paper: Mapping) -> Item:
+def _time_ratio(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
+    paper = experiment.get("paper") or {}
     table = []
     engines = set(rows["engine"])
     if not {"keras", "ignet"} <= engines:
@@ -186,12 +188,68 @@ def _time_ratio(rows: pd.DataFrame, experiment: str, paper: Mapping) -> Item:
     return Item(tables=[(caption, pd.DataFrame(table))])
 
 
+def _attributes(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
+    paper = experiment.get("paper_attributes") or {}
+    rows = rows[rows["task"] == "multilabel"]
+    prefix = "metrics.test.f1."
+    names = [c[len(prefix) :] for c in rows if c.startswith(prefix)]
+    if rows.empty or not names:
+        return Item()
+    first = rows.iloc[0]
+    table = []
+    for name in names:
+        claimed = paper.get(name)
+        row: dict[str, object] = {
+            "attribute": name,
+            "paper TP / positives": "-" if claimed is None else f"{claimed[0]}/{claimed[1]}",
+            "paper precision": "-" if claimed is None else f"{claimed[2]:.3f}",
+            "paper recall": "-" if claimed is None else f"{claimed[3]:.3f}",
+            "paper F": "-" if claimed is None else f"{claimed[4]:.3f}",
+            "ours TP / positives": (
+                f"{first[f'metrics.test.tp.{name}']:.0f}/"
+                f"{first[f'metrics.test.positives.{name}']:.0f}"
+            ),
+        }
+        for measure, label in (("precision", "precision"), ("recall", "recall"), ("f1", "F")):
+            row[f"ours {label}"] = f"{first[f'metrics.test.{measure}.{name}']:.3f}"
+        table.append(row)
+    averages = {"attribute": "average", "paper TP / positives": "53.9%"}
+    averages |= {"paper precision": "0.878", "paper recall": "0.539", "paper F": "0.668"}
+    if not paper:
+        averages = {"attribute": "average"}
+    averages["ours TP / positives"] = f"{100 * first['metrics.test.tp_rate']:.1f}%"
+    for measure, label in (("precision", "precision"), ("recall", "recall"), ("f1", "F")):
+        averages[f"ours {label}"] = f"{first[f'metrics.test.{measure}']:.3f}"
+    table.append(averages)
+    per_run = (
+        pd.DataFrame(
+            {
+                str(variant): [f"{runs[f'metrics.test.f1.{n}'].mean():.3f}" for n in names]
+                for variant, runs in rows.groupby("variant", sort=False)
+            },
+            index=names,
+        )
+        .rename_axis("F per attribute")
+        .reset_index()
+    )
+    return Item(
+        tables=[
+            (
+                f"Per attribute, test side: {first['variant']} beside the paper's Table 3",
+                pd.DataFrame(table),
+            ),
+            ("F-measure per attribute and run (test side)", per_run),
+        ]
+    )
+
+
 def _stem(*parts: object) -> str:
     text = "_".join(str(p) for p in parts)
     return "".join(c if c.isalnum() or c in "-_" else "-" for c in text)
 
 
-ITEMS: dict[str, Callable[[pd.DataFrame, str, Mapping], Item]] = {
+ITEMS: dict[str, Callable[[pd.DataFrame, Mapping[str, Any]], Item]] = {
+    "attributes": _attributes,
     "confusion": _confusion,
     "diagnostics": _diagnostics,
     "time_ratio": _time_ratio,

@@ -74,8 +74,9 @@ def write_report(
     records : flat result records (one row per finished fold); may be empty.
     experiments : one dict per experiment with ``name``, ``title``, ``notes``, ``paper``
         (target -> {metric: value}, accuracy as a fraction) and optionally ``paper_runs``
-        (run name -> target -> {metric: value}) and ``report`` (names of
-        :data:`reports.items.ITEMS` to add).
+        (run name -> target -> {metric: value}), ``report`` (names of
+        :data:`reports.items.ITEMS` to add), ``paper_attributes`` (for the
+        ``attributes`` item) and ``figures`` ((stem, caption, figure) to add).
     out : the report folder; created if missing, files in it are overwritten.
     context : ``machine`` and ``versions`` (dicts), ``seeds``, ``profile``, ``data`` (a
         description of the data set) and ``summary`` (a short paragraph on what was and
@@ -165,9 +166,10 @@ def _build_section(records: pd.DataFrame, experiment: Mapping[str, Any]) -> _Sec
             )
         )
     for item_name in experiment.get("report") or ():
-        item = build_item(item_name, rows, name, paper)
+        item = build_item(item_name, rows, experiment)
         section.tables += [_Table(c, f, _html_table(f)) for c, f in item.tables]
         section.figures += [_FigureItem(*figure) for figure in item.figures]
+    section.figures += [_FigureItem(*figure) for figure in experiment.get("figures") or ()]
     return section
 
 

@@ -55,13 +55,13 @@ def paper_table(
             "network": variant,
             "target": target,
             "metric": f"{metric} (%)",
-            "paper": _percent(paper_value, percent),
+            "paper": _percent(paper_value, percent, _digits(metric)),
         }
         verdicts = {}
         for protocol, runs in group.groupby("protocol", sort=False):
             values = _values(runs, column) * (100.0 if percent else 1.0)
             diverged = int((runs["status"] == "diverged").sum()) if "status" in runs else 0
-            row[str(protocol)] = _mean_std(values[np.isfinite(values)], diverged)
+            row[str(protocol)] = _mean_std(values[np.isfinite(values)], diverged, _digits(metric))
             if "leakage.same_image" in runs:
                 row[f"leak: {protocol}"] = f"{100 * runs['leakage.same_image'].mean():.0f}%"
             mean = float(np.nanmean(values)) if np.isfinite(values).any() else None
@@ -101,16 +101,23 @@ def with_variant(records: pd.DataFrame) -> pd.DataFrame:
     return records.assign(variant=records["variant"].fillna(records["network"]))
 
 
-def _percent(value: float | None, percent: bool) -> str:
+def _digits(metric: str) -> int:
+    # Scores kept as fractions (the face paper's F of 0.668) need a third decimal.
+    return 3 if metric in ("f1", "precision", "recall") else 2
+
+
+def _percent(value: float | None, percent: bool, digits: int = 2) -> str:
     if value is None:
         return "-"
-    return f"{100 * value:.2f}" if percent else f"{value:.2f}"
+    return f"{100 * value:.{digits}f}" if percent else f"{value:.{digits}f}"
 
 
-def _mean_std(values: np.ndarray, diverged: int = 0) -> str:
+def _mean_std(values: np.ndarray, diverged: int = 0, digits: int = 2) -> str:
     note = f", {diverged} diverged" if diverged else ""
     if len(values) == 0:
         return f"- ({diverged} diverged)" if diverged else "-"
     if len(values) == 1:
-        return f"{values[0]:.2f} (1 fold{note})"
-    return f"{values.mean():.2f} ± {values.std(ddof=1):.2f} ({len(values)} folds{note})"
+        return f"{values[0]:.{digits}f} (1 fold{note})"
+    return (
+        f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f} ({len(values)} folds{note})"
+    )

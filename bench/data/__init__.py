@@ -1,8 +1,20 @@
-"""Datasets: the children's drawings (a real Stirling folder or the synthetic generator)."""
+"""Datasets: the children's drawings and the face attributes (real folders or generated)."""
 
+from bench.data.celeba import ATTRIBUTES as FACE_ATTRIBUTES
 from bench.data.dataset import Dataset
 from bench.data.drawing_generator import generate_drawings
 from bench.data.drawings import load_drawings
+from bench.data.face_generator import generate_faces
+from bench.data.faces import load_faces
 from bench.data.stirling import DrawingLabels, parse_filename
 
-__all__ = ["Dataset", "DrawingLabels", "generate_drawings", "load_drawings", "parse_filename"]
+__all__ = [
+    "FACE_ATTRIBUTES",
+    "Dataset",
+    "DrawingLabels",
+    "generate_drawings",
+    "generate_faces",
+    "load_drawings",
+    "load_faces",
+    "parse_filename",
+]

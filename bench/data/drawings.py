@@ -7,18 +7,17 @@ File names are read by :mod:`bench.data.stirling`; synthetic collections are wri
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
 
-import cv2
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
 from bench.data.dataset import Dataset
 from bench.data.drawing_generator import generate_drawings
+from bench.data.images import check_size, read_image
 from bench.data.stirling import IMAGE_SUFFIXES, DrawingLabels, parse_filename
 from bench.errors import BenchError
 
@@ -58,7 +57,7 @@ def load_drawings(
         sorted by file name; ``labels`` with the parsed fields, ``file``, ``group`` (the
         child, as ``category-id``) and the original ``width`` and ``height``.
     """
-    size = _check_size(size)
+    size = check_size(size)
     if on_error not in ("raise", "skip"):
         raise BenchError(f"on_error must be 'raise' or 'skip', not {on_error!r}")
     files = _image_files(folder)
@@ -80,7 +79,7 @@ def load_drawings(
         named.append((path, labels))
 
     def read(item: tuple[Path, DrawingLabels]) -> tuple[np.ndarray, tuple[int, int]] | str:
-        return _read_image(item[0], size, color)
+        return read_image(item[0], size, color)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         decoded = list(
@@ -127,16 +126,6 @@ def load_drawings(
     )
 
 
-def _check_size(size: Iterable[int]) -> tuple[int, int]:
-    try:
-        width, height = (int(v) for v in size)
-    except (TypeError, ValueError):
-        raise BenchError(f"size must be (width, height), not {size!r}") from None
-    if width < 1 or height < 1:
-        raise BenchError(f"size must be positive, not {width}x{height}")
-    return width, height
-
-
 def _image_files(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     if not folder.exists():
@@ -152,38 +141,6 @@ def _image_files(folder: str | Path) -> list[Path]:
         what = "is empty" if not any(folder.iterdir()) else "has no .jpeg, .jpg or .png images"
         raise BenchError(f"{folder}: folder {what}")
     return files
-
-
-def _read_image(
-    path: Path, size: tuple[int, int], color: bool
-) -> tuple[np.ndarray, tuple[int, int]] | str:
-    """Decode and reduce one image, or say why it cannot be used."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        return f"unreadable: {error.strerror or error}"
-    if not data:
-        return "empty file (0 bytes)"
-    if not _is_complete(data):
-        return "truncated image (no end marker)"
-    flags = cv2.IMREAD_COLOR if color else cv2.IMREAD_GRAYSCALE
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
-    if image is None:
-        return "corrupt image (cannot be decoded)"
-    height, width = image.shape[:2]
-    if color:
-        image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-    return small.astype(np.float32) / 255.0, (width, height)
-
-
-def _is_complete(data: bytes) -> bool:
-    """Whether a JPEG or PNG stream has its end marker (decoders pad truncated ones silently)."""
-    if data[:2] == b"\xff\xd8":
-        return b"\xff\xd9" in data[-64:]
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return b"IEND" in data[-16:]
-    return True  # unknown format: let the decoder decide
 
 
 def _describe_bad(folder: Path, bad: list[tuple[str, str]]) -> str:
