@@ -196,6 +196,9 @@ def _attributes(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
     if rows.empty or not names:
         return Item()
     first = rows.iloc[0]
+    # The paper's order (its Fig. 2 vectors follow it), not the records' column order.
+    order = list(first.get("predictions.names") or paper or names)
+    names = sorted(names, key=lambda n: order.index(n) if n in order else len(order))
     table = []
     for name in names:
         claimed = paper.get(name)

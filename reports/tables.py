@@ -54,7 +54,7 @@ def paper_table(
             "engine": engine,
             "network": variant,
             "target": target,
-            "metric": f"{metric} (%)",
+            "metric": f"{metric} (%)" if percent or metric == "mape" else metric,
             "paper": _percent(paper_value, percent, _digits(metric)),
         }
         verdicts = {}
