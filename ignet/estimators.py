@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -252,7 +253,8 @@ def _scale_ranges(layers: Sequence[Layer], w_scale: Sequence[float] | None) -> N
     weighted = [layer for layer in layers if isinstance(layer, WeightedLayer)]
     factors = list(w_scale)
     if len(factors) > len(weighted) or not all(
-        isinstance(f, int | float) and np.isfinite(f) and f > 0 for f in factors
+        isinstance(f, numbers.Real) and not isinstance(f, bool) and np.isfinite(f) and f > 0
+        for f in factors
     ):
         raise IgNetError(
             f"w_scale must be at most {len(weighted)} positive numbers (one per weighted "

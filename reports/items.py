@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from reports.figures import confusion_matrix, diagnostic_table
-from reports.tables import MAIN_METRIC
+from reports.tables import HIGHER_IS_BETTER, MAIN_METRIC
 
 __all__ = ["ITEMS", "Item", "build_item"]
 
@@ -119,11 +119,11 @@ def _training_time(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
     for (variant, target, protocol), runs in rows.groupby(
         ["variant", "target", "protocol"], sort=False
     ):
-        metric, percent = MAIN_METRIC[str(runs["task"].iloc[0])]
+        metric, _ = MAIN_METRIC[str(runs["task"].iloc[0])]
         curves = runs.get(f"curve.val_{metric}")
         epochs = [len(c) for c in curves] if curves is not None else []
         near = [
-            _near_best_epoch(c, higher_is_better=percent)
+            _near_best_epoch(c, higher_is_better=metric in HIGHER_IS_BETTER)
             for c in (curves if curves is not None else [])
         ]
         table.append(

@@ -1,0 +1,231 @@
+"""Experiment files: parsing, the paper's numbers per run, profiles and job expansion."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from bench.errors import BenchError
+from bench.experiment import (
+    REPORT_ITEMS,
+    expand,
+    list_experiments,
+    load_experiment,
+    profile_settings,
+)
+from bench.results import job_id
+from reports.items import ITEMS
+
+PROFILES = """
+[profile.quick]
+epochs = 3
+folds = 2
+size = [30, 40]
+paper-ignet = { copies = 4, n_folds = 5, validation_fraction = 0.2 }
+paper-keras = { learn_test = 500 }
+
+[profile.paper]
+epochs = 10
+"""
+
+
+def _write(tmp_path, body, name="exp", profiles=PROFILES):
+    path = tmp_path / f"{name}.toml"
+    path.write_text(textwrap.dedent(body) + profiles)
+    return path
+
+
+def _experiment(
+    tmp_path,
+    runs='[[run]]\nengine = "ignet"\nnetwork = "fig5"\n',
+    protocols='["paper-ignet"]',
+    dataset="drawings",
+    targets='[[target]]\nname = "age_category"\n',
+    extra="",
+):
+    body = (
+        f'title = "t"\ndataset = "{dataset}"\nprotocols = {protocols}\n{extra}\n{runs}\n{targets}\n'
+    )
+    return load_experiment(_write(tmp_path, body))
+
+
+def test_run_name_defaults_to_network_and_options_to_empty(tmp_path):
+    exp = _experiment(
+        tmp_path,
+        runs=(
+            '[[run]]\nengine = "ignet"\nnetwork = "fig5"\n'
+            '[[run]]\nengine = "ignet"\nnetwork = "fig5"\nname = "fig5 x10"\n'
+            "options = { w_scale = [1, 10] }\n"
+        ),
+    )
+    assert exp.name == "exp"
+    assert [r["name"] for r in exp.runs] == ["fig5", "fig5 x10"]
+    assert exp.runs[0]["options"] == {}
+    assert exp.runs[1]["options"] == {"w_scale": [1, 10]}
+
+
+def test_two_runs_with_the_same_name_are_refused(tmp_path):
+    runs = '[[run]]\nengine = "ignet"\nnetwork = "fig5"\n' * 2
+    with pytest.raises(BenchError, match="share a name"):
+        _experiment(tmp_path, runs=runs)
+
+
+def test_runs_with_the_same_network_but_distinct_names_load(tmp_path):
+    runs = (
+        '[[run]]\nengine = "ignet"\nnetwork = "fig5"\n'
+        '[[run]]\nengine = "keras"\nnetwork = "fig5"\nname = "keras fig5"\n'
+    )
+    exp = _experiment(tmp_path, runs=runs)
+    assert len(exp.runs) == 2
+
+
+def test_unknown_report_item_is_refused(tmp_path):
+    with pytest.raises(BenchError, match="no_such_item"):
+        _experiment(tmp_path, extra='report = ["confusion", "no_such_item"]')
+
+
+def test_known_report_items_are_kept_in_order(tmp_path):
+    exp = _experiment(tmp_path, extra='report = ["training_time", "confusion"]')
+    assert exp.report == ["training_time", "confusion"]
+
+
+def test_report_items_match_the_report_builders():
+    assert set(REPORT_ITEMS) == set(ITEMS)
+    assert tuple(REPORT_ITEMS) == tuple(sorted(ITEMS))
+
+
+def test_paper_numbers_per_run_override_the_targets(tmp_path):
+    runs = (
+        '[[run]]\nengine = "ignet"\nnetwork = "fig5"\n'
+        '[[run]]\nengine = "ignet"\nnetwork = "fig5"\nname = "own"\n'
+        "paper = { age_months = { mape = 4.0 } }\n"
+        '[[run]]\nengine = "ignet"\nnetwork = "fig5"\nname = "none"\npaper = {}\n'
+    )
+    targets = (
+        '[[target]]\nname = "age_months"\npaper = { mape = 0.4 }\n'
+        '[[target]]\nname = "age_category"\npaper = { accuracy = 1.0 }\n'
+    )
+    exp = _experiment(tmp_path, runs=runs, targets=targets)
+    assert exp.paper() == {
+        "fig5": {"age_months": {"mape": 0.4}, "age_category": {"accuracy": 1.0}},
+        "own": {"age_months": {"mape": 4.0}, "age_category": {}},
+        "none": {"age_months": {}, "age_category": {}},
+    }
+
+
+def test_targets_get_a_task_and_an_empty_paper_by_default(tmp_path):
+    targets = '[[target]]\nname = "age_months"\n[[target]]\nname = "gender"\n'
+    exp = _experiment(tmp_path, targets=targets)
+    assert [(t["task"], t["paper"]) for t in exp.targets] == [
+        ("regression", {}),
+        ("classification", {}),
+    ]
+
+
+def test_smoke_keeps_the_first_target_one_fold_one_epoch_tiny_images(tmp_path):
+    targets = '[[target]]\nname = "age_months"\n[[target]]\nname = "age_category"\n'
+    exp = _experiment(tmp_path, targets=targets)
+    jobs = expand(exp, "smoke")
+    assert len(jobs) == 1
+    (job,) = jobs
+    assert job.target == "age_months"
+    assert job.fold == 0
+    assert job.settings["epochs"] == 1
+    assert job.settings["size"] == [18, 29]
+    quick = expand(exp, "quick")
+    assert {j.target for j in quick} == {"age_months", "age_category"}
+    assert len(quick) == 2 * 2  # two targets, folds = 2
+    assert all(j.settings["epochs"] == 3 and j.settings["size"] == [30, 40] for j in quick)
+
+
+def test_smoke_sizes_are_merged_over_quick_ones(tmp_path):
+    exp = _experiment(tmp_path)
+    smoke = profile_settings(exp, "smoke")
+    assert smoke["epochs"] == 1 and smoke["folds"] == 1 and smoke["size"] == [18, 29]
+    # Smoke's own sizes win, quick's other keys stay.
+    assert smoke["paper-ignet"] == {"copies": 2, "n_folds": 3, "validation_fraction": 0.2}
+    assert smoke["paper-keras"] == {"learn_test": 120, "validation": 30, "n_folds": 3}
+    # The experiment's own quick profile is not changed by deriving smoke.
+    assert exp.profiles["quick"]["paper-ignet"] == {
+        "copies": 4,
+        "n_folds": 5,
+        "validation_fraction": 0.2,
+    }
+    assert exp.profiles["quick"]["epochs"] == 3
+
+
+def test_unknown_profile_is_refused(tmp_path):
+    exp = _experiment(tmp_path)
+    with pytest.raises(BenchError, match="fast"):
+        profile_settings(exp, "fast")
+    with pytest.raises(BenchError):
+        expand(exp, "fast")
+
+
+def test_leak_free_mirrors_the_experiments_own_paper_protocol(tmp_path):
+    exp = _experiment(tmp_path, protocols='["paper-keras", "leak-free"]')
+    jobs = expand(exp, "quick")
+    assert {j.protocol for j in jobs} == {"paper-keras", "leak-free"}
+    assert all(j.engine == "ignet" for j in jobs)
+    assert {j.settings["protocol_base"] for j in jobs} == {"paper-keras"}
+    leak_free = [j for j in jobs if j.protocol == "leak-free"]
+    assert leak_free and all(
+        j.settings["protocol_options"] == {"learn_test": 500} for j in leak_free
+    )
+
+
+def test_leak_free_alone_follows_the_engines_paper_protocol(tmp_path):
+    runs = (
+        '[[run]]\nengine = "ignet"\nnetwork = "fig5"\n[[run]]\nengine = "keras"\nnetwork = "fig2"\n'
+    )
+    exp = _experiment(tmp_path, runs=runs, protocols='["leak-free"]')
+    bases = {j.network: j.settings["protocol_base"] for j in expand(exp, "quick")}
+    assert bases == {"fig5": "paper-ignet", "fig2": "paper-keras"}
+
+
+def test_faces_targets_are_multilabel_and_partition_has_one_fold(tmp_path):
+    runs = (
+        '[[run]]\nengine = "keras"\nnetwork = "faces_cnn"\n'
+        '[[run]]\nengine = "keras"\nnetwork = "faces_cnn"\nname = "rgb"\ncolor = true\n'
+    )
+    targets = '[[target]]\nname = "attributes"\n[[target]]\nname = "age_months"\n'
+    exp = _experiment(
+        tmp_path, runs=runs, protocols='["partition"]', dataset="faces", targets=targets
+    )
+    assert [t["task"] for t in exp.targets] == ["multilabel", "multilabel"]
+    jobs = expand(exp, "quick")
+    assert len(jobs) == 2 * 2  # two runs, two targets, one fold each
+    assert {j.fold for j in jobs} == {0}
+    assert {j.task for j in jobs} == {"multilabel"}
+    colors = {j.variant: j.settings["color"] for j in jobs}
+    assert colors["rgb"] is True
+    assert colors["faces_cnn"] is False
+    smoke = profile_settings(exp, "smoke")
+    assert smoke["partition"] == {"train": 100, "validation": 30, "test": 40}
+
+
+def test_unknown_dataset_is_refused(tmp_path):
+    with pytest.raises(BenchError, match="dataset"):
+        _experiment(tmp_path, dataset="digits")
+
+
+@pytest.mark.parametrize("name", list_experiments())
+def test_every_shipped_experiment_expands_with_unique_job_ids(name):
+    exp = load_experiment(name)
+    assert exp.name == name
+    for profile in ("smoke", "quick", "paper"):
+        jobs = expand(exp, profile)
+        assert jobs, (name, profile)
+        ids = [job_id(job.key()) for job in jobs]
+        assert len(ids) == len(set(ids)), (name, profile)
+        assert {j.variant for j in jobs} == {r["name"] for r in exp.runs}
+        if profile == "smoke":
+            assert {j.target for j in jobs} == {exp.targets[0]["name"]}
+            assert {j.fold for j in jobs} == {0}
+
+
+def test_shipped_experiments_are_listed():
+    names = list_experiments()
+    assert "table1" in names and "faces_table3" in names
+    assert names == sorted(names)

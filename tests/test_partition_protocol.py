@@ -1,0 +1,105 @@
+"""The data set's own train / validation / test partition as a protocol (CelebA's)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bench.errors import BenchError
+from bench.protocols import ORIGINAL, PROTOCOLS, Partition, get_protocol, leakage
+
+
+@pytest.fixture
+def sides():
+    """Twenty images, the sides interleaved as in a partition file."""
+    return np.array(
+        ["train", "test", "train", "validation", "train", "test", "validation", "train"]
+        + ["test", "train", "train", "validation", "test", "train", "train", "test"]
+        + ["validation", "train", "test", "train"]
+    )
+
+
+def _rows(sides, side):
+    return np.flatnonzero(sides == side)
+
+
+def test_partition_is_a_known_protocol():
+    assert "partition" in PROTOCOLS
+    protocol = get_protocol("partition", train=3, validation=2, test=4)
+    assert isinstance(protocol, Partition)
+    assert protocol.n_folds == 1
+
+
+def test_plan_takes_the_first_images_of_each_side_in_file_order(sides):
+    plan = get_protocol("partition", train=3, validation=2, test=4).plan(sides, np.arange(20))
+    assert len(plan.folds) == 1
+    (fold,) = plan.folds
+    assert fold.index == 0
+    assert np.array_equal(fold.train, _rows(sides, "train")[:3])
+    assert np.array_equal(fold.validation, _rows(sides, "validation")[:2])
+    assert np.array_equal(fold.test, _rows(sides, "test")[:4])
+    assert np.array_equal(fold.train, [0, 2, 4])
+    assert np.array_equal(fold.validation, [3, 6])
+    assert np.array_equal(fold.test, [1, 5, 8, 12])
+    assert plan.settings == {"train": 3, "validation": 2, "test": 4}
+
+
+def test_plan_without_limits_takes_every_image(sides):
+    plan = Partition().plan(sides, np.arange(20))
+    (fold,) = plan.folds
+    assert np.array_equal(fold.train, _rows(sides, "train"))
+    assert np.array_equal(fold.validation, _rows(sides, "validation"))
+    assert np.array_equal(fold.test, _rows(sides, "test"))
+    assert len(fold.train) + len(fold.validation) + len(fold.test) == len(sides)
+    assert plan.settings == {}
+
+
+def test_a_limit_above_the_side_size_takes_the_whole_side(sides):
+    (fold,) = Partition(train=1000, validation=1, test=2).plan(sides, np.arange(20)).folds
+    assert np.array_equal(fold.train, _rows(sides, "train"))
+    assert len(fold.validation) == 1 and len(fold.test) == 2
+
+
+def test_sides_are_disjoint_and_keep_their_label(sides):
+    plan = Partition(train=5).plan(sides, np.arange(20))
+    (fold,) = plan.folds
+    assert not set(fold.train) & set(fold.test)
+    assert not set(fold.train) & set(fold.validation)
+    assert not set(fold.test) & set(fold.validation)
+    for side, rows in (("train", fold.train), ("validation", fold.validation), ("test", fold.test)):
+        assert (sides[plan.source[rows]] == side).all()
+
+
+def test_nothing_is_augmented_and_nothing_leaks(sides):
+    groups = np.arange(len(sides))
+    plan = Partition(train=4, validation=2, test=3).plan(sides, groups)
+    assert len(plan) == len(sides)
+    assert np.array_equal(plan.source, np.arange(len(sides)))
+    assert (plan.seed == ORIGINAL).all()
+    assert not plan.on_the_fly
+    (fold,) = plan.folds
+    assert leakage(plan, fold, groups)["same_image"] == 0.0
+    images = np.random.default_rng(0).random((len(sides), 3, 4)).astype(np.float32)
+    assert np.array_equal(plan.materialize(images, fold.test), images[fold.test])
+
+
+def test_a_side_without_images_is_named(sides):
+    no_validation = np.where(sides == "validation", "train", sides)
+    with pytest.raises(BenchError, match="validation"):
+        Partition().plan(no_validation, np.arange(20))
+    no_test = np.where(sides == "test", "validation", sides)
+    with pytest.raises(BenchError, match="test"):
+        Partition(train=2).plan(no_test, np.arange(20))
+
+
+@pytest.mark.parametrize("side", ["train", "validation", "test"])
+@pytest.mark.parametrize("limit", [0, -3])
+def test_a_limit_below_one_is_refused(sides, side, limit):
+    protocol = get_protocol("partition", **{side: limit})
+    with pytest.raises(BenchError, match=side):
+        protocol.plan(sides, np.arange(20))
+
+
+def test_sides_given_as_a_column_are_read_flat(sides):
+    (fold,) = Partition(test=2).plan(sides.reshape(-1, 1), np.arange(20)).folds
+    assert np.array_equal(fold.test, [1, 5])

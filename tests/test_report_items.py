@@ -1,0 +1,467 @@
+"""Optional report items and the paper table, built from hand-made flat records."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reports.items import ITEMS, Item, build_item
+from reports.tables import paper_table
+
+EXPERIMENT = {"name": "exp", "paper": {}}
+
+
+def _record(**fields):
+    base = {
+        "engine": "ignet",
+        "network": "fig5",
+        "variant": "fig5",
+        "target": "age_category",
+        "task": "classification",
+        "protocol": "paper-ignet",
+        "fold": 0,
+        "train_seconds": 1.0,
+        "samples_per_second": 100.0,
+    }
+    return base | fields
+
+
+def _frame(*records):
+    return pd.DataFrame(list(records))
+
+
+def _cell(table, column, **where):
+    rows = table
+    for key, value in where.items():
+        rows = rows[rows[key] == value]
+    assert len(rows) == 1, (where, table)
+    return rows[column].iloc[0]
+
+
+def test_every_item_returns_nothing_for_no_records():
+    for name in ITEMS:
+        item = build_item(name, pd.DataFrame(), EXPERIMENT)
+        assert isinstance(item, Item)
+        assert item.tables == [] and item.figures == []
+
+
+# time_ratio --------------------------------------------------------------------------
+
+
+def _timing_rows():
+    return _frame(
+        _record(
+            engine="keras",
+            network="fig2",
+            variant="fig2",
+            train_seconds=30.0,
+            samples_per_second=200.0,
+        ),
+        _record(
+            engine="keras",
+            network="fig2",
+            variant="fig2",
+            fold=1,
+            train_seconds=30.0,
+            samples_per_second=200.0,
+        ),
+        _record(engine="ignet", train_seconds=2.0, samples_per_second=500.0),
+        _record(engine="ignet", fold=1, train_seconds=4.0, samples_per_second=700.0),
+        _record(
+            engine="keras",
+            network="fig2",
+            variant="fig2",
+            target="age_months",
+            task="regression",
+            train_seconds=12.0,
+            samples_per_second=100.0,
+        ),
+        _record(
+            engine="ignet",
+            target="age_months",
+            task="regression",
+            train_seconds=6.0,
+            samples_per_second=100.0,
+        ),
+    )
+
+
+def test_time_ratio_divides_keras_seconds_by_ignets():
+    experiment = {"name": "exp", "paper": {"age_category": {"time_ratio": 15.0}}}
+    item = build_item("time_ratio", _timing_rows(), experiment)
+    assert len(item.tables) == 1 and item.figures == []
+    caption, table = item.tables[0]
+    assert "Keras" in caption
+    assert len(table) == 2
+    assert _cell(table, "keras train s", target="age_category") == "30.0"
+    assert _cell(table, "ignet train s", target="age_category") == "3.0"
+    assert _cell(table, "time ratio keras/ignet", target="age_category") == "10.0x"
+    # Throughput: ignet's mean samples/s (600) over keras's (200).
+    assert _cell(table, "throughput ratio ignet/keras", target="age_category") == "3.0x"
+    assert _cell(table, "paper", target="age_category") == "15x"
+    assert _cell(table, "time ratio keras/ignet", target="age_months") == "2.0x"
+    assert _cell(table, "throughput ratio ignet/keras", target="age_months") == "1.0x"
+    assert _cell(table, "paper", target="age_months") == "-"
+    assert _cell(table, "task", target="age_months") == "regression"
+
+
+def test_time_ratio_is_per_protocol():
+    rows = _frame(
+        _record(engine="keras", train_seconds=30.0),
+        _record(engine="ignet", train_seconds=3.0),
+        _record(engine="keras", protocol="leak-free", train_seconds=8.0),
+        _record(engine="ignet", protocol="leak-free", train_seconds=2.0),
+    )
+    ((_, table),) = build_item("time_ratio", rows, EXPERIMENT).tables
+    assert _cell(table, "time ratio keras/ignet", protocol="paper-ignet") == "10.0x"
+    assert _cell(table, "time ratio keras/ignet", protocol="leak-free") == "4.0x"
+
+
+def test_time_ratio_needs_both_engines():
+    rows = _timing_rows()
+    assert build_item("time_ratio", rows[rows["engine"] == "ignet"], EXPERIMENT).tables == []
+    assert build_item("time_ratio", rows[rows["engine"] == "keras"], EXPERIMENT).tables == []
+
+
+def test_time_ratio_skips_a_target_run_by_one_engine_only():
+    rows = _timing_rows()
+    rows = rows[~((rows["target"] == "age_months") & (rows["engine"] == "keras"))]
+    ((_, table),) = build_item("time_ratio", rows, EXPERIMENT).tables
+    assert list(table["target"]) == ["age_category"]
+
+
+# training_time -----------------------------------------------------------------------
+
+
+def test_training_time_counts_epochs_and_the_epoch_near_best_for_accuracy():
+    rows = _frame(
+        # Best 0.95: within 10% is >= 0.855, first reached at epoch 3.
+        _record(**{"curve.val_accuracy": [0.2, 0.5, 0.86, 0.9, 0.95]}, train_seconds=10.0),
+        # Best 1.0: within 10% is >= 0.9, first reached at epoch 2.
+        _record(**{"curve.val_accuracy": [0.1, 0.95, 1.0]}, fold=1, train_seconds=20.0),
+    )
+    ((caption, table),) = build_item("training_time", rows, EXPERIMENT).tables
+    assert "Training time" in caption
+    row = table.iloc[0]
+    assert row["epochs run"] == "4.0"
+    assert row["epoch near best"] == "2.5"
+    assert row["train seconds"] == "15.0"
+    assert row["samples/s"] == "100"
+    assert row["folds"] == 2
+    assert row["network"] == "fig5"
+
+
+def test_training_time_epoch_near_best_for_a_decreasing_error():
+    rows = _frame(
+        # Best MAPE 1.95: within 10% is <= 2.145, first reached at epoch 3 (not 4).
+        _record(
+            target="age_months",
+            task="regression",
+            **{"curve.val_mape": [10.0, 5.0, 2.1, 2.0, 1.95, 2.5]},
+        ),
+    )
+    ((_, table),) = build_item("training_time", rows, EXPERIMENT).tables
+    assert table.iloc[0]["epochs run"] == "6.0"
+    assert table.iloc[0]["epoch near best"] == "3.0"
+
+
+def test_training_time_without_curves_shows_dashes():
+    rows = _frame(_record(), _record(variant="fig5 x10"))
+    ((_, table),) = build_item("training_time", rows, EXPERIMENT).tables
+    assert list(table["network"]) == ["fig5", "fig5 x10"]
+    assert list(table["epochs run"]) == ["-", "-"]
+    assert list(table["epoch near best"]) == ["-", "-"]
+
+
+# confusion ---------------------------------------------------------------------------
+
+
+def _predictions(true, predicted, classes=("a", "b", "c"), **fields):
+    return _record(
+        **{
+            "predictions.true": list(true),
+            "predictions.predicted": list(predicted),
+            "predictions.classes": list(classes),
+        },
+        **fields,
+    )
+
+
+def test_confusion_sums_the_counts_over_folds():
+    rows = _frame(
+        _predictions([0, 0, 1, 2], [0, 1, 1, 2]),
+        _predictions([0, 2, 2], [0, 2, 1], fold=1),
+        _predictions([0, 1], [1, 0], protocol="leak-free"),
+        _record(target="age_months", task="regression"),  # no predictions: left out
+    )
+    item = build_item("confusion", rows, EXPERIMENT)
+    assert item.tables == []
+    assert len(item.figures) == 2  # one per protocol
+    stems = [stem for stem, _, _ in item.figures]
+    assert all(stem.startswith("exp_confusion_fig5_age_category") for stem in stems)
+    assert len(set(stems)) == 2
+    _, caption, figure = item.figures[0]
+    assert "paper-ignet" in caption and "2 folds" in caption
+    matrix = np.asarray(figure.axes[0].images[0].get_array())
+    expected = np.array([[2, 1, 0], [0, 1, 0], [0, 1, 2]]) / np.array([[3], [1], [3]])
+    np.testing.assert_allclose(matrix, expected)
+    np.testing.assert_allclose(matrix.sum(axis=1), 1.0)
+    _, caption, figure = item.figures[1]
+    assert "leak-free" in caption
+    np.testing.assert_allclose(
+        np.asarray(figure.axes[0].images[0].get_array()), [[0, 1, 0], [1, 0, 0], [0, 0, 0]]
+    )
+
+
+def test_confusion_skips_targets_with_too_many_classes():
+    many = [str(i) for i in range(61)]
+    rows = _frame(
+        _predictions([0, 60], [0, 59], classes=many, target="age_months_class"),
+        _predictions([0, 1], [0, 1], classes=many[:60], target="age_category"),
+    )
+    item = build_item("confusion", rows, EXPERIMENT)
+    assert len(item.figures) == 1
+    assert "age_category" in item.figures[0][1]
+
+
+def test_confusion_without_prediction_columns_is_empty():
+    assert build_item("confusion", _frame(_record()), EXPERIMENT).figures == []
+
+
+# diagnostics -------------------------------------------------------------------------
+
+
+def _diagnosis(scale):
+    return [
+        {
+            "layer": 0,
+            "kind": "conv",
+            "w_range": 0.1,
+            "b_range": 0.0,
+            "input": 0.5,
+            "activation_derivative": 1.0,
+            "weights": 0.05,
+            "neuron_derivative": 0.2 * scale,
+            "weight_derivative": 0.01 * scale,
+        },
+        {
+            "layer": 1,
+            "kind": "dense",
+            "w_range": 0.01 * scale,
+            "b_range": 0.0,
+            "input": 0.3,
+            "activation_derivative": 1.0,
+            "weights": 0.005 * scale,
+            "neuron_derivative": 0.4,
+            "weight_derivative": 0.02,
+        },
+    ]
+
+
+def test_diagnostics_has_a_table_per_variant_and_one_figure():
+    rows = _frame(
+        _record(diagnosis=_diagnosis(100.0), fold=1),  # not the first fold: not shown
+        _record(diagnosis=_diagnosis(1.0)),
+        _record(variant="fig5 x10", diagnosis=_diagnosis(10.0)),
+        _record(engine="keras", network="fig2", variant="fig2", diagnosis=None),
+    )
+    item = build_item("diagnostics", rows, EXPERIMENT)
+    assert len(item.tables) == 2
+    assert len(item.figures) == 1
+    assert item.figures[0][0] == "exp_diagnostics"
+    (first_caption, first), (second_caption, second) = item.tables
+    assert first_caption.endswith(": fig5") and second_caption.endswith(": fig5 x10")
+    assert list(first.columns) == [
+        "layer",
+        "kind",
+        "w_range",
+        "input",
+        "weights",
+        "activation derivative",
+        "neuron derivative",
+        "weight derivative",
+    ]
+    assert list(first["kind"]) == ["conv", "dense"]
+    assert list(first["weight derivative"]) == pytest.approx([0.01, 0.02])
+    assert list(second["weight derivative"]) == pytest.approx([0.1, 0.02])
+    assert list(second["w_range"]) == pytest.approx([0.1, 0.1])
+
+
+def test_diagnostics_without_any_diagnosis_is_empty():
+    rows = _frame(_record(diagnosis=None))
+    item = build_item("diagnostics", rows, EXPERIMENT)
+    assert item.tables == [] and item.figures == []
+    assert build_item("diagnostics", _frame(_record()), EXPERIMENT).tables == []
+
+
+# attributes --------------------------------------------------------------------------
+
+ATTRIBUTES = ("Male", "Smiling")
+
+
+def _attribute_record(variant, f1, **fields):
+    record = _record(
+        engine="keras",
+        network="faces_cnn",
+        variant=variant,
+        target="attributes",
+        task="multilabel",
+        protocol="partition",
+    )
+    for i, name in enumerate(ATTRIBUTES):
+        record[f"metrics.test.tp.{name}"] = 40.0 + i
+        record[f"metrics.test.positives.{name}"] = 50.0 + i
+        record[f"metrics.test.precision.{name}"] = 0.9 - i / 10
+        record[f"metrics.test.recall.{name}"] = 0.8 - i / 10
+        record[f"metrics.test.f1.{name}"] = f1[i]
+    record |= {
+        "metrics.test.tp_rate": 0.8,
+        "metrics.test.precision": 0.85,
+        "metrics.test.recall": 0.75,
+        "metrics.test.f1": float(np.mean(f1)),
+    }
+    return record | fields
+
+
+def test_attributes_puts_ours_beside_the_papers_table_3():
+    rows = _frame(
+        _attribute_record("faces_cnn", [0.84, 0.7]),
+        _attribute_record("faces_cnn rgb", [0.9, 0.6]),
+        _attribute_record("faces_cnn rgb", [0.8, 0.5], fold=1),
+        _record(),  # a classification record: not an attribute run
+    )
+    experiment = {
+        "name": "faces",
+        "paper_attributes": {"Male": [7073, 7715, 0.932, 0.917, 0.924]},
+    }
+    item = build_item("attributes", rows, experiment)
+    assert len(item.tables) == 2 and item.figures == []
+    (caption, table), (per_run_caption, per_run) = item.tables
+    assert "faces_cnn" in caption
+    assert list(table["attribute"]) == ["Male", "Smiling", "average"]
+    male = table.iloc[0]
+    assert male["paper TP / positives"] == "7073/7715"
+    assert male["paper precision"] == "0.932"
+    assert male["paper recall"] == "0.917"
+    assert male["paper F"] == "0.924"
+    assert male["ours TP / positives"] == "40/50"
+    assert male["ours precision"] == "0.900"
+    assert male["ours recall"] == "0.800"
+    assert male["ours F"] == "0.840"
+    smiling = table.iloc[1]
+    assert smiling["paper F"] == "-" and smiling["paper TP / positives"] == "-"
+    assert smiling["ours TP / positives"] == "41/51"
+    assert smiling["ours F"] == "0.700"
+    average = table.iloc[2]
+    assert average["ours TP / positives"] == "80.0%"
+    assert average["ours precision"] == "0.850"
+    assert average["ours recall"] == "0.750"
+    assert average["ours F"] == "0.770"
+    assert average["paper F"] == "0.668"
+    assert "per attribute" in per_run_caption
+    assert list(per_run["F per attribute"]) == ["Male", "Smiling"]
+    assert list(per_run["faces_cnn"]) == ["0.840", "0.700"]
+    assert list(per_run["faces_cnn rgb"]) == ["0.850", "0.550"]  # mean over folds
+
+
+def test_attributes_without_the_papers_numbers_shows_dashes():
+    rows = _frame(_attribute_record("faces_cnn", [0.84, 0.7]))
+    (_, table), _ = build_item("attributes", rows, {"name": "faces"}).tables
+    assert set(table["paper F"].iloc[:2]) == {"-"}
+    average = table.iloc[-1]
+    assert average["attribute"] == "average"
+    assert pd.isna(average.get("paper F")) or average["paper F"] in ("-", "")
+
+
+def test_attributes_needs_multilabel_records():
+    assert build_item("attributes", _frame(_record()), EXPERIMENT).tables == []
+
+
+# paper_table -------------------------------------------------------------------------
+
+
+def _scored(value, metric="accuracy", status="ok", **fields):
+    task = "classification" if metric == "accuracy" else "regression"
+    target = "age_category" if metric == "accuracy" else "age_months"
+    return _record(
+        target=target, task=task, status=status, **{f"metrics.test.{metric}": value}, **fields
+    )
+
+
+def test_paper_table_counts_diverged_folds_and_leaves_them_out_of_the_mean():
+    records = _frame(
+        _scored(0.8),
+        _scored(0.9, fold=1),
+        _scored(math.nan, status="diverged", fold=2),
+    )
+    table = paper_table(records, {"age_category": {"accuracy": 0.85}})
+    assert table.loc[0, "paper-ignet"] == "85.00 ± 7.07 (2 folds, 1 diverged)"
+    assert table.loc[0, "holds: paper-ignet"] == "yes"
+
+
+def test_paper_table_with_every_fold_diverged():
+    records = _frame(
+        _scored(math.nan, status="diverged"),
+        _scored(math.nan, status="diverged", fold=1),
+    )
+    table = paper_table(records, {"age_category": {"accuracy": 0.85}})
+    assert table.loc[0, "paper-ignet"] == "- (2 diverged)"
+    assert table.loc[0, "holds: paper-ignet"] == "-"
+
+
+def test_paper_table_without_a_status_column_counts_no_divergence():
+    records = _frame(_scored(0.8)).drop(columns=["status"])
+    table = paper_table(records, {})
+    assert table.loc[0, "paper-ignet"] == "80.00 (1 fold)"
+
+
+@pytest.mark.parametrize(
+    ("metric", "claim", "ours", "verdict"),
+    [
+        ("accuracy", 0.9, 0.87, "yes"),
+        ("accuracy", 0.9, 0.80, "no"),
+        ("mape", 0.4, 0.8, "yes"),
+        ("mape", 0.4, 5.0, "no"),
+        ("accuracy", None, 0.99, "-"),
+        ("mape", None, 0.1, "-"),
+    ],
+)
+def test_paper_table_says_whether_the_claim_holds(metric, claim, ours, verdict):
+    records = _frame(_scored(ours, metric=metric))
+    target = "age_category" if metric == "accuracy" else "age_months"
+    paper = {} if claim is None else {target: {metric: claim}}
+    table = paper_table(records, paper)
+    assert table.loc[0, "holds: paper-ignet"] == verdict
+
+
+def test_paper_table_has_a_verdict_per_protocol():
+    records = _frame(
+        _scored(0.88),
+        _scored(0.5, protocol="leak-free"),
+    )
+    table = paper_table(records, {"age_category": {"accuracy": 0.9}})
+    assert table.loc[0, "holds: paper-ignet"] == "yes"
+    assert table.loc[0, "holds: leak-free"] == "no"
+
+
+def test_paper_runs_replace_the_targets_numbers_for_their_run():
+    records = _frame(
+        _scored(0.8),
+        _scored(0.8, variant="fig5 sigmoid"),
+        _scored(0.8, variant="not in the paper"),
+    )
+    paper = {"age_category": {"accuracy": 0.9}}
+    paper_runs = {
+        "fig5 sigmoid": {"age_category": {"accuracy": 0.8}},
+        "not in the paper": {"age_category": {}},
+    }
+    table = paper_table(records, paper, paper_runs=paper_runs)
+    assert _cell(table, "paper", network="fig5") == "90.00"
+    assert _cell(table, "holds: paper-ignet", network="fig5") == "no"
+    assert _cell(table, "paper", network="fig5 sigmoid") == "80.00"
+    assert _cell(table, "holds: paper-ignet", network="fig5 sigmoid") == "yes"
+    assert _cell(table, "paper", network="not in the paper") == "-"
+    assert _cell(table, "holds: paper-ignet", network="not in the paper") == "-"
