@@ -161,7 +161,7 @@ def _data_figures(folder: Path, seed: int) -> list[tuple[str, str, Figure]]:
     # One drawing of the youngest, a middle and the oldest age category.
     order = labels.sort_values(["age_category", "file"]).index.to_numpy()
     rows = order[np.linspace(0, len(order) - 1, 3).round().astype(int)]
-    originals = 1.0 - dataset.images[rows]  # ink as 1, as the engines see it
+    originals = dataset.images[rows]
     figures = []
     for name, augmentation in (
         ("ignet", IGNET_PAPER_AUGMENTATION),
@@ -178,7 +178,7 @@ def _data_figures(folder: Path, seed: int) -> list[tuple[str, str, Figure]]:
             (
                 f"augmentation_{name}",
                 f"Augmented examples of the {name} paper's protocol (as IgNet's Fig. 3): "
-                "each drawing, then variants as the engines see them (ink bright)",
+                "each drawing, then its variants (the engines see them inverted, ink as 1)",
                 augmentation_examples(
                     originals, variants, row_labels=list(labels["file"].iloc[rows])
                 ),

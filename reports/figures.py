@@ -607,7 +607,11 @@ def _task(rows: pd.DataFrame) -> str:
 
 
 def _main_metric(rows: pd.DataFrame) -> str:
-    return MAIN_METRIC.get(_task(rows), ("accuracy", True))[0]
+    metric = MAIN_METRIC.get(_task(rows), ("accuracy", True))[0]
+    # The engines log no per-epoch F for multi-label runs, only per-label accuracy.
+    if f"curve.{metric}" not in rows and "curve.accuracy" in rows:
+        return "accuracy"
+    return metric
 
 
 def _unique(rows: pd.DataFrame, column: str) -> np.ndarray:
