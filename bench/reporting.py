@@ -98,8 +98,9 @@ def _describe(name: str) -> dict[str, Any]:
 
 def _context(records: pd.DataFrame, profile: str, data_label: str | None) -> dict[str, Any]:
     latest = records.sort_values("finished").iloc[-1]
-    machine = {k[8:]: latest[k] for k in records if k.startswith("machine.")}
-    versions = {k[9:]: latest[k] for k in records if k.startswith("versions.")}
+    columns = [str(c) for c in records.columns]
+    machine = {k[8:]: latest[k] for k in columns if k.startswith("machine.")}
+    versions = {k[9:]: latest[k] for k in columns if k.startswith("versions.")}
     folders = sorted(set(records["data"].dropna())) if "data" in records else []
     source = data_label or ", ".join(folders) or "-"
     diverged = int((records["status"] == "diverged").sum()) if "status" in records else 0

@@ -127,6 +127,7 @@ def execute(job: Job, data: str) -> dict[str, Any]:
     labels = dataset.labels
     classes: list = []
     names: list[str] = []
+    y: np.ndarray
     if job.task == "multilabel":
         names = [c for c in FACE_ATTRIBUTES if c in labels]
         y = labels[names].to_numpy(dtype=np.int64)

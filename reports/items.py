@@ -192,7 +192,7 @@ def _attributes(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
     paper = experiment.get("paper_attributes") or {}
     rows = rows[rows["task"] == "multilabel"]
     prefix = "metrics.test.f1."
-    names = [c[len(prefix) :] for c in rows if c.startswith(prefix)]
+    names = [str(c)[len(prefix) :] for c in rows.columns if str(c).startswith(prefix)]
     if rows.empty or not names:
         return Item()
     first = rows.iloc[0]
@@ -216,7 +216,7 @@ def _attributes(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
         for measure, label in (("precision", "precision"), ("recall", "recall"), ("f1", "F")):
             row[f"ours {label}"] = f"{first[f'metrics.test.{measure}.{name}']:.3f}"
         table.append(row)
-    averages = {"attribute": "average", "paper TP / positives": "53.9%"}
+    averages: dict[str, object] = {"attribute": "average", "paper TP / positives": "53.9%"}
     averages |= {"paper precision": "0.878", "paper recall": "0.539", "paper F": "0.668"}
     if not paper:
         averages = {"attribute": "average"}
