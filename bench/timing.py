@@ -672,6 +672,7 @@ def run_timing(
     for measure, dataset, rows in measured:
         for row in rows:
             record = {**common, "dataset": dataset, "measure": measure, **row}
+            record.setdefault("variant", record.get("network"))
             # The job fields alone do not tell the measures apart.
             record["job_id"] = f"{job_id(record)}/{measure}"
             store.append(record, name="timing")
