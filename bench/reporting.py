@@ -111,7 +111,9 @@ def _context(records: pd.DataFrame, profile: str, data_label: str | None) -> dic
         + ". Every table puts the paper's number beside ours under the paper's protocol "
         "(augment, then split: near-copies of test drawings are in training) and under the "
         "leak-free one (split by child, augment the training side only); the leak columns "
-        "give the share of test samples whose original drawing is in training."
+        "give the share of test samples whose original drawing is in training; the trivial "
+        "column is what predicting the training labels' most frequent class (per attribute "
+        "for faces) or their mean scores, the floor a network must clear."
     )
     if profile != "paper":
         summary += (

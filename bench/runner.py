@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 from joblib import Parallel, delayed, parallel_config
+from sklearn.dummy import DummyClassifier, DummyRegressor
 from tqdm.auto import tqdm
 
 from bench.data import FACE_ATTRIBUTES, Dataset, load_drawings, load_faces
@@ -192,6 +193,9 @@ def execute(job: Job, data: str) -> dict[str, Any]:
             metrics={
                 "test": score(job.task, y_test, predicted, names),
                 "validation": score(job.task, y_val, model.predict(X_val), names),
+                # What a model that ignores the image scores: the yardstick a result must
+                # clear before it says anything about the network.
+                "trivial": score(job.task, y_test, _trivial(job.task, y_train, len(y_test)), names),
             },
             curve=model.history_,
             train_seconds=model.train_seconds_,
@@ -226,6 +230,13 @@ def execute(job: Job, data: str) -> dict[str, Any]:
         "machine": machine_info(),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+
+def _trivial(task: str, y_train: np.ndarray, n: int) -> np.ndarray:
+    """``n`` predictions of the training labels' most frequent class (per label for
+    multi-label targets) or, for regression, their mean."""
+    dummy = DummyRegressor() if task == "regression" else DummyClassifier(strategy="most_frequent")
+    return dummy.fit(np.zeros((len(y_train), 1)), y_train).predict(np.zeros((n, 1)))
 
 
 @functools.lru_cache(maxsize=4)

@@ -36,7 +36,9 @@ def paper_table(
 
     Returns
     -------
-    DataFrame with columns engine, network (the run's name), target, metric, paper, one
+    DataFrame with columns engine, network (the run's name), target, metric, paper,
+    ``trivial`` (the score of predicting the training labels' most frequent class, or
+    their mean, averaged over protocols and folds; where the records carry it), one
     ``mean ± std (folds)`` column per protocol, and the leak per protocol (the share of test
     samples whose original image is in training).
     """
@@ -57,6 +59,10 @@ def paper_table(
             "metric": f"{metric} (%)" if percent or metric == "mape" else metric,
             "paper": _percent(paper_value, percent, _digits(metric)),
         }
+        trivial = _values(group, f"metrics.trivial.{metric}")
+        if np.isfinite(trivial).any():
+            scale = 100.0 if percent else 1.0
+            row["trivial"] = f"{scale * np.nanmean(trivial):.{_digits(metric)}f}"
         verdicts = {}
         for protocol, runs in group.groupby("protocol", sort=False):
             values = _values(runs, column) * (100.0 if percent else 1.0)

@@ -335,7 +335,10 @@ def test_attributes_puts_ours_beside_the_papers_table_3():
     )
     experiment = {
         "name": "faces",
-        "paper_attributes": {"Male": [7073, 7715, 0.932, 0.917, 0.924]},
+        "paper_attributes": {
+            "Male": [7073, 7715, 0.932, 0.917, 0.924],
+            "AVG": ["53.9%", 0.878, 0.539, 0.668],
+        },
     }
     item = build_item("attributes", rows, experiment)
     assert len(item.tables) == 2 and item.figures == []
@@ -361,10 +364,23 @@ def test_attributes_puts_ours_beside_the_papers_table_3():
     assert average["ours recall"] == "0.750"
     assert average["ours F"] == "0.770"
     assert average["paper F"] == "0.668"
+    assert average["paper TP / positives"] == "53.9%"
     assert "per attribute" in per_run_caption
     assert list(per_run["F per attribute"]) == ["Male", "Smiling"]
     assert list(per_run["faces_cnn"]) == ["0.840", "0.700"]
     assert list(per_run["faces_cnn rgb"]) == ["0.850", "0.550"]  # mean over folds
+    assert "majority class" not in per_run  # records without the trivial scores
+
+
+def test_attributes_sets_the_majority_class_beside_the_runs():
+    trivial = {"metrics.trivial.f1.Male": 0.0, "metrics.trivial.f1.Smiling": 0.6}
+    rows = _frame(
+        _attribute_record("faces_cnn", [0.84, 0.7], **trivial),
+        _attribute_record("faces_cnn", [0.8, 0.5], fold=1, **trivial),
+    )
+    (_, per_run) = build_item("attributes", rows, {"name": "faces"}).tables[1]
+    assert list(per_run.columns) == ["F per attribute", "faces_cnn", "majority class"]
+    assert list(per_run["majority class"]) == ["0.000", "0.600"]
 
 
 def test_attributes_without_the_papers_numbers_shows_dashes():

@@ -18,6 +18,7 @@ def _records():
                     "protocol": protocol,
                     "fold": fold,
                     "metrics.test.accuracy": value,
+                    "metrics.trivial.accuracy": 0.3 + 0.1 * fold,
                     "leakage.same_image": leak,
                 }
             )
@@ -45,10 +46,12 @@ def test_paper_table_puts_the_paper_beside_each_protocol():
     assert row["leak-free"] == "50.00 (1 fold)"
     assert row["leak: paper-keras"] == "97%"
     assert row["metric"] == "accuracy (%)"
+    assert row["trivial"] == "33.33"  # mean over every protocol's folds
     regression = table.loc["age_months"]
     assert regression["paper"] == "12.95"
     assert regression["leak-free"] == "20.50 (1 fold)"
     assert regression["metric"] == "mape (%)"
+    assert pd.isna(regression["trivial"])  # no trivial score recorded
 
 
 def test_empty_records_give_an_empty_table():

@@ -6,7 +6,7 @@ import pytest
 from bench.errors import BenchError
 from bench.experiment import expand, list_experiments, load_experiment
 from bench.results import ResultsStore
-from bench.runner import execute, run_experiment
+from bench.runner import _trivial, execute, run_experiment
 
 TINY = """
 title = "tiny"
@@ -104,9 +104,21 @@ def test_execute_ignet_and_linear_jobs(tiny, generated_folder):
         assert 0.0 <= accuracy <= 1.0
         assert record["n_train"] > record["n_test"] > 0
         assert record["train_seconds"] > 0
+        # The trivial score is one class's share of the test labels.
+        true = np.asarray(record["predictions"]["true"])
+        shares = np.bincount(true) / len(true)
+        assert np.isclose(shares, record["metrics"]["trivial"]["accuracy"]).any()
         if job.engine == "ignet":
             assert len(record["curve"]["loss"]) == 2
             assert "val_accuracy" in record["curve"]
+
+
+def test_trivial_predicts_the_training_majority_or_mean():
+    classes = _trivial("classification", np.array([2, 0, 2, 1]), 3)
+    assert classes.tolist() == [2, 2, 2]
+    labels = _trivial("multilabel", np.array([[1, 0, 0], [1, 1, 0], [0, 0, 1]]), 2)
+    assert labels.tolist() == [[1, 0, 0], [1, 0, 0]]
+    assert _trivial("regression", np.array([10.0, 20.0, 60.0]), 2).tolist() == [30.0, 30.0]
 
 
 def test_run_resumes_without_duplicates(tiny, generated_folder, tmp_path):
