@@ -8,6 +8,7 @@ engines alike. Only this module knows how each engine is built.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -110,13 +111,25 @@ class _LinearAdapter(EngineAdapter):
         return X.reshape(len(X), -1)
 
     def _fit(self, X, y, validation, resample) -> None:
-        self.estimator.fit(self._inputs(X), y)
+        from sklearn.exceptions import ConvergenceWarning
+
+        # A capped solver is a setting of the profile (quick stops it early), not news for
+        # the console: the record says whether it converged.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.estimator.fit(self._inputs(X), y)
         self._train_score = float(self.estimator.score(self._inputs(X), y))
         self._val_score = float(self.estimator.score(self._inputs(validation[0]), validation[1]))
 
     def _history(self) -> dict[str, list[float]]:
         key = "accuracy" if self.task == "classification" else "r2"
         return {key: [self._train_score], f"val_{key}": [self._val_score]}
+
+    def details(self) -> dict[str, Any]:
+        max_iter = getattr(self.estimator, "max_iter", None)
+        if max_iter is None:  # ridge: solved in closed form
+            return {}
+        return {"converged": bool(np.all(self.estimator.n_iter_ < max_iter))}
 
 
 def make_engine(

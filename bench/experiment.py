@@ -199,6 +199,7 @@ def _parse(path: Path, data: dict[str, Any]) -> Experiment:
             task = "regression" if target["name"] == "age_months" else "classification"
         target.setdefault("task", task)
         target.setdefault("paper", {})
+        _check_per_attribute(path, target)
     profiles = need("profile", dict)
     for profile in ("quick", "paper"):
         if profile not in profiles:
@@ -215,6 +216,28 @@ def _parse(path: Path, data: dict[str, Any]) -> Experiment:
         report=list(report),
         source=path,
     )
+
+
+def _check_per_attribute(path: Path, target: dict[str, Any]) -> None:
+    """The face paper's Table 3 rows: [TP, positives, precision, recall, F] per attribute
+    and an ``AVG`` row of [TP share as printed, precision, recall, F]."""
+    rows = target.get("per_attribute", {})
+    if not isinstance(rows, dict):
+        raise BenchError(f"{path.name}: per_attribute of {target['name']} must be a table")
+    for name, row in rows.items():
+        numbers = row[1:] if name == "AVG" else row
+        size = 4 if name == "AVG" else 5
+        if not (
+            isinstance(row, list)
+            and len(row) == size
+            and all(isinstance(v, int | float) for v in numbers)
+        ):
+            shape = (
+                "[TP share, precision, recall, F]"
+                if name == "AVG"
+                else ("[TP, positives, precision, recall, F]")
+            )
+            raise BenchError(f"{path.name}: per_attribute.{name} must be {shape}")
 
 
 def expand(

@@ -205,6 +205,27 @@ def test_faces_targets_are_multilabel_and_partition_has_one_fold(tmp_path):
     assert smoke["partition"] == {"train": 100, "validation": 30, "test": 40}
 
 
+@pytest.mark.parametrize(
+    ("rows", "complaint"),
+    [
+        ("Male = [1, 2, 0.9, 0.8]", r"per_attribute\.Male must be \[TP, positives"),
+        ('Male = [1, 2, 0.9, 0.8, "x"]', r"per_attribute\.Male"),
+        ("AVG = [0.5, 0.8, 0.5, 0.6, 0.1]", r"per_attribute\.AVG must be \[TP share"),
+    ],
+)
+def test_malformed_paper_attribute_rows_are_refused(tmp_path, rows, complaint):
+    targets = f'[[target]]\nname = "attributes"\nper_attribute = {{ {rows} }}\n'
+    with pytest.raises(BenchError, match=complaint):
+        _experiment(tmp_path, protocols='["partition"]', dataset="faces", targets=targets)
+
+
+def test_paper_attribute_rows_load(tmp_path):
+    rows = 'Male = [1, 2, 0.9, 0.8, 0.85], AVG = ["53.9%", 0.878, 0.539, 0.668]'
+    targets = f'[[target]]\nname = "attributes"\nper_attribute = {{ {rows} }}\n'
+    exp = _experiment(tmp_path, protocols='["partition"]', dataset="faces", targets=targets)
+    assert exp.targets[0]["per_attribute"]["AVG"][0] == "53.9%"
+
+
 def test_unknown_dataset_is_refused(tmp_path):
     with pytest.raises(BenchError, match="dataset"):
         _experiment(tmp_path, dataset="digits")

@@ -376,11 +376,15 @@ def test_attributes_sets_the_majority_class_beside_the_runs():
     trivial = {"metrics.trivial.f1.Male": 0.0, "metrics.trivial.f1.Smiling": 0.6}
     rows = _frame(
         _attribute_record("faces_cnn", [0.84, 0.7], **trivial),
-        _attribute_record("faces_cnn", [0.8, 0.5], fold=1, **trivial),
+        _attribute_record("faces_cnn", [0.8, 0.62], fold=1, **trivial),
     )
-    (_, per_run) = build_item("attributes", rows, {"name": "faces"}).tables[1]
+    (caption, per_run) = build_item("attributes", rows, {"name": "faces"}).tables[1]
     assert list(per_run.columns) == ["F per attribute", "faces_cnn", "majority class"]
     assert list(per_run["majority class"]) == ["0.000", "0.600"]
+    assert caption.endswith("Not above it: faces_cnn: none")
+    rows = _frame(_attribute_record("faces_cnn", [0.84, 0.6], **trivial))
+    (caption, _) = build_item("attributes", rows, {"name": "faces"}).tables[1]
+    assert caption.endswith("Not above it: faces_cnn: Smiling")  # a tie is not above
 
 
 def test_attributes_without_the_papers_numbers_shows_dashes():

@@ -271,3 +271,21 @@ def test_unreachable_scheduler_is_a_user_error(tiny, generated_folder, tmp_path)
             scheduler="tcp://127.0.0.1:9",
             progress=False,
         )
+
+
+def test_linear_engine_records_convergence_instead_of_warning():
+    import warnings
+
+    from bench.engines import make_engine
+
+    rng = np.random.default_rng(0)
+    X, y = rng.random((60, 6, 5)), rng.integers(0, 3, 60)
+    capped = make_engine("linear", "pixels", "classification", 3, "numpy", 1, 0, {"max_iter": 2})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the test
+        capped.fit(X, y, (X, y))
+    assert capped.details() == {"converged": False}
+    free = make_engine("linear", "pixels", "classification", 3, "numpy", 1, 0)
+    assert free.fit(X, y, (X, y)).details() == {"converged": True}
+    ridge = make_engine("linear", "pixels", "regression", 1, "numpy", 1, 0)
+    assert ridge.fit(X, y.astype(float), (X, y.astype(float))).details() == {}
