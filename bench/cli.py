@@ -8,10 +8,12 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench.data.targets import FACTORS
 from bench.engines import ENGINES
 from bench.errors import BenchError
 from bench.experiment import PROFILES
 from ignet.errors import IgNetError
+from ignet.presets import PRESETS
 
 DESCRIPTION = """\
 Reproduce and check two CNN papers: the IgNet engine against a Keras CNN on
@@ -192,6 +194,71 @@ def _parser() -> argparse.ArgumentParser:
     )
     timing.add_argument("--seed", type=int, default=0, help="seed of time-to-accuracy")
     timing.set_defaults(handler=_timing)
+
+    diagnose = commands.add_parser(
+        "diagnose",
+        help="print IgNet's Fig. 4 diagnostic table for a network on the drawings",
+        description=(
+            "Build an IgNet preset for a drawings target and print, per weighted layer, the "
+            "mean absolute values of the paper's Fig. 4 (input, activation derivative, "
+            "weights, neuron derivative, dLoss/dW) after one forward and backward pass: the "
+            "paper found MAV(dLoss/dW) of 0.01-0.1 learns fast and stable. Optionally scale "
+            "the weight ranges, calibrate them into a band, and train a few epochs to see "
+            "the table again."
+        ),
+    )
+    diagnose.add_argument(
+        "--data", metavar="DIR", help="drawings folder (default: synthetic, in OUT/data)"
+    )
+    diagnose.add_argument("--out", default="results", metavar="DIR", help="output folder")
+    diagnose.add_argument(
+        "--network", choices=PRESETS, default="fig5", help="IgNet preset (default: fig5)"
+    )
+    diagnose.add_argument(
+        "--target",
+        default="age_months",
+        help="age_months (regression, MAE loss) or a + joined combination of "
+        f"{', '.join(FACTORS)} (default: age_months)",
+    )
+    diagnose.add_argument(
+        "--size",
+        nargs=2,
+        type=int,
+        default=(36, 58),
+        metavar=("W", "H"),
+        help="image size (default: 36 58, the paper's)",
+    )
+    diagnose.add_argument(
+        "--w-scale",
+        nargs="+",
+        type=float,
+        metavar="F",
+        help="factors for each weighted layer's weight amplitude (the paper's x10: 1 10)",
+    )
+    diagnose.add_argument(
+        "--calibrate",
+        nargs=2,
+        type=float,
+        metavar=("LOW", "HIGH"),
+        help="first rescale the weight ranges until every MAV(dLoss/dW) lies in the band",
+    )
+    diagnose.add_argument(
+        "--epochs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="then train N epochs and print the table again (default: 0)",
+    )
+    diagnose.add_argument(
+        "--no-invert",
+        action="store_true",
+        help="keep paper white (1) and ink dark; the experiments invert (ink 1, paper 0)",
+    )
+    diagnose.add_argument("--seed", type=int, default=0, help="seed of data and weights")
+    diagnose.add_argument(
+        "--backend", choices=("numpy", "opencl"), default="numpy", help="IgNet back end"
+    )
+    diagnose.set_defaults(handler=_diagnose)
     return parser
 
 
@@ -385,6 +452,60 @@ def _timing(args: argparse.Namespace) -> int:
     )
     print(format_report(report))
     return 0
+
+
+def _diagnose(args: argparse.Namespace) -> int:
+    from bench.data import load_drawings
+    from bench.data.targets import age_months, encode_target
+    from ignet import IgNetClassifier, IgNetRegressor
+
+    if args.epochs < 0:
+        raise BenchError(f"--epochs must be at least 0, not {args.epochs}")
+    folder = args.data or _default_data(Path(args.out), args.seed)
+    dataset = load_drawings(folder, size=tuple(args.size))
+    if args.target == "age_months":
+        y, model = age_months(dataset.labels), IgNetRegressor
+    else:
+        y, model = encode_target(dataset.labels, args.target)[0], IgNetClassifier
+    estimator = model(
+        layers=args.network,
+        epochs=args.epochs,
+        validation_fraction=0.0,
+        w_scale=args.w_scale,
+        calibrate=None if args.calibrate is None else tuple(args.calibrate),
+        backend=args.backend,
+        random_state=args.seed,
+    )
+    images = dataset.images if args.no_invert else 1.0 - dataset.images
+    estimator.fit(images, y)
+    band = tuple(args.calibrate or (0.01, 0.1))
+    width, height = args.size
+    print(
+        f"{args.network} on {args.target}: {len(y)} drawings of {width}x{height} from "
+        f"{folder}; MAV over the first {8 * estimator.batch_size} samples"
+    )
+    if args.calibrate is not None:
+        rounds = estimator.calibration_.attrs.get("rounds")
+        print(f"\ncalibration into {args.calibrate[0]:g}-{args.calibrate[1]:g} ({rounds} rounds):")
+        print(estimator.calibration_.to_string(float_format=lambda v: f"{v:.3e}"))
+    print("\nat the start of learning:")
+    print(_diagnosis_text(estimator.initial_diagnosis_, band))
+    if args.epochs:
+        n = 8 * estimator.batch_size
+        print(f"\nafter {len(estimator.history_['loss'])} epochs:")
+        print(_diagnosis_text(estimator.diagnose(images[:n], y[:n]), band))
+    return 0
+
+
+def _diagnosis_text(table, band: tuple[float, float]) -> str:
+    """The Fig. 4 table and which layers' MAV(dLoss/dW) fall outside ``band``."""
+    from ignet.diagnostics import format_table
+
+    low, high = band
+    mav = table["weight_derivative"]
+    outside = [f"{i} ({table.at[i, 'kind']})" for i in table.index if not low <= mav[i] <= high]
+    verdict = ", ".join(outside) if outside else "none"
+    return f"{format_table(table)}\nlayers with dLoss/dW MAV outside {low:g}-{high:g}: {verdict}"
 
 
 def _data_inspect(args: argparse.Namespace) -> int:

@@ -14,7 +14,9 @@ def _run(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("command", [[], ["data"], ["data", "generate"], ["data", "inspect"]])
+@pytest.mark.parametrize(
+    "command", [[], ["data"], ["data", "generate"], ["data", "inspect"], ["diagnose"]]
+)
 def test_every_command_has_help(command):
     result = _run(*command, "--help")
     assert result.returncode == 0
@@ -66,3 +68,32 @@ def test_bad_command_line_is_a_usage_error():
     result = _run("data", "generate", "--seed", "x")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_diagnose_prints_the_fig4_table_before_and_after_training(generated_folder, capsys):
+    args = ["diagnose", "--data", str(generated_folder), "--size", "18", "29"]
+    assert main([*args, "--epochs", "1", "--w-scale", "1", "10"]) == 0
+    text = capsys.readouterr().out
+    assert "fig5 on age_months: 338 drawings of 18x29" in text
+    assert text.count("***dL/dW MAV") == 2  # at the start and after the epoch
+    assert "after 1 epochs:" in text
+    assert text.count("layers with dLoss/dW MAV outside 0.01-0.1:") == 2
+
+
+def test_diagnose_calibrates_into_the_band(generated_folder, capsys):
+    args = ["diagnose", "--data", str(generated_folder), "--size", "18", "29"]
+    assert main([*args, "--calibrate", "0.01", "0.1"]) == 0
+    text = capsys.readouterr().out
+    assert "calibration into 0.01-0.1" in text
+    assert "layers with dLoss/dW MAV outside 0.01-0.1: none" in text
+
+
+@pytest.mark.parametrize(
+    ("option", "complaint"),
+    [(["--target", "colour"], "colour"), (["--epochs", "-1"], "--epochs")],
+)
+def test_diagnose_bad_options_fail_in_one_line(generated_folder, capsys, option, complaint):
+    assert main(["diagnose", "--data", str(generated_folder), *option]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("ignet-bench: error:") and complaint in error
+    assert len(error.strip().splitlines()) == 1
