@@ -127,9 +127,10 @@ class _LinearAdapter(EngineAdapter):
 
     def details(self) -> dict[str, Any]:
         max_iter = getattr(self.estimator, "max_iter", None)
-        if max_iter is None:  # ridge: solved in closed form
+        n_iter = getattr(self.estimator, "n_iter_", None)
+        if max_iter is None or n_iter is None:  # solved in closed form (ridge)
             return {}
-        return {"converged": bool(np.all(self.estimator.n_iter_ < max_iter))}
+        return {"converged": bool(np.all(n_iter < max_iter))}
 
 
 def make_engine(
