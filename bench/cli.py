@@ -7,13 +7,17 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bench.data.targets import FACTORS
 from bench.engines import ENGINES
 from bench.errors import BenchError
 from bench.experiment import PROFILES
+from ignet.backends import BACKENDS
 from ignet.errors import IgNetError
 from ignet.presets import PRESETS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DESCRIPTION = """\
 Reproduce and check two CNN papers: the IgNet engine against a Keras CNN on
@@ -188,8 +192,8 @@ def _parser() -> argparse.ArgumentParser:
     timing.add_argument(
         "--backends",
         nargs="+",
-        choices=("numpy", "opencl"),
-        default=["numpy", "opencl"],
+        choices=BACKENDS,
+        default=list(BACKENDS),
         help="IgNet back ends to time (default: both; opencl is skipped without a device)",
     )
     timing.add_argument("--seed", type=int, default=0, help="seed of time-to-accuracy")
@@ -217,8 +221,9 @@ def _parser() -> argparse.ArgumentParser:
     diagnose.add_argument(
         "--target",
         default="age_months",
-        help="age_months (regression, MAE loss) or a + joined combination of "
-        f"{', '.join(FACTORS)} (default: age_months)",
+        help="age_months (regression, MAE loss) or a classification target such as "
+        "who_is_drawn+age_category (`ignet-bench data inspect` lists them; default: "
+        "age_months)",
     )
     diagnose.add_argument(
         "--size",
@@ -255,9 +260,7 @@ def _parser() -> argparse.ArgumentParser:
         help="keep paper white (1) and ink dark; the experiments invert (ink 1, paper 0)",
     )
     diagnose.add_argument("--seed", type=int, default=0, help="seed of data and weights")
-    diagnose.add_argument(
-        "--backend", choices=("numpy", "opencl"), default="numpy", help="IgNet back end"
-    )
+    diagnose.add_argument("--backend", choices=BACKENDS, default="numpy", help="IgNet back end")
     diagnose.set_defaults(handler=_diagnose)
     return parser
 
@@ -286,9 +289,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seed", type=int, default=0, help="seed of data, splits, augmentation and models"
     )
-    parser.add_argument(
-        "--backend", choices=("numpy", "opencl"), help="IgNet back end (default: numpy)"
-    )
+    parser.add_argument("--backend", choices=BACKENDS, help="IgNet back end (default: numpy)")
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -480,9 +481,10 @@ def _diagnose(args: argparse.Namespace) -> int:
     estimator.fit(images, y)
     band = tuple(args.calibrate or (0.01, 0.1))
     width, height = args.size
+    n = estimator.initial_diagnosis_.attrs["samples"]
     print(
         f"{args.network} on {args.target}: {len(y)} drawings of {width}x{height} from "
-        f"{folder}; MAV over the first {8 * estimator.batch_size} samples"
+        f"{folder}; MAV over the first {n} samples"
     )
     if args.calibrate is not None:
         rounds = estimator.calibration_.attrs.get("rounds")
@@ -491,19 +493,23 @@ def _diagnose(args: argparse.Namespace) -> int:
     print("\nat the start of learning:")
     print(_diagnosis_text(estimator.initial_diagnosis_, band))
     if args.epochs:
-        n = 8 * estimator.batch_size
         print(f"\nafter {len(estimator.history_['loss'])} epochs:")
         print(_diagnosis_text(estimator.diagnose(images[:n], y[:n]), band))
     return 0
 
 
-def _diagnosis_text(table, band: tuple[float, float]) -> str:
+def _diagnosis_text(table: pd.DataFrame, band: tuple[float, float]) -> str:
     """The Fig. 4 table and which layers' MAV(dLoss/dW) fall outside ``band``."""
     from ignet.diagnostics import format_table
 
     low, high = band
-    mav = table["weight_derivative"]
-    outside = [f"{i} ({table.at[i, 'kind']})" for i in table.index if not low <= mav[i] <= high]
+    outside = [
+        f"{layer} ({kind})"
+        for layer, kind, mav in zip(
+            table.index, table["kind"], table["weight_derivative"], strict=True
+        )
+        if not low <= mav <= high
+    ]
     verdict = ", ".join(outside) if outside else "none"
     return f"{format_table(table)}\nlayers with dLoss/dW MAV outside {low:g}-{high:g}: {verdict}"
 

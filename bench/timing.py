@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from bench.errors import BenchError
+from ignet.backends import BACKENDS
 
 __all__ = [
     "ENGINES",
@@ -51,7 +52,6 @@ __all__ = [
 ]
 
 ENGINES = ("ignet", "keras")
-BACKENDS = ("numpy", "opencl")
 #: The drawings' size (channels, height, width) and the paper's largest class count.
 DRAWINGS_SHAPE = (1, 58, 36)
 DRAWINGS_CLASSES = 186

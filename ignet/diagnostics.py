@@ -47,7 +47,8 @@ def diagnose(net: Network, X: Any, y: Any) -> pd.DataFrame:
     DataFrame indexed by layer number with columns ``kind``, ``w_range``, ``b_range``,
     ``input``, ``activation_derivative``, ``weights``, ``neuron_derivative`` (dLoss/db
     of a per-neuron bias: dLoss/dz summed over the batch) and ``weight_derivative``
-    (dLoss/dW); ``attrs["loss"]`` holds the loss. :func:`format_table` prints it.
+    (dLoss/dW); ``attrs["loss"]`` holds the loss and ``attrs["samples"]`` the number of
+    samples. :func:`format_table` prints it.
     """
     loss, _ = net.gradients(X, y)
     be = net.be
@@ -75,6 +76,7 @@ def diagnose(net: Network, X: Any, y: Any) -> pd.DataFrame:
         )
     table = pd.DataFrame(rows).set_index("layer")
     table.attrs["loss"] = loss
+    table.attrs["samples"] = len(X)
     return table
 
 

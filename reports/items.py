@@ -227,17 +227,18 @@ def _attributes(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
     for measure, label in (("precision", "precision"), ("recall", "recall"), ("f1", "F")):
         averages[f"ours {label}"] = f"{first[f'metrics.test.{measure}']:.3f}"
     table.append(averages)
-    columns = {
-        str(variant): [f"{runs[f'metrics.test.f1.{n}'].mean():.3f}" for n in names]
+    f1 = {
+        str(variant): {n: runs[f"metrics.test.f1.{n}"].mean() for n in names}
         for variant, runs in rows.groupby("variant", sort=False)
     }
+    columns = {variant: [f"{scores[n]:.3f}" for n in names] for variant, scores in f1.items()}
     caption = "F-measure per attribute and run (test side)"
     if all(f"metrics.trivial.f1.{n}" in rows for n in names):
         majority = {n: rows[f"metrics.trivial.f1.{n}"].mean() for n in names}
         columns["majority class"] = [f"{majority[n]:.3f}" for n in names]
         below = {
-            str(variant): [n for n in names if runs[f"metrics.test.f1.{n}"].mean() <= majority[n]]
-            for variant, runs in rows.groupby("variant", sort=False)
+            variant: [n for n in names if scores[n] <= majority[n]]
+            for variant, scores in f1.items()
         }
         caption += (
             "; majority class: predicting each attribute's most frequent training value. "

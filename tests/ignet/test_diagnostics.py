@@ -25,6 +25,7 @@ def test_diagnose_matches_gradients(rng):
     loss, grads = net.gradients(X, y)
     assert list(table.index) == [0, 1]
     assert table.attrs["loss"] == pytest.approx(loss)
+    assert table.attrs["samples"] == 32
     np.testing.assert_allclose(
         table["weight_derivative"], [np.abs(grads[0]).mean(), np.abs(grads[2]).mean()], rtol=1e-5
     )
