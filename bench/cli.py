@@ -77,8 +77,9 @@ def _parser() -> argparse.ArgumentParser:
         "inspect",
         help="summarise a drawings folder and list its bad files",
         description=(
-            "Count drawings per label, classes per label combination, image sizes and bad "
-            "files of a drawings folder; optionally save a grid of drawings per age category."
+            "Count drawings per label, classes per target (beside the paper's count where "
+            "it gives one), image sizes and bad files of a drawings folder; optionally save "
+            "a grid of drawings per age category."
         ),
     )
     inspect.add_argument("folder", metavar="DIR", help="folder of Stirling-named drawings")
@@ -255,9 +256,10 @@ def _parser() -> argparse.ArgumentParser:
         help="then train N epochs and print the table again (default: 0)",
     )
     diagnose.add_argument(
-        "--no-invert",
+        "--invert",
         action="store_true",
-        help="keep paper white (1) and ink dark; the experiments invert (ink 1, paper 0)",
+        help="feed ink intensity (1 - pixel); by default the net sees the pixels in 0..1, "
+        "paper white, as section 5.4.2 says",
     )
     diagnose.add_argument("--seed", type=int, default=0, help="seed of data and weights")
     diagnose.add_argument("--backend", choices=BACKENDS, default="numpy", help="IgNet back end")
@@ -477,7 +479,7 @@ def _diagnose(args: argparse.Namespace) -> int:
         backend=args.backend,
         random_state=args.seed,
     )
-    images = dataset.images if args.no_invert else 1.0 - dataset.images
+    images = 1.0 - dataset.images if args.invert else dataset.images
     estimator.fit(images, y)
     band = tuple(args.calibrate or (0.01, 0.1))
     width, height = args.size

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
+from bench.data import drawing_generator as generator
 from bench.data.drawing_generator import AGE_CATEGORY_MONTHS, generate_drawings, plan_collection
 from bench.data.stirling import AGE_CATEGORIES, SUBJECTS, format_age, parse_filename
 from bench.errors import BenchError
@@ -44,12 +45,46 @@ def test_names_follow_the_scheme_and_the_table(small_collection: list[Path]) -> 
     for path in small_collection:
         assert path.exists()
         assert path.suffix == ".jpeg"
-        category, _, subject, age, author = parse_filename(path.name)
+        labels = parse_filename(path.name)
+        category, _, subject, age, author = labels
         assert category in AGE_CATEGORIES
         assert subject in SUBJECTS
         assert author in ("f", "m")
         lo, hi = AGE_CATEGORY_MONTHS[category]
         assert lo <= age <= hi, path.name
+        if labels.self_portrait:
+            assert labels.who_is_drawn == {"f": "female", "m": "male"}[author], path.name
+
+
+def test_a_self_portrait_is_drawn_as_a_person_of_the_authors_sex(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every figure past the scribble stage gets a face drawn as female or male; record
+    # which, per drawing, and compare with the drawing's decoded name.
+    drawn: dict[tuple[int, str], set[bool]] = defaultdict(set)
+    current: list[tuple[int, str]] = []
+    render, face = generator._render, generator._face
+
+    def spy_render(child, style, subject, *args):
+        current[:] = [(child.child_id, subject)]
+        return render(child, style, subject, *args)
+
+    def spy_face(pen, cx, cy, r, s, female, style):
+        drawn[current[0]].add(female)
+        return face(pen, cx, cy, r, s, female, style)
+
+    monkeypatch.setattr(generator, "_render", spy_render)
+    monkeypatch.setattr(generator, "_face", spy_face)
+    paths = generate_drawings(tmp_path / "d", seed=2, n_drawings=60, image_size=SMALL)
+    seen = set()
+    for path in paths:
+        labels = parse_filename(path.name)
+        faces = drawn.get((labels.child_id, labels.subject), set())
+        assert faces <= {labels.who_is_drawn == "female"}, path.name
+        if faces:
+            seen.add((labels.self_portrait, labels.author))
+    # Faces were drawn in self-portraits of girls and of boys, and in other drawings.
+    assert {(True, "f"), (True, "m")} < seen
 
 
 def test_children_are_consistent(small_collection: list[Path]) -> None:

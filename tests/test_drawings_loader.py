@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from bench.data import load_drawings
+from bench.data.inspection import describe_drawings
+from bench.data.targets import CLASS_TARGETS, PAPER_CLASS_COUNTS, encode_target
 from bench.errors import BenchError
 
 
@@ -25,10 +27,54 @@ def test_loads_a_folder(small_folder):
         131,
         "m",
     )
+    # Section 2.1's decoding: a boy's self-portrait draws a male.
+    assert (row.who_is_drawn, row.self_portrait) == ("male", True)
     assert row.group == "p7-4"
     assert (row.width, row.height) == (60, 80)
     assert data.labels["group"].nunique() == 4
     assert data.skipped == []
+
+
+def test_who_is_drawn_and_self_portrait_columns(small_folder):
+    labels = load_drawings(small_folder).labels.set_index("file")
+    assert labels["who_is_drawn"].to_dict() == {
+        "nu-1s-4.5m.jpeg": "male",
+        "nu-1w-4.5m.jpeg": "female",
+        "p1-2m-5.10f.jpg": "male",
+        "p1-2s-5.10f.JPG": "female",
+        "p3-3m-7.11f.jpeg": "male",
+        "p3-3w-7.11f.png": "female",
+        "p7-4m-10.11m.JPEG": "male",
+        "p7-4s-10.11m.jpeg": "male",
+        "p7-4w-10.11m.jpeg": "female",
+    }
+    assert labels.index[labels["self_portrait"]].tolist() == [
+        "nu-1s-4.5m.jpeg",
+        "p1-2s-5.10f.JPG",
+        "p7-4s-10.11m.jpeg",
+    ]
+
+
+def test_inspection_prints_our_class_counts_beside_the_papers(small_folder):
+    data = load_drawings(small_folder)
+    lines = describe_drawings(data).splitlines()
+    assert "who_is_drawn: female 4, male 5" in lines
+    start = lines.index("classes per target:")
+    assert lines[start + 1].split() == ["target", "ours", "paper"]
+    printed = {
+        target: (int(ours), paper)
+        for target, ours, paper in (
+            line.split() for line in lines[start + 2 : start + 2 + len(CLASS_TARGETS)]
+        )
+    }
+    assert list(printed) == list(CLASS_TARGETS)
+    for target, (ours, paper) in printed.items():
+        assert ours == len(encode_target(data.labels, target)[1]), target
+        assert paper == str(PAPER_CLASS_COUNTS.get(target, "-")), target
+    # Four factors: nine drawings, but the two drawings of a male by child 4 share a class.
+    assert printed["age+who_drew+who_is_drawn+age_category"] == (8, "186")
+    assert printed["who_is_drawn"] == (2, "-")
+    assert printed["self_portrait"] == (2, "-")
 
 
 def test_color_and_size(small_folder):
@@ -126,6 +172,10 @@ def test_generated_folder_loads(generated_folder):
     assert data.images.shape == (338, 58, 36)
     assert set(data.labels["age_category"]) == {"nu", "p1", "p2", "p3", "p4", "p5", "p6", "p7"}
     assert set(data.labels["subject"]) == {"m", "w", "s"}
+    assert set(data.labels["who_is_drawn"]) == {"female", "male"}
+    portraits = data.labels[data.labels["self_portrait"]]
+    drawn = portraits["author"].map({"f": "female", "m": "male"})
+    assert (portraits["who_is_drawn"] == drawn).all()
     assert set(data.labels["author"]) == {"m", "f"}
     # A child's drawings share category, age and sex.
     per_child = data.labels.groupby("group")[["age_months", "author"]].nunique()

@@ -3,13 +3,35 @@ from __future__ import annotations
 import pytest
 
 from bench.data import DrawingLabels, parse_filename
-from bench.data.stirling import format_age, format_filename
+from bench.data.stirling import AUTHORS, DRAWN, format_age, format_filename
 from bench.errors import BenchError
 
 
 def test_paper_examples():
     assert parse_filename("p3-67w-6.7f.jpeg") == DrawingLabels("p3", 67, "w", 6 * 12 + 7, "f")
     assert parse_filename("nu-21s-4.5m.jpeg") == DrawingLabels("nu", 21, "s", 53, "m")
+
+
+def test_paper_decoding_of_who_is_drawn():
+    # Section 2.1: p3-67w-6.7f is "author a girl, who is drawn a female"; nu-21s-4.5m is
+    # "author a boy, self-portrait, who is drawn a male".
+    girl = parse_filename("p3-67w-6.7f.jpeg")
+    assert (AUTHORS[girl.author], girl.who_is_drawn, girl.self_portrait) == (
+        "girl",
+        "female",
+        False,
+    )
+    boy = parse_filename("nu-21s-4.5m.jpeg")
+    assert (AUTHORS[boy.author], boy.who_is_drawn, boy.self_portrait) == ("boy", "male", True)
+    assert boy.row() == {
+        "age_category": "nu",
+        "child_id": 21,
+        "subject": "s",
+        "age_months": 53,
+        "author": "m",
+        "who_is_drawn": "male",
+        "self_portrait": True,
+    }
 
 
 @pytest.mark.parametrize(
@@ -20,11 +42,24 @@ def test_months_are_years_and_months(age, months):
     assert parse_filename(f"p5-3m-{age}f.jpeg").age_months == months
 
 
-@pytest.mark.parametrize("subject", ["m", "w", "s"])
-@pytest.mark.parametrize("author", ["f", "m"])
-def test_every_subject_and_author(subject, author):
+@pytest.mark.parametrize(
+    ("subject", "author", "drawn"),
+    [
+        ("m", "f", "male"),
+        ("m", "m", "male"),
+        ("w", "f", "female"),
+        ("w", "m", "female"),
+        ("s", "f", "female"),
+        ("s", "m", "male"),
+    ],
+)
+def test_every_subject_and_author(subject, author, drawn):
     labels = parse_filename(f"p2-12{subject}-6.3{author}.jpg")
     assert (labels.subject, labels.author) == (subject, author)
+    # Who is drawn has two values; a self-portrait is flagged apart from it.
+    assert labels.who_is_drawn == drawn
+    assert labels.who_is_drawn in DRAWN
+    assert labels.self_portrait == (subject == "s")
 
 
 @pytest.mark.parametrize("suffix", [".jpeg", ".jpg", ".png", ".JPEG", ".JPG", ".PNG", ".Jpg"])

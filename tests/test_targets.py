@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from itertools import combinations
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from bench.data import parse_filename
 from bench.data.targets import (
+    CLASS_TARGETS,
     FACTORS,
+    OWN_TARGETS,
+    PAPER_CLASS_COUNTS,
     age_months,
     class_counts,
     encode_target,
@@ -14,14 +20,16 @@ from bench.data.targets import (
 )
 from bench.errors import BenchError
 
-LABELS = pd.DataFrame(
-    {
-        "age_category": ["nu", "nu", "p1", "p1", "p7", "p7"],
-        "subject": ["m", "w", "m", "m", "s", "s"],
-        "age_months": [50, 50, 64, 65, 131, 131],
-        "author": ["f", "f", "m", "m", "m", "f"],
-    }
-)
+NAMES = [
+    "nu-1m-4.2f.jpeg",
+    "nu-1w-4.2f.jpeg",
+    "p1-2m-5.4m.jpeg",
+    "p1-3m-5.5m.jpeg",
+    "p7-4s-10.11m.jpeg",
+    "p7-5s-10.11f.jpeg",
+    "p7-5w-10.11f.jpeg",
+]
+LABELS = pd.DataFrame([parse_filename(name).row() for name in NAMES])
 
 
 def test_parse_factors_orders_and_validates():
@@ -36,15 +44,45 @@ def test_parse_factors_orders_and_validates():
 def test_encode_single_and_combined_factors():
     y, classes = encode_target(LABELS, "age_category")
     assert classes == [("nu",), ("p1",), ("p7",)]
-    assert y.tolist() == [0, 0, 1, 1, 2, 2]
+    assert y.tolist() == [0, 0, 1, 1, 2, 2, 2]
     y, classes = encode_target(LABELS, "who_is_drawn+age_category")
-    assert len(classes) == 4
-    # Same class exactly when both factors agree.
-    pairs = list(zip(LABELS.subject, LABELS.age_category, strict=True))
-    for i in range(len(LABELS)):
-        for j in range(len(LABELS)):
-            assert (y[i] == y[j]) == (pairs[i] == pairs[j])
+    # A boy's and a girl's self-portraits are a male and a female: no third value.
+    assert classes == [
+        ("female", "nu"),
+        ("female", "p7"),
+        ("male", "nu"),
+        ("male", "p1"),
+        ("male", "p7"),
+    ]
+    pairs = list(zip(LABELS.who_is_drawn, LABELS.age_category, strict=True))
     assert [classes[k] for k in y] == pairs
+
+
+def test_who_is_drawn_has_two_values_and_self_portrait_is_its_own_target():
+    y, classes = encode_target(LABELS, "who_is_drawn")
+    assert classes == [("female",), ("male",)]
+    # The girl's self-portrait is drawn like her drawing of a woman, the boy's like a man.
+    assert y[NAMES.index("p7-5s-10.11f.jpeg")] == y[NAMES.index("p7-5w-10.11f.jpeg")]
+    assert y[NAMES.index("p7-4s-10.11m.jpeg")] == y[NAMES.index("p1-2m-5.4m.jpeg")]
+    y, classes = encode_target(LABELS, "self_portrait")
+    assert classes == [(False,), (True,)]
+    assert y.tolist() == [0, 0, 0, 0, 1, 1, 0]
+    with pytest.raises(BenchError, match="self_portrait"):
+        encode_target(LABELS, "self_portrait+who_drew")
+
+
+def test_age_months_as_classes_is_the_age_factor():
+    y_age, age_classes = encode_target(LABELS, "age")
+    y_months, month_classes = encode_target(LABELS, "age_months")
+    assert y_months.tolist() == y_age.tolist()
+    assert month_classes == age_classes == [(50,), (64,), (65,), (131,)]
+    with pytest.raises(BenchError, match="age_months"):
+        encode_target(LABELS, "age_months+who_drew")
+
+
+def test_missing_label_column_is_named():
+    with pytest.raises(BenchError, match="who_is_drawn"):
+        encode_target(LABELS.drop(columns="who_is_drawn"), "who_drew+who_is_drawn")
 
 
 def test_one_hot():
@@ -62,19 +100,36 @@ def test_one_hot():
 def test_age_months_target():
     target = age_months(LABELS)
     assert target.dtype == np.float32
-    assert target.tolist() == [50, 50, 64, 65, 131, 131]
+    assert target.tolist() == [50, 50, 64, 65, 131, 131, 131]
 
 
-def test_class_counts_cover_every_combination():
+def test_class_targets_are_the_fifteen_combinations_and_the_own_targets():
+    combos = {frozenset(combo) for k in range(1, 5) for combo in combinations(FACTORS, k)}
+    factor_targets = [t for t in CLASS_TARGETS if t not in OWN_TARGETS]
+    assert len(factor_targets) == 15
+    assert {frozenset(t.split("+")) for t in factor_targets} == combos
+    assert CLASS_TARGETS[0] == "+".join(FACTORS)
+    assert set(CLASS_TARGETS) - set(factor_targets) == set(OWN_TARGETS)
+
+
+def test_class_counts_are_counted_from_the_labels_beside_the_papers():
     table = class_counts(LABELS)
-    assert len(table) == 2 ** len(FACTORS) - 1
+    assert table["target"].tolist() == list(CLASS_TARGETS)
+    for row in table.itertuples():
+        names = row.target.split("+")
+        columns = [FACTORS.get(name) or OWN_TARGETS[name] for name in names]
+        distinct = set(LABELS[columns].itertuples(index=False, name=None))
+        assert row.classes == len(distinct), row.target
     counts = dict(zip(table.target, table.classes, strict=True))
-    assert counts["age_category"] == 3
-    assert counts["who_drew"] == 2
-    assert counts["age"] == 4
+    assert counts["age+who_drew+who_is_drawn+age_category"] == 6
+    assert counts["who_is_drawn"] == counts["who_drew"] == counts["self_portrait"] == 2
+    assert counts["age_months"] == counts["age"] == 4
     # Adding a factor never merges classes.
     for target, n in counts.items():
         for other, m in counts.items():
             if set(target.split("+")) < set(other.split("+")):
                 assert m >= n
-    assert counts["+".join(FACTORS)] == len(set(map(tuple, LABELS.to_numpy().tolist())))
+    papers = dict(zip(table.target, table.paper, strict=True))
+    assert papers.pop("age+who_drew+who_is_drawn+age_category") == 186
+    assert all(pd.isna(value) for value in papers.values())
+    assert set(PAPER_CLASS_COUNTS) <= set(CLASS_TARGETS)

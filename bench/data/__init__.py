@@ -7,11 +7,13 @@ from bench.data.drawings import load_drawings
 from bench.data.face_generator import generate_faces
 from bench.data.faces import load_faces
 from bench.data.stirling import DrawingLabels, parse_filename
+from bench.data.targets import class_counts
 
 __all__ = [
     "FACE_ATTRIBUTES",
     "Dataset",
     "DrawingLabels",
+    "class_counts",
     "generate_drawings",
     "generate_faces",
     "load_drawings",

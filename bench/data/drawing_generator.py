@@ -3,9 +3,10 @@
 The real collection (338 scanned drawings, http://pics.psych.stir.ac.uk) cannot be
 redistributed, so the benchmark's default data is written by :func:`generate_drawings`:
 a folder of JPEG "scans" named with the Stirling scheme (``p3-67w-6.7f.jpeg``), in which
-the drawing depends on the child's age, the subject drawn, the author's sex and a
-per-child style. Age is learnable from the pictures only approximately, as in the real
-data: children of the same age differ in skill and neighbouring school years overlap.
+the drawing depends on the child's age, who is drawn (for a self-portrait, the author's
+sex, as the paper decodes the subject code ``s``), the author's sex and a per-child style.
+Age is learnable from the pictures only approximately, as in the real data: children of
+the same age differ in skill and neighbouring school years overlap.
 
 See ``docs/synthetic-drawings.md`` for the age table and the drawing stages.
 """
@@ -65,7 +66,8 @@ class ChildRecord:
     sex : str
         ``"f"`` (girl) or ``"m"`` (boy).
     subjects : tuple of str
-        Distinct subjects drawn, a non-empty subset of :data:`SUBJECTS`.
+        Distinct subject codes drawn, a non-empty subset of :data:`SUBJECTS`: a man, a
+        woman, or the child themself (a person of the child's sex).
     """
 
     child_id: int
@@ -74,11 +76,13 @@ class ChildRecord:
     sex: str
     subjects: tuple[str, ...]
 
+    def labels(self, subject: str) -> DrawingLabels:
+        """The labels of this child's drawing of ``subject``, as its file name carries them."""
+        return DrawingLabels(self.category, self.child_id, subject, self.age_months, self.sex)
+
     def file_name(self, subject: str) -> str:
         """The Stirling-style file name of this child's drawing of ``subject``."""
-        return format_filename(
-            DrawingLabels(self.category, self.child_id, subject, self.age_months, self.sex)
-        )
+        return format_filename(self.labels(subject))
 
 
 # --------------------------------------------------------------------------------------
@@ -578,13 +582,12 @@ class _Body:
     hip_w: float
 
 
-def _figure(
-    pen: _Pen, s: float, style: _Style, subject: str, author: str, colour: int | None
-) -> None:
+def _figure(pen: _Pen, s: float, style: _Style, drawing: DrawingLabels, colour: int | None) -> None:
     """Head-body-limbs figures, more proportioned and detailed as ``s`` grows."""
     rng = pen.rng
-    female = subject == "w" or (subject == "s" and author == "f")
-    child_self = subject == "s"
+    female = drawing.who_is_drawn == "female"
+    child_self = drawing.self_portrait
+    author = drawing.author
 
     head_h = float(np.clip(0.40 - 0.032 * s, 0.13, 0.36)) * style.head_factor
     head_h *= 1.12 if child_self else 1.0
@@ -874,13 +877,13 @@ def _render(
     colour = None
     if rng.random() < min(1.0, 1.5 * style.colouring) * _prob(s, 0.5, 7.0):
         colour = int(value * rng.uniform(0.3, 0.6))
+    drawing = child.labels(subject)
     if s < 0.7:
         _scribble(pen, s)
     elif s < 1.9:
-        female = subject == "w" or (subject == "s" and child.sex == "f")
-        _tadpole(pen, s, style, female)
+        _tadpole(pen, s, style, drawing.who_is_drawn == "female")
     else:
-        _figure(pen, s, style, subject, child.sex, colour)
+        _figure(pen, s, style, drawing, colour)
     _extras(pen, style, s)
     np.maximum(pen.ink, pen.fill_layer, out=pen.ink)
     return _scan(pen.ink, rng, style.line_px >= 4, max(page_scale, 0.5), quality)
@@ -933,8 +936,9 @@ def generate_drawings(
     """Write a synthetic collection of children's drawings as Stirling-named JPEGs.
 
     Each synthetic child has an age category, an age, a sex and a drawing style, and
-    draws up to three pictures (a man, a woman, themselves). The figures grow from
-    scribbles and tadpoles to proportioned, clothed people with age and skill.
+    draws up to three pictures (a man, a woman, themselves: a person of the child's sex,
+    named with the subject code ``s``). The figures grow from scribbles and tadpoles to
+    proportioned, clothed people with age and skill.
 
     Parameters
     ----------

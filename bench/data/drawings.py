@@ -54,8 +54,10 @@ def load_drawings(
     -------
     Dataset
         ``images`` float32 in [0, 1] of shape (N, height, width) or (N, height, width, 3),
-        sorted by file name; ``labels`` with the parsed fields, ``file``, ``group`` (the
-        child, as ``category-id``) and the original ``width`` and ``height``.
+        sorted by file name; ``labels`` with the parsed fields (``subject`` is the raw
+        code ``m``, ``w`` or ``s``), ``who_is_drawn`` (``"female"`` or ``"male"``; for a
+        self-portrait the author's sex), ``self_portrait`` (bool), ``file``, ``group``
+        (the child, as ``category-id``) and the original ``width`` and ``height``.
     """
     size = check_size(size)
     if on_error not in ("raise", "skip"):
@@ -102,7 +104,7 @@ def load_drawings(
         rows.append(
             {
                 "file": path.name,
-                **labels._asdict(),
+                **labels.row(),
                 "group": f"{labels.age_category}-{labels.child_id}",
                 "width": width,
                 "height": height,

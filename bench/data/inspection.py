@@ -10,7 +10,7 @@ import pandas as pd
 
 from bench.data.dataset import Dataset
 from bench.data.drawings import load_drawings
-from bench.data.stirling import AGE_CATEGORIES, AUTHORS, SUBJECTS
+from bench.data.stirling import AGE_CATEGORIES, AUTHORS, DRAWN, SUBJECTS
 from bench.data.targets import class_counts
 
 __all__ = ["describe_drawings", "drawings_grid"]
@@ -30,6 +30,7 @@ def describe_drawings(dataset: Dataset) -> str:
         ("age_category", {c: c for c in AGE_CATEGORIES}),
         ("author", AUTHORS),
         ("subject", SUBJECTS),
+        ("who_is_drawn", {value: value for value in DRAWN}),
     ):
         counts = labels[column].value_counts()
         parts = [f"{names.get(k, k)} {counts.get(k, 0)}" for k in names if counts.get(k, 0)]
@@ -48,8 +49,12 @@ def describe_drawings(dataset: Dataset) -> str:
         f"pixel mean {dataset.images.mean():.3f}"
     )
     lines.append("classes per target:")
-    table = class_counts(labels)
-    lines.extend(f"  {row.target:<42} {row.classes:>4}" for row in table.itertuples())
+    # Ours are counted from the labels; the paper's column holds its own count, if any.
+    lines.append(f"  {'target':<42} {'ours':>5} {'paper':>5}")
+    lines.extend(
+        f"  {row.target:<42} {row.classes:>5} {'-' if pd.isna(row.paper) else row.paper:>5}"
+        for row in class_counts(labels).itertuples()
+    )
     if dataset.skipped:
         lines.append(f"bad files ({len(dataset.skipped)}):")
         lines.extend(f"  {name}: {reason}" for name, reason in dataset.skipped)

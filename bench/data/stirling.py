@@ -3,6 +3,11 @@
 ``p3-67w-6.7f.jpeg`` is age category ``p3``, child ``67``, subject ``w`` (a woman), age 6
 years 7 months, author ``f`` (a girl). The age is years and months, never a decimal
 fraction: ``10.11`` is 131 months.
+
+Who is drawn has two values, female and male, as section 2.1 of the IgNet paper decodes
+``nu-21s-4.5m.jpeg`` ("author a boy, self-portrait, who is drawn a male"): the subject
+code ``s`` says the author drew themself, so who is drawn is the author's sex, and being a
+self-portrait is a flag of its own.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from bench.errors import BenchError
 __all__ = [
     "AGE_CATEGORIES",
     "AUTHORS",
+    "DRAWN",
     "IMAGE_SUFFIXES",
     "SUBJECTS",
     "DrawingLabels",
@@ -27,6 +33,12 @@ __all__ = [
 AGE_CATEGORIES = ("nu", "p1", "p2", "p3", "p4", "p5", "p6", "p7")
 SUBJECTS = {"m": "man", "w": "woman", "s": "self-portrait"}
 AUTHORS = {"f": "girl", "m": "boy"}
+DRAWN = ("female", "male")
+"""The values of who is drawn."""
+
+# Who is drawn for each subject code but ``s``, and for ``s`` by the author's code.
+_DRAWN_BY_SUBJECT = {"w": "female", "m": "male"}
+_DRAWN_BY_AUTHOR = {"f": "female", "m": "male"}
 IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png")
 
 _NAME = re.compile(
@@ -36,13 +48,37 @@ _NAME = re.compile(
 
 
 class DrawingLabels(NamedTuple):
-    """The labels carried by one Stirling file name."""
+    """The labels carried by one Stirling file name.
+
+    The fields are the name's parts as written; :attr:`who_is_drawn` and
+    :attr:`self_portrait` decode the subject code as section 2.1 of the paper does.
+    """
 
     age_category: str
     child_id: int
     subject: str
     age_months: int
     author: str
+
+    @property
+    def who_is_drawn(self) -> str:
+        """``"female"`` or ``"male"``: for a self-portrait, the author's sex."""
+        if self.subject == "s":
+            return _DRAWN_BY_AUTHOR[self.author]
+        return _DRAWN_BY_SUBJECT[self.subject]
+
+    @property
+    def self_portrait(self) -> bool:
+        """Whether the author drew themself (subject code ``s``)."""
+        return self.subject == "s"
+
+    def row(self) -> dict[str, str | int | bool]:
+        """The label columns of this drawing: the name's parts and the two decoded ones."""
+        return {
+            **self._asdict(),
+            "who_is_drawn": self.who_is_drawn,
+            "self_portrait": self.self_portrait,
+        }
 
 
 def parse_filename(name: str | Path) -> DrawingLabels:

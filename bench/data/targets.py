@@ -1,8 +1,10 @@
-"""Learning targets from drawing labels: any combination of the four factors, or the age.
+"""Learning targets from drawing labels: the four factors, their combinations, and the age.
 
 The paper's four factors are the age, who drew, who is drawn and the age category. A
-classification target is a combination of them (one class per combination that occurs);
-the regression target is the age in months.
+classification target is a combination of them (one class per combination that occurs),
+or one of two class targets of their own: ``age_months``, section 5.5.1's "age in months"
+(the same partition as ``age``), and ``self_portrait``, which the paper decodes from a
+file name but does not learn. The regression target is the age in months.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ import pandas as pd
 from bench.errors import BenchError
 
 __all__ = [
+    "CLASS_TARGETS",
     "FACTORS",
+    "OWN_TARGETS",
+    "PAPER_CLASS_COUNTS",
     "age_months",
     "class_counts",
     "encode_target",
@@ -29,9 +34,28 @@ __all__ = [
 FACTORS = {
     "age": "age_months",
     "who_drew": "author",
-    "who_is_drawn": "subject",
+    "who_is_drawn": "who_is_drawn",
     "age_category": "age_category",
 }
+
+# Class targets that are not combined with others: name -> label column. The paper lists
+# 'age' and 'age in months' as two targets; a drawing's age is whole months, so as classes
+# they partition the drawings alike, and the second name lets an experiment run it under
+# the paper's name.
+OWN_TARGETS = {
+    "age_months": "age_months",
+    "self_portrait": "self_portrait",
+}
+
+#: Every class target: the 15 combinations of the four factors (largest first), then
+#: :data:`OWN_TARGETS`.
+CLASS_TARGETS = (
+    *("+".join(combo) for k in range(len(FACTORS), 0, -1) for combo in combinations(FACTORS, k)),
+    *OWN_TARGETS,
+)
+
+#: The class counts the IgNet paper reports on the real collection (section 4.3).
+PAPER_CLASS_COUNTS = {"age+who_drew+who_is_drawn+age_category": 186}
 
 
 def parse_factors(spec: str | Sequence[str]) -> tuple[str, ...]:
@@ -45,22 +69,25 @@ def parse_factors(spec: str | Sequence[str]) -> tuple[str, ...]:
     if unknown or not names:
         raise BenchError(
             f"target: unknown factor {', '.join(map(repr, unknown)) or '(none given)'} "
-            f"(choose from {', '.join(FACTORS)}, joined with '+')"
+            f"(choose from {', '.join(FACTORS)}, joined with '+', or one of "
+            f"{', '.join(OWN_TARGETS)} alone)"
         )
     return tuple(name for name in FACTORS if name in names)
 
 
 def encode_target(
-    labels: pd.DataFrame, factors: str | Sequence[str]
+    labels: pd.DataFrame, target: str | Sequence[str]
 ) -> tuple[np.ndarray, list[tuple]]:
-    """Class index of every row for a combination of factors.
+    """Class index of every row for a class target.
 
     Parameters
     ----------
     labels : DataFrame
         Drawing labels, as in :attr:`bench.data.Dataset.labels`.
-    factors : str or sequence of str
-        A combination of :data:`FACTORS`, e.g. ``"who_is_drawn+age_category"``.
+    target : str or sequence of str
+        A combination of :data:`FACTORS`, e.g. ``"who_is_drawn+age_category"``, or one
+        of :data:`OWN_TARGETS` (``"age_months"``: the same classes as ``"age"``;
+        ``"self_portrait"``: two classes).
 
     Returns
     -------
@@ -68,8 +95,22 @@ def encode_target(
         Class indices, numbered in sorted order of the combinations.
     classes : list of tuple
         The value of each factor for every class, in index order.
+
+    Raises
+    ------
+    BenchError
+        For an unknown target, or labels without the column it needs.
     """
-    columns = [FACTORS[name] for name in parse_factors(factors)]
+    if isinstance(target, str) and target.strip() in OWN_TARGETS:
+        columns = [OWN_TARGETS[target.strip()]]
+    else:
+        columns = [FACTORS[name] for name in parse_factors(target)]
+    missing = [column for column in columns if column not in labels]
+    if missing:
+        raise BenchError(
+            f"target {target!r}: the labels have no {', '.join(missing)} column "
+            "(load drawings with bench.data.load_drawings)"
+        )
     keys = list(labels[columns].itertuples(index=False, name=None))
     classes = sorted(set(keys))
     index = {key: i for i, key in enumerate(classes)}
@@ -93,13 +134,27 @@ def age_months(labels: pd.DataFrame) -> np.ndarray:
 
 
 def class_counts(labels: pd.DataFrame) -> pd.DataFrame:
-    """Number of classes of every combination of the four factors (15 rows).
+    """Number of classes of every class target, beside the paper's count where it gives one.
 
-    The paper reports 186 classes for all four factors together on the real collection.
+    Parameters
+    ----------
+    labels : DataFrame
+        Drawing labels, as in :attr:`bench.data.Dataset.labels`.
+
+    Returns
+    -------
+    DataFrame
+        One row per entry of :data:`CLASS_TARGETS`, in that order, with columns
+        ``target``, ``classes`` (counted from ``labels``) and ``paper`` (nullable
+        integer: the paper gives 186 for all four factors on the real collection and no
+        other count).
     """
-    rows = []
-    for k in range(len(FACTORS), 0, -1):
-        for combo in combinations(FACTORS, k):
-            _, classes = encode_target(labels, combo)
-            rows.append({"target": "+".join(combo), "factors": k, "classes": len(classes)})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(
+        {
+            "target": list(CLASS_TARGETS),
+            "classes": [len(encode_target(labels, target)[1]) for target in CLASS_TARGETS],
+            "paper": pd.array(
+                [PAPER_CLASS_COUNTS.get(target) for target in CLASS_TARGETS], dtype="Int64"
+            ),
+        }
+    )
