@@ -181,7 +181,7 @@ def _data_figures(folder: Path, seed: int) -> list[tuple[str, str, Figure]]:
             (
                 f"augmentation_{name}",
                 f"Augmented examples of the {name} paper's protocol (as IgNet's Fig. 3): "
-                "each drawing, then its variants (the engines see them inverted, ink as 1)",
+                "each drawing, then its variants",
                 augmentation_examples(
                     originals, variants, row_labels=list(labels["file"].iloc[rows])
                 ),

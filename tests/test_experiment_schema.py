@@ -240,9 +240,13 @@ def test_every_shipped_experiment_expands_with_unique_job_ids(name):
         assert jobs, (name, profile)
         ids = [job_id(job.key()) for job in jobs]
         assert len(ids) == len(set(ids)), (name, profile)
-        assert {j.variant for j in jobs} == {r["name"] for r in exp.runs}
+        selected = profile_settings(exp, profile).get("runs") or [r["name"] for r in exp.runs]
+        assert {j.variant for j in jobs} == set(selected)
+        if profile == "paper":  # the paper profile runs everything the file declares
+            assert {j.variant for j in jobs} == {r["name"] for r in exp.runs}
+            assert {j.target for j in jobs} == {t["name"] for t in exp.targets}
         if profile == "smoke":
-            assert {j.target for j in jobs} == {exp.targets[0]["name"]}
+            assert len({(j.variant, j.protocol) for j in jobs}) == len(jobs)
             assert {j.fold for j in jobs} == {0}
 
 
@@ -250,3 +254,62 @@ def test_shipped_experiments_are_listed():
     names = list_experiments()
     assert "table1" in names and "faces_table3" in names
     assert names == sorted(names)
+
+
+RUNS_TWO = (
+    '[[run]]\nengine = "ignet"\nnetwork = "fig5"\n'
+    '[[run]]\nengine = "ignet"\nnetwork = "fig5"\nname = "fig5 ink"\ninvert = true\n'
+    '[[run]]\nengine = "keras"\nnetwork = "fig2"\ntargets = ["age_category"]\n'
+)
+TARGETS_TWO = '[[target]]\nname = "age_category"\n[[target]]\nname = "age"\n'
+
+
+def test_input_scaling_is_chosen_per_engine_and_run(tmp_path):
+    exp = _experiment(tmp_path, runs=RUNS_TWO, targets=TARGETS_TWO)
+    invert = {job.variant: job.settings["invert"] for job in expand(exp, "quick")}
+    # IgNet sees the pixels in 0..1 (section 5.4.2); a run may ask for ink intensity.
+    assert invert == {"fig5": False, "fig5 ink": True, "fig2": True}
+
+
+def test_run_targets_and_profile_runs_select_jobs(tmp_path):
+    profiles = PROFILES.replace(
+        "[profile.paper]", 'runs = { fig5 = "all", fig2 = "all" }\n\n[profile.paper]'
+    )
+    body = f'title = "t"\ndataset = "drawings"\nprotocols = ["paper-ignet"]\n{RUNS_TWO}\n'
+    exp = load_experiment(_write(tmp_path, body + TARGETS_TWO, profiles=profiles))
+    quick = {(job.variant, job.target) for job in expand(exp, "quick")}
+    assert quick == {("fig5", "age_category"), ("fig5", "age"), ("fig2", "age_category")}
+    paper = {(job.variant, job.target) for job in expand(exp, "paper")}
+    assert ("fig5 ink", "age") in paper and ("fig2", "age") not in paper
+
+
+@pytest.mark.parametrize(
+    ("profiles", "message"),
+    [
+        ('runs = ["nope"]\n', "profile.quick.runs: 'nope' not among"),
+        ('runs = { fig5 = ["nope"] }\n', "profile.quick.runs.fig5: 'nope' not among"),
+        ("runs = []\n", "must be a non-empty list"),
+    ],
+)
+def test_profile_runs_are_validated(tmp_path, profiles, message):
+    body = 'title = "t"\ndataset = "drawings"\nprotocols = ["paper-ignet"]\n'
+    body += '[[run]]\nengine = "ignet"\nnetwork = "fig5"\n[[target]]\nname = "age"\n'
+    with pytest.raises(BenchError, match=message):
+        load_experiment(
+            _write(
+                tmp_path,
+                body,
+                profiles=PROFILES.replace("epochs = 3\n", "epochs = 3\n" + profiles, 1),
+            )
+        )
+
+
+def test_target_task_is_validated_and_names_are_unique(tmp_path):
+    with pytest.raises(BenchError, match="task must be one of"):
+        _experiment(tmp_path, targets='[[target]]\nname = "age"\ntask = "ranking"\n')
+    with pytest.raises(BenchError, match="share a name"):
+        _experiment(tmp_path, targets='[[target]]\nname = "age"\n[[target]]\nname = "age"\n')
+    exp = _experiment(
+        tmp_path, targets='[[target]]\nname = "age_months"\ntask = "classification"\n'
+    )
+    assert exp.targets[0]["task"] == "classification"
