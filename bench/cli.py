@@ -352,7 +352,10 @@ _DEFAULT_FACES = 2400
 
 def _default_data(out: Path, seed: int = 0, dataset: str = "drawings") -> Path:
     from bench.data import generate_drawings, generate_faces
+    from bench.data.digits import DIGITS_SOURCE
 
+    if dataset == "digits":  # shipped with scikit-learn: nothing to find or generate
+        return Path(DIGITS_SOURCE)
     folder = out / "data" / dataset
     if not folder.is_dir() or not any(folder.iterdir()):
         print(f"no data folder given: generating synthetic {dataset} in {folder}")
@@ -387,6 +390,9 @@ def _reproduce(args: argparse.Namespace) -> int:
                 f"{dataset}: {folders[dataset]} (synthetic, seed {args.seed}; "
                 f"docs/synthetic-{dataset}.md)"
             )
+    if any(e.dataset == "digits" for e in experiments):
+        folders["digits"] = _default_data(out, args.seed, "digits")
+        labels.append("digits: scikit-learn's 1,797 handwritten digits (real images)")
     for experiment in experiments:
         summary = run_experiment(
             experiment,

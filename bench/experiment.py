@@ -38,7 +38,7 @@ _SMOKE_SIZES = {
     "partition": {"train": 100, "validation": 30, "test": 40},
 }
 REPORT_ITEMS = ("attributes", "confusion", "diagnostics", "time_ratio", "training_time")
-DATASETS = ("drawings", "faces")
+DATASETS = ("drawings", "faces", "digits")
 # The paper protocol each engine was evaluated with; leak-free mirrors it.
 ENGINE_PROTOCOL = {"keras": "paper-keras", "ignet": "paper-ignet", "linear": "paper-ignet"}
 # Whether an engine sees ink intensity (1 - pixel) rather than the pixels in [0, 1]. IgNet
@@ -345,6 +345,8 @@ def profile_settings(experiment: Experiment, profile: str) -> dict[str, Any]:
     if profile == "smoke":
         quick = experiment.profiles["quick"]
         settings = {**quick, **_SMOKE}
+        if experiment.dataset == "digits":  # 8 x 8 already: nothing to shrink
+            settings["size"] = quick.get("size", _SMOKE["size"])
         for base, sizes in _SMOKE_SIZES.items():
             settings[base] = {**quick.get(base, {}), **sizes}
         return settings
@@ -380,7 +382,7 @@ def _base_protocol(engine: str, protocol: str, protocols: list[str]) -> str:
 
 
 def _folds(settings: dict[str, Any], base: str) -> int:
-    default = {"paper-keras": 10, "paper-ignet": 5, "partition": 1}[base]
+    default = {"paper-keras": 10, "paper-ignet": 5, "partition": 1, "stratified-cv": 5}[base]
     n_folds = settings.get(base, {}).get("n_folds", default)
     return min(n_folds, settings.get("folds", n_folds))
 

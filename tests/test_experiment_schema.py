@@ -228,7 +228,7 @@ def test_paper_attribute_rows_load(tmp_path):
 
 def test_unknown_dataset_is_refused(tmp_path):
     with pytest.raises(BenchError, match="dataset"):
-        _experiment(tmp_path, dataset="digits")
+        _experiment(tmp_path, dataset="mnist")
 
 
 @pytest.mark.parametrize("name", list_experiments())
