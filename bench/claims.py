@@ -1,0 +1,374 @@
+"""From result records to evidence: every claim row with its interval, trivial floor and verdict.
+
+``bench.evidence`` holds the statistics; this module applies them to the records of an
+experiment. It groups the records into rows (engine, run, target, protocol), takes one score
+per fold (each job counted once, however often a file holds it), and returns plain tables
+with numeric columns that ``reports`` renders and any tool can re-read:
+
+- :func:`evidence_table`: per row, the mean over folds with its corrected resampled
+  t-interval, a bootstrap over the pooled test predictions as a second view, the trivial
+  predictor's score with its interval, and the verdict against the paper's number;
+- :func:`protocol_effects`: paper protocol minus leak-free, paired by fold and seed;
+- :func:`engine_comparisons`: every run against the experiment's first run, paired by fold;
+- :func:`speed_table`: the paper's speed claims (Keras's training time over IgNet's), with
+  the spread over folds as the interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bench import evidence
+
+__all__ = [
+    "MAIN_METRIC",
+    "engine_comparisons",
+    "evidence_table",
+    "protocol_effects",
+    "speed_table",
+]
+
+#: The measure each task is judged by.
+MAIN_METRIC = {"classification": "accuracy", "regression": "mape", "multilabel": "f1"}
+_ROW = ["engine", "variant", "target", "task"]
+_BOOTSTRAP_DRAWS = 1000
+
+
+def evidence_table(
+    records: pd.DataFrame,
+    paper_runs: Mapping[str, Mapping[str, Mapping[str, float]]],
+    split: str = "test",
+    seed: int = 0,
+) -> pd.DataFrame:
+    """One row per engine, run, target and protocol, with the evidence a verdict rests on.
+
+    Parameters
+    ----------
+    records : flat result records of one experiment (``ResultsStore.frame``).
+    paper_runs : run name -> target -> {metric: the paper's number} (accuracy as a
+        fraction, MAPE in percent); an empty mapping means the paper has no such claim.
+    split : ``test`` or ``validation``.
+    seed : seed of the bootstrap.
+
+    Returns
+    -------
+    DataFrame with columns engine, run, target, task, protocol, metric, paper, mean,
+    ci_low, ci_high, ci_method, folds, diverged, test_samples, bootstrap_low,
+    bootstrap_high, trivial, trivial_low, trivial_high, capped_folds, verdict, reason.
+    Scores are in the metric's own unit (accuracy and F as fractions, MAPE in percent);
+    ``verdict`` is empty where the paper gives no number.
+    """
+    records = _distinct_jobs(records)
+    rows = []
+    for (engine, variant, target, task), group in records.groupby(_ROW, sort=False):
+        metric = MAIN_METRIC[str(task)]
+        paper = paper_runs.get(str(variant), {}).get(str(target), {}).get(metric)
+        for protocol, runs in group.groupby("protocol", sort=False):
+            rows.append(
+                {
+                    "engine": engine,
+                    "run": variant,
+                    "target": target,
+                    "task": task,
+                    "protocol": protocol,
+                    "metric": metric,
+                    "paper": paper,
+                    **_evidence(runs, metric, split, paper, seed),
+                }
+            )
+    return pd.DataFrame(rows, columns=_COLUMNS)
+
+
+_COLUMNS = [
+    "engine",
+    "run",
+    "target",
+    "task",
+    "protocol",
+    "metric",
+    "paper",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "ci_method",
+    "folds",
+    "diverged",
+    "test_samples",
+    "bootstrap_low",
+    "bootstrap_high",
+    "trivial",
+    "trivial_low",
+    "trivial_high",
+    "capped_folds",
+    "verdict",
+    "reason",
+]
+
+
+def protocol_effects(records: pd.DataFrame, split: str = "test") -> pd.DataFrame:
+    """Paper protocol minus leak-free, per engine, run and target, paired by fold and seed.
+
+    The difference is what augmenting before splitting adds to the score; it means
+    something on any data, synthetic or real. Columns: engine, run, target, metric,
+    protocol (the paper protocol), effect, ci_low, ci_high, folds, p_paper_higher,
+    ci_method.
+    """
+    records = _distinct_jobs(records)
+    rows = []
+    for (engine, variant, target, task), group in records.groupby(_ROW, sort=False):
+        metric = MAIN_METRIC[str(task)]
+        protocols = [p for p in group["protocol"].unique() if p != "leak-free"]
+        if "leak-free" not in set(group["protocol"]):
+            continue
+        for protocol in protocols:
+            paired = _paired(group, "protocol", protocol, "leak-free", metric, split)
+            if paired is None:
+                continue
+            comparison, folds = paired
+            rows.append(
+                {
+                    "engine": engine,
+                    "run": variant,
+                    "target": target,
+                    "metric": metric,
+                    "protocol": protocol,
+                    **_difference(comparison, folds, "p_paper_higher"),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def engine_comparisons(
+    records: pd.DataFrame, runs: Sequence[str], split: str = "test"
+) -> pd.DataFrame:
+    """Every run against the experiment's first run (``runs[0]``), paired by fold and seed.
+
+    Columns: run, reference, target, protocol, metric, effect (run minus reference),
+    ci_low, ci_high, folds, p_run_higher, ci_method. For MAPE a negative effect is the
+    better one.
+    """
+    records = _distinct_jobs(records)
+    present = [run for run in runs if run in set(records["variant"])]
+    if len(present) < 2:
+        return pd.DataFrame()
+    reference, rows = present[0], []
+    for (target, task, protocol), group in records.groupby(
+        ["target", "task", "protocol"], sort=False
+    ):
+        metric = MAIN_METRIC[str(task)]
+        for run in present[1:]:
+            paired = _paired(group, "variant", run, reference, metric, split)
+            if paired is None:
+                continue
+            comparison, folds = paired
+            rows.append(
+                {
+                    "run": run,
+                    "reference": reference,
+                    "target": target,
+                    "protocol": protocol,
+                    "metric": metric,
+                    **_difference(comparison, folds, "p_run_higher"),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def speed_table(
+    records: pd.DataFrame,
+    paper: Mapping[str, Mapping[str, float]],
+    slow: str = "keras",
+    fast: str = "ignet",
+) -> pd.DataFrame:
+    """How many times faster ``fast`` trains than ``slow`` on the same samples, per target.
+
+    The ratio is paired by fold (the two engines train on the very same samples of a fold);
+    its interval is a bootstrap over folds of the median ratio, and the claim is judged by
+    :func:`bench.evidence.verdict`. Columns: target, task, protocol, slow_seconds,
+    fast_seconds (medians over folds), ratio, ci_low, ci_high, folds, throughput_ratio,
+    paper, verdict, reason, ci_method.
+    """
+    records = _distinct_jobs(records)
+    rows = []
+    for (target, task, protocol), group in records.groupby(
+        ["target", "task", "protocol"], sort=False
+    ):
+        keys = ["fold", "seed"]
+        ok = group[group.get("status", "ok") == "ok"]
+        a = ok[ok["engine"] == slow].set_index(keys)
+        b = ok[ok["engine"] == fast].set_index(keys)
+        both = a.index.intersection(b.index)
+        if len(both) == 0:
+            continue
+        slow_s = a.loc[both, "train_seconds"].to_numpy(dtype=float)
+        fast_s = b.loc[both, "train_seconds"].to_numpy(dtype=float)
+        ratio = evidence.speed_ratio(slow_s / fast_s)
+        claimed = paper.get(str(target), {}).get("time_ratio")
+        judged = evidence.verdict("time_ratio", claimed, ratio) if claimed is not None else None
+        throughput = b.loc[both, "samples_per_second"].to_numpy(dtype=float) / a.loc[
+            both, "samples_per_second"
+        ].to_numpy(dtype=float)
+        rows.append(
+            {
+                "target": target,
+                "task": task,
+                "protocol": protocol,
+                "slow_seconds": float(np.median(slow_s)),
+                "fast_seconds": float(np.median(fast_s)),
+                "ratio": ratio.estimate,
+                "ci_low": ratio.low,
+                "ci_high": ratio.high,
+                "folds": len(both),
+                "throughput_ratio": float(np.median(throughput)),
+                "paper": claimed,
+                "verdict": judged.word if judged else "",
+                "reason": judged.reason if judged else "",
+                "ci_method": ratio.method,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _distinct_jobs(records: pd.DataFrame) -> pd.DataFrame:
+    """One record per job: a job written twice must never count as two folds."""
+    from reports.tables import with_variant
+
+    records = with_variant(records)
+    if "job_id" in records:
+        records = records.drop_duplicates("job_id", keep="last")
+    return records
+
+
+def _evidence(
+    runs: pd.DataFrame, metric: str, split: str, paper: float | None, seed: int
+) -> dict[str, Any]:
+    scores = _column(runs, f"metrics.{split}.{metric}")
+    ok = np.isfinite(scores)
+    diverged = int((runs["status"] == "diverged").sum()) if "status" in runs else 0
+    n_train = float(np.nanmean(_column(runs, "n_train")))
+    n_test = _column(runs, "n_test")
+    ours = evidence.corrected_t_interval(scores[ok], n_train, float(np.nanmean(n_test)))
+    trivial_scores = _column(runs, f"metrics.trivial.{metric}")
+    trivial = None
+    if np.isfinite(trivial_scores).any():
+        finite = trivial_scores[np.isfinite(trivial_scores)]
+        trivial = evidence.corrected_t_interval(finite, n_train, float(np.nanmean(n_test)))
+    boot = _bootstrap(runs[ok], metric, seed)
+    capped = _capped(runs[ok], metric)
+    out: dict[str, Any] = {
+        "mean": ours.estimate if ok.any() else np.nan,
+        "ci_low": ours.low,
+        "ci_high": ours.high,
+        "ci_method": ours.method,
+        "folds": int(ok.sum()),
+        "diverged": diverged,
+        "test_samples": int(np.nansum(n_test[ok])),
+        "bootstrap_low": boot[0],
+        "bootstrap_high": boot[1],
+        "trivial": trivial.estimate if trivial else np.nan,
+        "trivial_low": trivial.low if trivial else np.nan,
+        "trivial_high": trivial.high if trivial else np.nan,
+        "capped_folds": capped,
+        "verdict": "",
+        "reason": "",
+    }
+    if paper is not None:
+        if not ok.any():
+            out.update(verdict="inconclusive", reason=f"no fold finished ({diverged} diverged)")
+        else:
+            judged = evidence.verdict(
+                metric, paper, ours, trivial=trivial, folds=int(ok.sum()), capped_folds=capped
+            )
+            note = f"; {diverged} more diverged" if diverged else ""
+            out.update(verdict=judged.word, reason=judged.reason + note)
+    return out
+
+
+def _bootstrap(runs: pd.DataFrame, metric: str, seed: int) -> tuple[float, float]:
+    """Percentile bootstrap of ``metric`` over the pooled test predictions, where kept."""
+    if metric not in ("accuracy", "mape") or "predictions.true" not in runs:
+        return np.nan, np.nan
+    kept = runs["predictions.true"].notna()
+    if not kept.any():
+        return np.nan, np.nan
+    y_true = np.concatenate(
+        [np.asarray(v, dtype=float) for v in runs.loc[kept, "predictions.true"]]
+    )
+    y_pred = np.concatenate(
+        [np.asarray(v, dtype=float) for v in runs.loc[kept, "predictions.predicted"]]
+    )
+    if len(y_true) != len(y_pred) or len(y_true) == 0:
+        return np.nan, np.nan
+    interval = evidence.bootstrap_interval(
+        y_true, y_pred, _SCORERS[metric], n_boot=_BOOTSTRAP_DRAWS, seed=seed
+    )
+    return interval.low, interval.high
+
+
+def _accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(np.mean(y_true == y_pred))
+
+
+def _mape(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    from sklearn.metrics import mean_absolute_percentage_error
+
+    return 100.0 * float(mean_absolute_percentage_error(y_true, y_pred))
+
+
+_SCORERS = {"accuracy": _accuracy, "mape": _mape}
+
+
+def _capped(runs: pd.DataFrame, metric: str) -> int:
+    """Folds whose training the epoch cap cut while the validation score still improved."""
+    if "curve.val_loss" not in runs or "settings.epochs" not in runs:
+        return 0
+    count = 0
+    for curve, epochs in zip(runs["curve.val_loss"], runs["settings.epochs"], strict=True):
+        if isinstance(curve, list) and len(curve) > 1:
+            count += evidence.epoch_cap_hit({"val_loss": curve}, int(epochs), "val_loss", False)
+    return count
+
+
+def _paired(
+    group: pd.DataFrame, column: str, a: str, b: str, metric: str, split: str
+) -> tuple[evidence.Comparison, int] | None:
+    """Scores of ``a`` and ``b`` (values of ``column``) paired by fold and seed."""
+    score = f"metrics.{split}.{metric}"
+    if score not in group:
+        return None
+    keys = ["fold", "seed"]
+    left = group[group[column] == a].set_index(keys)
+    right = group[group[column] == b].set_index(keys)
+    both = left.index.intersection(right.index)
+    if len(both) == 0:
+        return None
+    a_scores = pd.to_numeric(left.loc[both, score], errors="coerce").to_numpy(dtype=float)
+    b_scores = pd.to_numeric(right.loc[both, score], errors="coerce").to_numpy(dtype=float)
+    finite = np.isfinite(a_scores) & np.isfinite(b_scores)
+    if not finite.any():
+        return None
+    n_train = float(pd.to_numeric(left.loc[both, "n_train"]).mean())
+    n_test = float(pd.to_numeric(left.loc[both, "n_test"]).mean())
+    comparison = evidence.paired_difference(a_scores[finite], b_scores[finite], n_train, n_test)
+    return comparison, int(finite.sum())
+
+
+def _difference(comparison: evidence.Comparison, folds: int, p_name: str) -> dict[str, Any]:
+    return {
+        "effect": comparison.difference.estimate,
+        "ci_low": comparison.difference.low,
+        "ci_high": comparison.difference.high,
+        "folds": folds,
+        p_name: comparison.p_a_better,
+        "ci_method": comparison.difference.method,
+    }
+
+
+def _column(runs: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in runs:
+        return np.full(len(runs), np.nan)
+    return pd.to_numeric(runs[name], errors="coerce").to_numpy(dtype=float)
