@@ -3,7 +3,8 @@
 The HTML and the PDF carry the same content: a first section on how the results were
 obtained (machine, versions, seeds, profile, data) with the caller's summary, then per
 experiment a heading with its title, its table (the paper's number beside ours per
-protocol) and its figures.
+protocol) and its figures, and last the papers' own numbers checked against each other
+(:mod:`reports.paper_checks`).
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ from matplotlib.figure import Figure
 
 from reports.figures import learning_curves, metric_bars, save_figure, timing_bars
 from reports.items import build_item
-from reports.tables import paper_table, with_variant
+from reports.paper_checks import Finding, check_papers
+from reports.tables import paper_table, with_current_averages, with_variant
 
-__all__ = ["REPORT_TITLE", "write_report"]
+__all__ = ["CHECKS_TITLE", "REPORT_TITLE", "write_report"]
 
 REPORT_TITLE = "ignet-bench: the papers' numbers beside ours"
+CHECKS_TITLE = "The papers' own numbers, checked"
 # Landscape A4, in inches: wide tables of several protocols fit on one line.
 _PAGE = (11.69, 8.27)
 _NO_RESULTS = "No results were found: run an experiment first."
@@ -87,7 +90,8 @@ def write_report(
     Returns
     -------
     Every file written, keyed by its path relative to ``out`` (``report.html``,
-    ``report.pdf``, ``tables/<name>.csv``, ``figures/<stem>.png`` ...).
+    ``report.pdf``, ``tables/<name>.csv``, ``tables/paper_checks.csv``,
+    ``figures/<stem>.png`` ...).
     """
     out = Path(out)
     (out / "tables").mkdir(parents=True, exist_ok=True)
@@ -110,13 +114,17 @@ def write_report(
         item.png = base64.b64encode((out / "figures" / f"{item.stem}.png").read_bytes()).decode(
             "ascii"
         )
+    findings = check_papers()
+    checks = out / "tables" / "paper_checks.csv"
+    pd.DataFrame(findings).to_csv(checks, index=False)
+    written[f"tables/{checks.name}"] = checks
     has_results = not records.empty
     context = {**context, "summary": _with_verdicts(str(context.get("summary", "")), sections)}
     html = out / "report.html"
-    html.write_text(_render_html(sections, context, has_results, data), encoding="utf-8")
+    html.write_text(_render_html(sections, context, has_results, data, findings), encoding="utf-8")
     written["report.html"] = html
     pdf = out / "report.pdf"
-    _write_pdf(pdf, sections, context, has_results, data)
+    _write_pdf(pdf, sections, context, has_results, data, findings)
     written["report.pdf"] = pdf
     return written
 
@@ -127,6 +135,7 @@ def _build_section(records: pd.DataFrame, experiment: Mapping[str, Any]) -> _Sec
     paper_runs: Mapping[str, Mapping[str, Mapping[str, float]]] = experiment.get("paper_runs") or {}
     # Records with no experiment column cannot be told apart: all of them belong here.
     rows = records[records["experiment"] == name] if "experiment" in records else records
+    rows = with_current_averages(rows)
     section = _Section(
         name=name,
         title=str(experiment.get("title") or name),
@@ -255,12 +264,14 @@ def _render_html(
     context: Mapping[str, Any],
     has_results: bool,
     data: Sequence[_FigureItem],
+    findings: Sequence[Finding],
 ) -> str:
     source = resources.files("reports").joinpath("templates/report.html.j2").read_text("utf-8")
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = environment.from_string(source)
     return template.render(
         title=REPORT_TITLE,
+        checks_title=CHECKS_TITLE,
         profile=str(context.get("profile", "-")),
         seeds=_seeds(context.get("seeds")),
         data=str(context.get("data", "-")),
@@ -270,6 +281,24 @@ def _render_html(
         has_results=has_results,
         sections=sections,
         data_figures=data,
+        inconsistent=_html_table(_findings_frame(findings, consistent=False)),
+        consistent=_html_table(_findings_frame(findings, consistent=True)),
+    )
+
+
+def _findings_frame(findings: Sequence[Finding], consistent: bool) -> pd.DataFrame:
+    """The findings that are (or are not) consistent, as a table for the page."""
+    return pd.DataFrame(
+        [
+            {
+                "paper": f.paper,
+                "where": f.where,
+                "the paper says": f.claim,
+                "its own numbers give": f.arithmetic,
+            }
+            for f in findings
+            if f.consistent == consistent
+        ]
     )
 
 
@@ -279,6 +308,7 @@ def _write_pdf(
     context: Mapping[str, Any],
     has_results: bool,
     data: Sequence[_FigureItem],
+    findings: Sequence[Finding],
 ) -> None:
     # TrueType (42) embeds real glyphs with a text layer, so the PDF can be searched and
     # its text extracted; the default Type 3 fonts cannot.
@@ -301,6 +331,8 @@ def _write_pdf(
                 )
                 pdf.savefig(item.figure, bbox_inches="tight")
                 heading.remove()
+        for page in _findings_pages(findings):
+            pdf.savefig(page)
         info = pdf.infodict()
         info["Title"] = REPORT_TITLE
 
@@ -326,6 +358,32 @@ def _front_page(context: Mapping[str, Any], has_results: bool) -> Figure:
     if not has_results:
         page.text(0.06, y - 0.03, _NO_RESULTS, fontsize=11, color="#a00000", style="italic")
     return page
+
+
+def _findings_pages(findings: Sequence[Finding]) -> list[Figure]:
+    """The papers' inconsistencies, then the checks that hold, as wrapped text pages."""
+    lines: list[tuple[str, str]] = []  # (style, text)
+    for consistent, heading in ((False, CHECKS_TITLE), (True, "Checks that hold")):
+        lines.append(("heading", heading))
+        for f in findings:
+            if f.consistent == consistent:
+                claim = textwrap.wrap(f"{f.paper}, {f.where}: {f.claim}", 140)
+                lines += [("bold", line) for line in claim]
+                lines += [("plain", line) for line in textwrap.wrap(f.arithmetic, 140)]
+    pages: list[Figure] = []
+    y = 0.0
+    for style, text in lines:
+        if not pages or y < 0.06:
+            pages.append(Figure(figsize=_PAGE))
+            y = 0.94
+        if style == "heading":
+            y -= 0.02
+            pages[-1].text(0.04, y, text, fontsize=15, weight="bold")
+            y -= 0.05
+            continue
+        pages[-1].text(0.04, y, text, fontsize=8.5, weight="bold" if style == "bold" else "normal")
+        y -= 0.026
+    return pages
 
 
 def _table_page(title: str, notes: str, table: pd.DataFrame) -> Figure:

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
-__all__ = ["MAIN_METRIC", "paper_table", "with_variant"]
+__all__ = ["MAIN_METRIC", "f_measure", "paper_table", "with_current_averages", "with_variant"]
 
 # The measure each task is reported in, and whether it is a fraction shown as percent.
 MAIN_METRIC = {
@@ -44,7 +45,7 @@ def paper_table(
     """
     if records.empty:
         return pd.DataFrame(columns=["engine", "network", "target", "metric", "paper"])
-    records = with_variant(records)
+    records = with_current_averages(with_variant(records))
     rows = []
     keys = ["engine", "variant", "target", "task"]
     for (engine, variant, target, task), group in records.groupby(keys, sort=False):
@@ -105,6 +106,39 @@ def with_variant(records: pd.DataFrame) -> pd.DataFrame:
     if "variant" not in records:
         return records.assign(variant=records["network"])
     return records.assign(variant=records["variant"].fillna(records["network"]))
+
+
+def with_current_averages(records: pd.DataFrame) -> pd.DataFrame:
+    """``records`` with the multi-label averages under today's keys, however old.
+
+    Records written before the averages followed the face paper's Table 3 hold ``f1`` as
+    the mean of the labels' F and ``tp_rate`` as all true positives over all positives.
+    Those become ``f1_macro`` and ``tp_pooled``, and ``f1`` is recomputed as the paper's
+    F-measure of the mean precision and the mean recall, which they also hold.
+    """
+    old_columns = [c for c in records.columns if str(c).endswith(".tp_rate")]
+    if not old_columns:
+        return records
+    records = records.copy()
+    for column in old_columns:
+        prefix = str(column).removesuffix("tp_rate")
+        old = records[column].notna()
+        if f"{prefix}f1_macro" in records:
+            old &= records[f"{prefix}f1_macro"].isna()
+        f1 = f_measure(records[f"{prefix}precision"], records[f"{prefix}recall"])
+        records.loc[old, f"{prefix}f1_macro"] = records.loc[old, f"{prefix}f1"]
+        records.loc[old, f"{prefix}tp_pooled"] = records.loc[old, column]
+        records.loc[old, f"{prefix}f1"] = f1[old.to_numpy()]
+    return records.drop(columns=old_columns)
+
+
+def f_measure(precision: ArrayLike, recall: ArrayLike) -> np.ndarray:
+    """The F-measure (harmonic mean) of precision and recall, elementwise; 0 where both
+    are 0."""
+    precision, recall = np.asarray(precision, dtype=float), np.asarray(recall, dtype=float)
+    both = precision + recall
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(both > 0, 2 * precision * recall / both, 0.0)
 
 
 def _digits(metric: str) -> int:

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import precision_recall_fscore_support
 
-from bench.metrics import multilabel_metrics, score
+from bench.experiment import load_experiment
+from bench.metrics import label_averages, multilabel_metrics, score
 
 NAMES = ["Eyeglasses", "Bangs", "Young"]
 Y_TRUE = np.array([[1, 0, 1], [1, 1, 0], [0, 1, 1], [0, 0, 1], [1, 0, 0]])
@@ -23,7 +24,11 @@ def test_per_label_measures_match_scikit_learn():
         assert metrics[f"recall.{name}"] == pytest.approx(recall[i])
         assert metrics[f"f1.{name}"] == pytest.approx(f1[i])
         assert metrics[f"positives.{name}"] == support[i]
-    assert metrics["f1"] == pytest.approx(np.mean(f1))
+    assert metrics["f1_macro"] == pytest.approx(np.mean(f1))
+    # The headline F is the F-measure of the mean precision and the mean recall.
+    p, r = np.mean(precision), np.mean(recall)
+    assert metrics["precision"] == pytest.approx(p) and metrics["recall"] == pytest.approx(r)
+    assert metrics["f1"] == pytest.approx(2 * p * r / (p + r))
 
 
 def test_known_values_by_hand():
@@ -34,8 +39,12 @@ def test_known_values_by_hand():
     assert metrics["recall.Eyeglasses"] == pytest.approx(2 / 3)
     # Bangs: true 0,1,1,0,0; predicted 0,1,0,0,0 -> precision 1, recall 1/2.
     assert metrics["f1.Bangs"] == pytest.approx(2 * 1 * 0.5 / 1.5)
-    # All labels together: 8 positives, 6 found (the paper's "53.9%" row).
-    assert metrics["tp_rate"] == pytest.approx(6 / 8)
+    # Young: true 1,0,1,1,0; predicted 1,1,1,1,0 -> TP 3, FP 1, FN 0.
+    # Averages: precision (2/3 + 1 + 3/4) / 3, recall (2/3 + 1/2 + 1) / 3.
+    precision, recall = (2 / 3 + 1 + 3 / 4) / 3, (2 / 3 + 1 / 2 + 1) / 3
+    assert metrics["f1"] == pytest.approx(2 * precision * recall / (precision + recall))
+    # All labels pooled: 8 positives, 6 found.
+    assert metrics["tp_pooled"] == pytest.approx(6 / 8)
     assert metrics["exact_match"] == pytest.approx(2 / 5)
 
 
@@ -44,3 +53,46 @@ def test_a_label_never_predicted_scores_zero_not_nan():
     y_pred[:, 1] = 0
     metrics = score("multilabel", Y_TRUE, y_pred, NAMES)
     assert metrics["precision.Bangs"] == 0.0 and metrics["f1.Bangs"] == 0.0
+
+
+def _table3() -> dict[str, list]:
+    (target,) = load_experiment("faces_table3").targets
+    return dict(target["per_attribute"])
+
+
+def test_the_papers_table_3_rows_give_its_avg_row():
+    rows = _table3()
+    printed_tp, *printed = rows.pop("AVG")
+    assert len(rows) == 10
+    tp, positives, precision, recall, f1 = np.array(list(rows.values()), dtype=float).T
+    averages = label_averages(tp, positives, precision, recall, f1)
+    # The AVG row as printed, to its three decimals: 0.878, 0.539, 0.668 and 53.9%.
+    ours = [averages["precision"], averages["recall"], averages["f1"]]
+    assert ours == pytest.approx(printed, abs=5e-4)
+    assert 100 * averages["recall"] == pytest.approx(float(printed_tp.rstrip("%")), abs=0.05)
+    # Its "Accuracy (TP)" average is the mean of TP / positives, which the recalls round.
+    assert 100 * np.mean(tp / positives) == pytest.approx(53.9, abs=0.05)
+    # The other two averages give something else on the same rows.
+    assert averages["f1_macro"] == pytest.approx(0.594, abs=5e-4)
+    assert averages["tp_pooled"] == pytest.approx(0.738, abs=5e-4)
+
+
+def test_multilabel_metrics_average_their_own_per_label_measures():
+    metrics = multilabel_metrics(Y_TRUE, Y_PRED, NAMES)
+    columns = [
+        [metrics[f"{measure}.{name}"] for name in NAMES]
+        for measure in ("tp", "positives", "precision", "recall", "f1")
+    ]
+    for key, value in label_averages(*columns).items():
+        assert metrics[key] == pytest.approx(value)
+
+
+def test_averages_with_nothing_found_are_zero_not_nan():
+    averages = label_averages([0, 0], [3, 0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0])
+    assert averages == {
+        "precision": 0.0,
+        "recall": 0.0,
+        "f1": 0.0,
+        "f1_macro": 0.0,
+        "tp_pooled": 0.0,
+    }

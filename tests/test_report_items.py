@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports.items import ITEMS, Item, build_item
+from reports.items import AVERAGE_LABELS, ITEMS, Item, build_item
 from reports.tables import paper_table
 
 EXPERIMENT = {"name": "exp", "paper": {}}
@@ -344,7 +344,7 @@ def test_attributes_puts_ours_beside_the_papers_table_3():
     assert len(item.tables) == 2 and item.figures == []
     (caption, table), (per_run_caption, per_run) = item.tables
     assert "faces_cnn" in caption
-    assert list(table["attribute"]) == ["Male", "Smiling", "average"]
+    assert list(table["attribute"]) == ["Male", "Smiling", *AVERAGE_LABELS.values()]
     male = table.iloc[0]
     assert male["paper TP / positives"] == "7073/7715"
     assert male["paper precision"] == "0.932"
@@ -358,13 +358,16 @@ def test_attributes_puts_ours_beside_the_papers_table_3():
     assert smiling["paper F"] == "-" and smiling["paper TP / positives"] == "-"
     assert smiling["ours TP / positives"] == "41/51"
     assert smiling["ours F"] == "0.700"
-    average = table.iloc[2]
-    assert average["ours TP / positives"] == "80.0%"
+    # Records of the old keys: f1 was the mean of the F, tp_rate the pooled TP share.
+    average, macro, pooled = (table.iloc[i] for i in (2, 3, 4))
+    assert average["ours TP / positives"] == "75.0%"  # the mean recall, as the paper's
     assert average["ours precision"] == "0.850"
     assert average["ours recall"] == "0.750"
-    assert average["ours F"] == "0.770"
+    assert average["ours F"] == "0.797"  # 2 x 0.85 x 0.75 / 1.6
     assert average["paper F"] == "0.668"
     assert average["paper TP / positives"] == "53.9%"
+    assert (macro["ours F"], macro["paper F"]) == ("0.770", "0.924")
+    assert (pooled["ours TP / positives"], pooled["paper TP / positives"]) == ("80.0%", "91.7%")
     assert "per attribute" in per_run_caption
     assert list(per_run["F per attribute"]) == ["Male", "Smiling"]
     assert list(per_run["faces_cnn"]) == ["0.840", "0.700"]
@@ -391,8 +394,8 @@ def test_attributes_without_the_papers_numbers_shows_dashes():
     rows = _frame(_attribute_record("faces_cnn", [0.84, 0.7]))
     (_, table), _ = build_item("attributes", rows, {"name": "faces"}).tables
     assert set(table["paper F"].iloc[:2]) == {"-"}
-    average = table.iloc[-1]
-    assert average["attribute"] == "average"
+    average = table.iloc[2]
+    assert average["attribute"] == AVERAGE_LABELS["f1"]
     assert pd.isna(average.get("paper F")) or average["paper F"] in ("-", "")
 
 

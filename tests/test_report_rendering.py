@@ -109,7 +109,8 @@ def test_html_has_context_titles_tables_and_embedded_figures(report: dict[str, P
     html = report["report.html"].read_text(encoding="utf-8")
     for experiment in EXPERIMENTS:
         assert experiment["title"] in html
-    assert html.count("<table") == len(EXPERIMENTS)
+    # One per experiment, and the papers' checks: those that fail, those that hold.
+    assert html.count("<table") == len(EXPERIMENTS) + 2
     for text in (*TARGETS, *PROTOCOLS, "88.54", "12.95", "synthetic (seed 0)", "quick"):
         assert text in html
     assert CONTEXT["summary"].replace("'", "&#39;") in html
@@ -169,7 +170,8 @@ def test_empty_records_give_a_report_that_says_so(tmp_path: Path) -> None:
     written = write_report(pd.DataFrame(), EXPERIMENTS, tmp_path, CONTEXT)
     html = written["report.html"].read_text(encoding="utf-8")
     assert "No results were found" in html
-    assert "<table" not in html
+    # No result tables; the papers' checks need no results.
+    assert html.count("<table") == 2 and html.index("<table") > html.index('id="paper-checks"')
     assert not [key for key in written if key.startswith("figures/")]
     text = _pdf_text(written["report.pdf"])
     assert "No results" in text
