@@ -1,10 +1,34 @@
-"""The CPU back end: numpy arrays, im2col + BLAS GEMM, a thread pool over batch shards."""
+"""The CPU back end: numpy arrays, im2col into one BLAS GEMM per layer and batch.
+
+Layout
+------
+Maps keep the op contract's ``(N, C, H, W)`` shape, but the arrays this back end returns
+from its convolutions and products are strided views whose *memory* is ``(C, H, W, N)``:
+the batch is the innermost axis. Then every patch that im2col gathers is a run of
+contiguous samples, the convolution's GEMM writes its output in the layout the next layer
+reads, a dense layer reads a convolution's output as a transposed matrix without a copy,
+and no op transposes a whole map back and forth between layers. Inputs in the usual
+C order are transposed once, on their way into the first convolution.
+
+Threads
+-------
+With ``threads > 1`` and ``parallel="shards"`` (the default) every large op is cut into
+one shard per thread: the calling thread runs one, persistent worker threads the others,
+each with single-threaded BLAS. The workers wait on a queue (a futex), never spin: when
+another process holds a core, the caller finishes its shard and blocks, the kernel moves
+the worker onto the freed core, and the op takes about as long as on one thread, instead
+of the many times longer of a BLAS thread team spinning while it waits for a preempted
+member.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import queue
+import threading
+import weakref
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, TypeVar
 
 import numpy as np
@@ -14,17 +38,72 @@ from threadpoolctl import threadpool_limits
 from ignet.backends.base import EPS, UNARY_OPS, Array, Backend, ConvGeometry, check_settings
 from ignet.errors import IgNetError
 
-# Smaller matrix products are not worth a hand-off to the pool.
+# Below this many multiply-accumulates a hand-off to a worker costs more than it saves.
 _PARALLEL_MACS = 1 << 18
 _CHUNK = 1 << 16
+# Convolution GEMMs run on column blocks of at most this many columns and floats.
+_BLOCK_COLUMNS = 4096
+_BLOCK_FLOATS = 1 << 17
+PARALLEL = ("shards", "blas")
 T = TypeVar("T")
+
+
+def _serve(tasks: queue.SimpleQueue, done: queue.SimpleQueue) -> None:
+    """A worker thread's loop: run shards until the sentinel ``None`` arrives."""
+    while True:
+        task = tasks.get()
+        if task is None:
+            return
+        index, call = task
+        try:
+            done.put((index, call(), None))
+        except BaseException as error:  # handed to the caller, which raises it
+            done.put((index, None, error))
+
+
+class _Workers:
+    """Threads that run the shards of one op beside the calling thread."""
+
+    def __init__(self, count: int) -> None:
+        self._tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self._done: queue.SimpleQueue = queue.SimpleQueue()
+        self._threads = [
+            threading.Thread(
+                target=_serve, args=(self._tasks, self._done), name=f"ignet-{i}", daemon=True
+            )
+            for i in range(count)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def run(self, calls: Sequence[Callable[[], T]]) -> list[T]:
+        """Results of ``calls`` in order; the caller runs the first one itself."""
+        for index, call in enumerate(calls[1:], start=1):
+            self._tasks.put((index, call))
+        results: list[Any] = [None] * len(calls)
+        failure: BaseException | None = None
+        try:
+            results[0] = calls[0]()
+        except BaseException as error:
+            failure = error
+        # Collect every shard even after a failure, so that no result is left behind
+        # for the next op.
+        for _ in calls[1:]:
+            index, value, error = self._done.get()
+            results[index] = value
+            failure = failure or error
+        if failure is not None:
+            raise failure
+        return results
+
+    def close(self) -> None:
+        """Let every worker thread end."""
+        for _ in self._threads:
+            self._tasks.put(None)
 
 
 class NumpyBackend(Backend):
     """numpy back end.
-
-    Convolutions gather input patches into a column matrix laid out (C*v*h, N*Ho*Wo), so
-    that the forward product and both gradients are single GEMMs on contiguous arrays.
 
     Parameters
     ----------
@@ -32,33 +111,31 @@ class NumpyBackend(Backend):
     threads : threads to use (>= 1). ``threads=1`` gives bitwise reproducible results.
     parallel : how ``threads > 1`` are used.
 
-        * ``"blas"`` (default): BLAS runs the matrix products with ``threads`` threads;
-          the rest runs in the calling thread.
-        * ``"shards"``: a persistent pool of ``threads`` workers runs each convolution op
-          over batch shards (patch gathering, GEMM, scattering) and splits large matrix
-          products and parameter updates into blocks; BLAS stays single-threaded, since
-          OpenBLAS threads spin while they wait and would slow the pool's workers.
+        * ``"shards"`` (default): each large op (a convolution with its patch gathering,
+          a matrix product, the update) is cut into ``threads`` shards, run by the caller
+          and ``threads - 1`` persistent worker threads; BLAS stays single-threaded.
+        * ``"blas"``: BLAS runs the matrix products with ``threads`` threads; everything
+          else runs in the calling thread.
 
-        On a 2-core machine ``"blas"`` trained the fig5 network faster, and both slow
-        down a lot when another process takes one of the cores.
+        See ``docs/ignet.md`` for measurements of both on two cores.
     """
 
     name = "numpy"
 
     def __init__(
-        self, dtype: str | np.dtype = "float32", threads: int = 1, parallel: str = "blas"
+        self, dtype: str | np.dtype = "float32", threads: int = 1, parallel: str = "shards"
     ) -> None:
         self.dtype, threads = check_settings(dtype, threads)
-        if parallel not in ("blas", "shards"):
-            raise IgNetError(f"parallel must be 'blas' or 'shards', got {parallel!r}")
+        if parallel not in PARALLEL:
+            raise IgNetError(f"parallel must be one of {PARALLEL}, got {parallel!r}")
         self.threads = int(threads)
         self.parallel = parallel
-        self._workers = self.threads if parallel == "shards" else 1
-        self._pool: ThreadPoolExecutor | None = None
+        self._shard_count = self.threads if parallel == "shards" else 1
+        self._workers: _Workers | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state["_pool"] = None
+        state["_workers"] = None
         return state
 
     def scope(self) -> contextlib.AbstractContextManager[Any]:
@@ -70,25 +147,25 @@ class NumpyBackend(Backend):
         return stack
 
     def close(self) -> None:
-        """Stop the thread pool; it restarts when needed."""
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        """Stop the worker threads; they restart when needed."""
+        if self._workers is not None:
+            self._workers.close()
+            self._workers = None
 
-    def _shards(self, n: int, work: Callable[[int, int], T]) -> list[T]:
+    def _split(self, n: int, work: Callable[[int, int], T], macs: int) -> list[T]:
         """``work(start, stop)`` over shards of range(n), results in shard order.
 
-        One shard unless ``parallel="shards"``; the caller's thread takes the last one.
+        One shard when the back end has one thread or the op is small (``macs``).
         """
-        k = min(self._workers, n)
-        if k <= 1:
+        k = min(self._shard_count, n)
+        if k <= 1 or macs < _PARALLEL_MACS:
             return [work(0, n)]
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self._workers - 1, thread_name_prefix="ignet")
+        if self._workers is None:
+            self._workers = _Workers(self._shard_count - 1)
+            # Threads end with the back end that started them.
+            weakref.finalize(self, self._workers.close)
         bounds = [n * i // k for i in range(k + 1)]
-        futures = [self._pool.submit(work, bounds[i], bounds[i + 1]) for i in range(k - 1)]
-        last = work(bounds[k - 1], bounds[k])
-        return [future.result() for future in futures] + [last]
+        return self._workers.run([partial(work, bounds[i], bounds[i + 1]) for i in range(k)])
 
     # memory -------------------------------------------------------------------------
     def asarray(self, x: np.ndarray) -> np.ndarray:
@@ -101,95 +178,155 @@ class NumpyBackend(Backend):
         return np.zeros(tuple(shape), dtype=self.dtype)
 
     def reshape(self, x: Array, shape: Sequence[int]) -> np.ndarray:
+        # A batch-innermost map reshapes to a batch-innermost matrix without a copy.
         return x.reshape(tuple(shape))
 
     # convolution --------------------------------------------------------------------
-    def _im2col(self, x: np.ndarray, g: ConvGeometry, out: np.ndarray) -> None:
-        """Patches of x (n, C, H, W) into out (C, v, h, n, Ho, Wo)."""
-        (pv, ph), (iv, ih) = g.padding, g.input_padding
-        if pv or ph or iv or ih:
-            hd, wd = g.dilated
-            xp = np.zeros((x.shape[0], x.shape[1], *g.padded), dtype=x.dtype)
-            xp[:, :, pv : pv + hd : iv + 1, ph : ph + wd : ih + 1] = x
-            x = xp
-        _, ho, wo = g.out_shape
-        (sv, sh) = g.stride
-        win = sliding_window_view(x, g.kernel, axis=(2, 3))[:, :, : sv * ho : sv, : sh * wo : sh]
-        np.copyto(out, win.transpose(1, 4, 5, 0, 2, 3))
+    @staticmethod
+    def _batch_last(x: np.ndarray) -> np.ndarray:
+        """(N, C, H, W) as a contiguous (C, H, W, N) array; a view when it is one."""
+        m = x.transpose(1, 2, 3, 0)
+        return m if m.flags.c_contiguous else np.ascontiguousarray(m)
 
-    def _col2im(self, dcols: np.ndarray, g: ConvGeometry, out: np.ndarray) -> None:
-        """Scatter-add dcols (C, v, h, n, Ho, Wo) back to out (n, C, H, W)."""
-        c, v, h, n, ho, wo = dcols.shape
-        (sv, sh), (pv, ph), (iv, ih) = g.stride, g.padding, g.input_padding
-        dxp = np.zeros((c, n, *g.padded), dtype=dcols.dtype)
-        for i in range(v):
-            for j in range(h):
-                dxp[:, :, i : i + sv * ho : sv, j : j + sh * wo : sh] += dcols[:, i, j]
-        hd, wd = g.dilated
-        out[...] = dxp[:, :, pv : pv + hd : iv + 1, ph : ph + wd : ih + 1].transpose(1, 0, 2, 3)
+    @staticmethod
+    def _padded(
+        xm: np.ndarray, padding: tuple[int, int], spread: tuple[int, int], size: tuple[int, int]
+    ) -> np.ndarray:
+        """(C, H, W, N) with ``spread`` zeros between elements and ``padding`` around,
+        giving maps of ``size``; xm itself when there is nothing to add."""
+        (pv, ph), (iv, ih) = padding, spread
+        if not (pv or ph or iv or ih):
+            return xm
+        c, h, w, n = xm.shape
+        xp = np.zeros((c, *size, n), dtype=xm.dtype)
+        xp[
+            :, pv : pv + (h - 1) * (iv + 1) + 1 : iv + 1, ph : ph + (w - 1) * (ih + 1) + 1 : ih + 1
+        ] = xm
+        return xp
 
-    def conv2d(self, x: Array, w: Array, geom: ConvGeometry) -> tuple[np.ndarray, np.ndarray]:
-        n = x.shape[0]
-        f, ho, wo = geom.out_shape
-        c, v, h = w.shape[1:]
-        p = ho * wo
-        cols = np.empty((c, v, h, n, ho, wo), dtype=self.dtype)
-        cols2 = cols.reshape(c * v * h, n * p)
-        w2 = w.reshape(f, -1)
-        y = np.empty((n, f, ho, wo), dtype=self.dtype)
+    def _blocks(self, k: int, ho: int, row: int) -> list[tuple[int, int]]:
+        """Output rows ``[a, b)`` in blocks whose columns (K x rows*row) fit in cache.
 
-        def work(a: int, b: int) -> None:
-            self._im2col(x[a:b], geom, cols[:, :, :, a:b])
-            part = np.matmul(w2, cols2[:, a * p : b * p])
-            y[a:b] = part.reshape(f, b - a, ho, wo).transpose(1, 0, 2, 3)
+        OpenBLAS runs the convolutions' skinny GEMMs (few filters, a long batch of
+        positions) two to four times faster on such blocks than on the whole matrix.
+        """
+        columns = min(_BLOCK_COLUMNS, _BLOCK_FLOATS // k)
+        rows = max(1, columns // row)
+        return [(a, min(a + rows, ho)) for a in range(0, ho, rows)]
 
-        self._shards(n, work)
+    def _correlate(
+        self,
+        xp: np.ndarray,
+        w2: np.ndarray,
+        kernel: tuple[int, int],
+        stride: tuple[int, int],
+        out_hw: tuple[int, int],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Valid cross-correlation of padded (C, Hp, Wp, N) maps with (F, C*v*h) filters.
+
+        Patches go into columns (C, v, h, Ho, Wo, N); each block of output rows is
+        gathered and multiplied while it is in cache, giving (F, Ho, Wo, N). Returns the
+        output and the (C*v*h, Ho*Wo*N) columns.
+        """
+        c, _, _, n = xp.shape
+        (v, h), (sv, sh), (ho, wo) = kernel, stride, out_hw
+        f = w2.shape[0]
+        cols = np.empty((c, v, h, ho, wo, n), dtype=self.dtype)
+        cols2 = cols.reshape(c * v * h, ho * wo * n)
+        y = np.empty((f, ho, wo, n), dtype=self.dtype)
+        y2 = y.reshape(f, ho * wo * n)
+        windows = sliding_window_view(xp, (v, h), axis=(1, 2))  # (C, H', W', N, v, h)
+        row = wo * n
+        blocks = self._blocks(c * v * h, ho, row)
+
+        def work(first: int, last: int) -> None:
+            for a, b in blocks[first:last]:
+                rows = windows[:, sv * a : sv * (b - 1) + 1 : sv, : sh * (wo - 1) + 1 : sh]
+                np.copyto(cols[:, :, :, a:b], rows.transpose(0, 4, 5, 1, 2, 3))
+                np.matmul(w2, cols2[:, a * row : b * row], out=y2[:, a * row : b * row])
+
+        self._split(len(blocks), work, macs=f * cols2.size)
         return y, cols2
 
-    def _dy_rows(self, dy: np.ndarray) -> np.ndarray:
-        """dy (n, F, Ho, Wo) as the (F, n*Ho*Wo) matrix that matches the columns' layout."""
-        return np.ascontiguousarray(dy.transpose(1, 0, 2, 3)).reshape(dy.shape[1], -1)
-
-    def conv2d_grad_input(self, dy: Array, w: Array, geom: ConvGeometry) -> np.ndarray:
-        n, f, ho, wo = dy.shape
-        c, v, h = w.shape[1:]
-        w2 = w.reshape(f, -1)
-        dx = np.empty((n, *geom.in_shape), dtype=self.dtype)
-
-        def work(a: int, b: int) -> None:
-            dcols = np.matmul(w2.T, self._dy_rows(dy[a:b])).reshape(c, v, h, b - a, ho, wo)
-            self._col2im(dcols, geom, dx[a:b])
-
-        self._shards(n, work)
-        return dx
+    def conv2d(self, x: Array, w: Array, geom: ConvGeometry) -> tuple[np.ndarray, np.ndarray]:
+        _, ho, wo = geom.out_shape
+        xp = self._padded(self._batch_last(x), geom.padding, geom.input_padding, geom.padded)
+        y, cols2 = self._correlate(
+            xp, w.reshape(w.shape[0], -1), geom.kernel, geom.stride, (ho, wo)
+        )
+        return y.transpose(3, 0, 1, 2), cols2
 
     def conv2d_grad_weight(self, dy: Array, saved: Any, geom: ConvGeometry) -> np.ndarray:
         n, f, ho, wo = dy.shape
-        p = ho * wo
-        parts = self._shards(
-            n,
-            lambda a, b: np.matmul(self._dy_rows(dy[a:b]), saved[:, a * p : b * p].T),
-        )
+        dy2 = self._batch_last(dy).reshape(f, -1)
+        row = wo * n
+        blocks = self._blocks(saved.shape[0], ho, row)
+
+        def work(first: int, last: int) -> np.ndarray:
+            # A reduction over every output position: each shard sums its own blocks.
+            total = np.zeros((f, saved.shape[0]), dtype=self.dtype)
+            for a, b in blocks[first:last]:
+                total += np.matmul(dy2[:, a * row : b * row], saved[:, a * row : b * row].T)
+            return total
+
+        parts = self._split(len(blocks), work, macs=f * saved.size)
         total = parts[0]
         for part in parts[1:]:
             total += part
         return total.reshape(f, geom.in_shape[0], *geom.kernel)
 
+    def conv2d_grad_input(self, dy: Array, w: Array, geom: ConvGeometry) -> np.ndarray:
+        n, f, ho, wo = dy.shape
+        c, v, h = w.shape[1:]
+        (pv, ph), (sv, sh) = geom.padding, geom.stride
+        dym = self._batch_last(dy)
+        _, hi, wi = geom.in_shape
+        if (sv, sh) == (1, 1) and geom.input_padding == (0, 0) and pv < v and ph < h:
+            # With stride 1 the input gradient is itself a convolution: dy, padded by
+            # kernel - 1 - padding, with the filters flipped and the channels swapped.
+            # Gathering its patches is much faster than scatter-adding the columns.
+            flipped = np.ascontiguousarray(w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
+            qv, qh = v - 1 - pv, h - 1 - ph
+            dyp = self._padded(dym, (qv, qh), (0, 0), (ho + 2 * qv, wo + 2 * qh))
+            dx, _ = self._correlate(dyp, flipped.reshape(c, -1), (v, h), (1, 1), (hi, wi))
+            return dx.transpose(3, 0, 1, 2)
+        dy2 = dym.reshape(f, -1)
+        w2 = w.reshape(f, c * v * h)
+        dxp = np.zeros((c, *geom.padded, n), dtype=self.dtype)
+
+        def work(a: int, b: int) -> None:
+            # Shards own disjoint channels, so their scatter-adds never overlap.
+            dcols = np.matmul(w2[:, a * v * h : b * v * h].T, dy2)
+            dcols = dcols.reshape(b - a, v, h, ho, wo, n)
+            for i in range(v):
+                for j in range(h):
+                    dxp[a:b, i : i + sv * (ho - 1) + 1 : sv, j : j + sh * (wo - 1) + 1 : sh] += (
+                        dcols[:, i, j]
+                    )
+
+        self._split(c, work, macs=f * c * v * h * ho * wo * n)
+        hd, wd = geom.dilated
+        (iv, ih) = geom.input_padding
+        dx = dxp[:, pv : pv + hd : iv + 1, ph : ph + wd : ih + 1]
+        return np.ascontiguousarray(dx).transpose(3, 0, 1, 2)
+
     def matmul(self, a: Array, b: Array, trans_a: bool = False, trans_b: bool = False) -> Array:
         a = a.T if trans_a else a
         b = b.T if trans_b else b
         m, n = a.shape[0], b.shape[1]
-        if self._workers == 1 or m * n * a.shape[1] < _PARALLEL_MACS:
-            if trans_b and not trans_a and m < n:
-                # OpenBLAS runs a short-and-wide x @ W.T about 1.5x faster as (W @ x.T).T.
-                return np.ascontiguousarray(np.matmul(b.T, a.T).T)
-            return np.matmul(a, b)
+        # A dense layer's (batch x neurons) products come out batch-innermost (as the
+        # transpose of a C-ordered product), like the maps of the convolutions.
+        transposed = not trans_a and m < n
+        if transposed:
+            a, b, m, n = b.T, a.T, n, m
         out = np.empty((m, n), dtype=self.dtype)
         if n >= m:
-            self._shards(n, lambda i, j: np.matmul(a, b[:, i:j], out=out[:, i:j]))
+            self._split(
+                n, lambda i, j: np.matmul(a, b[:, i:j], out=out[:, i:j]), macs=m * n * a.shape[1]
+            )
         else:
-            self._shards(m, lambda i, j: np.matmul(a[i:j], b, out=out[i:j]))
-        return out
+            self._split(m, lambda i, j: np.matmul(a[i:j], b, out=out[i:j]), macs=m * n * a.shape[1])
+        return out.T if transposed else out
 
     # bias ---------------------------------------------------------------------------
     def add_bias(self, y: Array, b: Array) -> None:
@@ -305,10 +442,7 @@ class NumpyBackend(Backend):
                 np.multiply(flat_x[i:j], alpha, out=part)
                 flat_y[i:j] += part
 
-        if flat_y.size < 2 * _CHUNK:
-            work(0, flat_y.size)
-        else:
-            self._shards(flat_y.size, work)
+        self._split(flat_y.size, work, macs=flat_y.size)
 
     # reductions to the host ---------------------------------------------------------
     def mean_abs(self, x: Array) -> float:

@@ -7,15 +7,27 @@ import pytest
 from ignet_testing import naive_conv
 
 from ignet import Conv, Dense, IgNetError, MaxPool, Network, Softmax, get_backend
+from ignet.backends import numpy as numpy_backend
 from ignet.backends.base import ConvGeometry
 
 
-@pytest.mark.parametrize(("threads", "parallel"), [(1, "blas"), (2, "blas"), (3, "shards")])
+@pytest.mark.parametrize(
+    ("threads", "parallel"), [(1, "blas"), (2, "blas"), (2, "shards"), (3, "shards")]
+)
 @pytest.mark.parametrize(
     ("stride", "padding", "input_padding"),
-    [((1, 1), (0, 0), (0, 0)), ((2, 1), (1, 2), (0, 0)), ((2, 2), (1, 0), (1, 2))],
+    [
+        ((1, 1), (0, 0), (0, 0)),
+        ((1, 1), (1, 1), (0, 0)),
+        ((1, 1), (3, 0), (0, 0)),
+        ((2, 1), (1, 2), (0, 0)),
+        ((2, 2), (1, 0), (1, 2)),
+    ],
 )
-def test_conv2d_matches_loops(rng, threads, parallel, stride, padding, input_padding):
+def test_conv2d_matches_loops(rng, monkeypatch, threads, parallel, stride, padding, input_padding):
+    # Every op is split into shards and blocks of one output row, however small.
+    monkeypatch.setattr(numpy_backend, "_PARALLEL_MACS", 0)
+    monkeypatch.setattr(numpy_backend, "_BLOCK_COLUMNS", 1)
     be = get_backend("numpy", dtype="float64", threads=threads, parallel=parallel)
     x = rng.normal(size=(5, 3, 7, 6))
     w = rng.normal(size=(4, 3, 3, 2))
@@ -35,7 +47,8 @@ def test_conv2d_matches_loops(rng, threads, parallel, stride, padding, input_pad
 
 
 @pytest.mark.parametrize("parallel", ["blas", "shards"])
-def test_matmul_and_update_in_parallel(rng, parallel):
+def test_matmul_and_update_in_parallel(rng, monkeypatch, parallel):
+    monkeypatch.setattr(numpy_backend, "_PARALLEL_MACS", 0)
     be = get_backend("numpy", dtype="float64", threads=2, parallel=parallel)
     a, b = rng.normal(size=(40, 300)), rng.normal(size=(500, 300))
     np.testing.assert_allclose(be.matmul(a, b, trans_b=True), a @ b.T, rtol=1e-12)
