@@ -2,8 +2,8 @@
 
 A builder takes ``input_shape``, ``n_outputs`` and ``task`` (plus its own size keywords)
 and returns a ``keras.Model``. ``BUILDERS`` maps names to builders so that experiment
-files can pick one by name: ``drawings_cnn``, and ``faces_cnn`` with its two ablations
-``faces_cnn_no_conv3`` and ``faces_cnn_no_conv3_fc1``.
+files can pick one by name: ``drawings_cnn`` with its variant ``drawings_cnn_dense3``, and
+``faces_cnn`` with its two ablations ``faces_cnn_no_conv3`` and ``faces_cnn_no_conv3_fc1``.
 
 Neither paper gives layer sizes; the sizes chosen here, and why, are in
 ``docs/keras-baseline.md``.
@@ -23,6 +23,7 @@ __all__ = [
     "TargetScaling",
     "compile_for_task",
     "drawings_cnn",
+    "drawings_cnn_dense3",
     "faces_cnn",
     "faces_cnn_no_conv3",
     "faces_cnn_no_conv3_fc1",
@@ -48,12 +49,17 @@ def _check_task(task: str) -> None:
         raise ValueError(f"task must be one of {TASKS}, not {task!r}")
 
 
-def _check_positive_ints(name: str, values: Sequence[Any], length: int) -> tuple[int, ...]:
+def _check_positive_ints(name: str, values: Sequence[Any], length: int | None) -> tuple[int, ...]:
+    """``length`` positive integers, or one or more when ``length`` is None."""
+    if not isinstance(values, Sequence) or isinstance(values, str):
+        raise ValueError(f"{name} must be a sequence of positive integers, not {values!r}")
     values = tuple(values)
-    if len(values) != length or not all(
+    count_ok = len(values) >= 1 if length is None else len(values) == length
+    if not count_ok or not all(
         isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in values
     ):
-        raise ValueError(f"{name} must be {length} positive integers, not {values!r}")
+        count = "one or more" if length is None else length
+        raise ValueError(f"{name} must be {count} positive integers, not {values!r}")
     return values
 
 
@@ -201,19 +207,32 @@ def drawings_cnn(
     padding: Sequence[str] = ("same", "valid"),
     pool_size: int = 2,
     conv_dropout: float = 0.25,
-    dense_units: Sequence[int] = (128, 128),
+    dense_units: Sequence[int] = (128,),
     dense_dropout: float = 0.5,
+    sigmoid_output: bool = True,
     compile: bool = True,
     learning_rate: float = 1e-3,
     name: str = "drawings_cnn",
 ) -> keras.Model:
     """The drawings CNN of the IgNet paper's Fig. 2 (the Keras solution, section 4).
 
-    Two blocks of [conv -> ReLU, conv -> ReLU, max-pool, dropout], then two fully connected
-    layers with sigmoid activation (dropout after the first), then the output: softmax
-    over ``n_outputs`` classes for classification, linear for regression, and one sigmoid
-    per label for multilabel (the paper has no multilabel task; it is there so that the
-    drawings network can be compared on multilabel data).
+    Section 4 read literally: two blocks of [conv -> ReLU, conv -> ReLU, max-pool,
+    dropout], then two fully connected layers with sigmoid activation, the second being
+    the output, then a softmax for classification; dropout "in max-pool and one of the
+    fully connected layers" (after each pool and after the first fully connected layer).
+
+    By task, the output layer (the second fully connected layer) is:
+
+    - classification: ``n_outputs`` sigmoid units, then a softmax layer over them
+      (``sigmoid_output=False`` feeds the layer's pre-activations to the softmax instead);
+    - regression: linear. A sigmoid's values lie in (0, 1) and the ages in months in
+      about 36 to 150, so a sigmoid output cannot reach the targets (see
+      ``docs/keras-baseline.md``);
+    - multilabel: one sigmoid per label (the paper has no multilabel task; it is there
+      so that the drawings network can be compared on multilabel data).
+
+    :func:`drawings_cnn_dense3` is the other reading: two hidden sigmoid layers and a
+    separate output layer.
 
     Parameters
     ----------
@@ -234,10 +253,14 @@ def drawings_cnn(
         Square max-pool window and stride.
     conv_dropout : float
         Dropout rate after each max-pool.
-    dense_units : sequence of 2 ints
-        Units of the two sigmoid fully connected layers.
+    dense_units : sequence of ints
+        Units of the hidden sigmoid fully connected layers before the output layer: one
+        layer in the paper's reading.
     dense_dropout : float
-        Dropout rate after the first fully connected layer.
+        Dropout rate after the first hidden fully connected layer.
+    sigmoid_output : bool
+        Classification only: the output layer has a sigmoid, as the paper's second fully
+        connected layer, and the softmax is a layer of its own on top.
     compile : bool
         Compile with :func:`compile_for_task` (Adam at ``learning_rate``).
     learning_rate : float
@@ -248,7 +271,10 @@ def drawings_cnn(
     Returns
     -------
     keras.Model
-        A functional model; compiled when ``compile`` is true.
+        A functional model whose layers are named ``block<b>_conv<c>``,
+        ``block<b>_pool``, ``block<b>_dropout``, ``flatten``, ``fc1`` ... (hidden),
+        ``fc1_dropout``, ``output`` and, for classification with a sigmoid output,
+        ``softmax``; compiled when ``compile`` is true.
 
     Raises
     ------
@@ -266,12 +292,14 @@ def drawings_cnn(
     filters = _check_positive_ints("filters", filters, 2)
     (kernel_size,) = _check_positive_ints("kernel_size", (kernel_size,), 1)
     (pool_size,) = _check_positive_ints("pool_size", (pool_size,), 1)
-    dense_units = _check_positive_ints("dense_units", dense_units, 2)
+    dense_units = _check_positive_ints("dense_units", dense_units, None)
     padding = tuple(padding)
     if len(padding) != 2 or not all(p in ("same", "valid") for p in padding):
         raise ValueError(f"padding must be two of 'same' / 'valid', not {padding!r}")
     conv_dropout = _check_rate("conv_dropout", conv_dropout)
     dense_dropout = _check_rate("dense_dropout", dense_dropout)
+    if not isinstance(sigmoid_output, bool):
+        raise ValueError(f"sigmoid_output must be True or False, not {sigmoid_output!r}")
 
     height, width = shape[0], shape[1]
     for _ in range(2):
@@ -297,14 +325,49 @@ def drawings_cnn(
         x = layers.MaxPooling2D(pool_size, name=f"block{block}_pool")(x)
         x = layers.Dropout(conv_dropout, name=f"block{block}_dropout")(x)
     x = layers.Flatten(name="flatten")(x)
-    x = layers.Dense(dense_units[0], activation="sigmoid", name="fc1")(x)
-    x = layers.Dropout(dense_dropout, name="fc1_dropout")(x)
-    x = layers.Dense(dense_units[1], activation="sigmoid", name="fc2")(x)
-    outputs = layers.Dense(n_outputs, activation=_OUTPUT_ACTIVATION[task], name="output")(x)
+    for index, units in enumerate(dense_units, start=1):
+        x = layers.Dense(units, activation="sigmoid", name=f"fc{index}")(x)
+        if index == 1:
+            x = layers.Dropout(dense_dropout, name="fc1_dropout")(x)
+    if task == "classification" and sigmoid_output:
+        x = layers.Dense(n_outputs, activation="sigmoid", name="output")(x)
+        outputs = layers.Softmax(name="softmax")(x)
+    else:
+        outputs = layers.Dense(n_outputs, activation=_OUTPUT_ACTIVATION[task], name="output")(x)
     model = keras.Model(inputs, outputs, name=name)
     if compile:
         compile_for_task(model, task, learning_rate)
     return model
+
+
+def drawings_cnn_dense3(
+    input_shape: Sequence[int] = (58, 36, 1),
+    n_outputs: int | None = None,
+    task: str = "classification",
+    *,
+    dense_units: Sequence[int] = (128, 128),
+    name: str = "drawings_cnn_dense3",
+    **sizes: Any,
+) -> keras.Model:
+    """:func:`drawings_cnn` with three fully connected layers (the suite's first reading).
+
+    Both sigmoid layers of section 4 are hidden, and a third dense layer is the output:
+    softmax over its pre-activations for classification, linear for regression. A softmax
+    over sigmoid outputs caps the right class's probability (at e / (e + k - 1) for k
+    classes), which the literal reading accepts and this one avoids.
+
+    ``sizes`` are :func:`drawings_cnn`'s other keywords; passing ``sigmoid_output`` is a
+    ``TypeError``.
+    """
+    return drawings_cnn(
+        input_shape,
+        n_outputs,
+        task,
+        dense_units=dense_units,
+        sigmoid_output=False,
+        name=name,
+        **sizes,
+    )
 
 
 def faces_cnn(
@@ -506,6 +569,7 @@ def faces_cnn_no_conv3_fc1(
 #: ``builder(input_shape=..., n_outputs=..., task=..., **sizes)``.
 BUILDERS: dict[str, Callable[..., keras.Model]] = {
     "drawings_cnn": drawings_cnn,
+    "drawings_cnn_dense3": drawings_cnn_dense3,
     "faces_cnn": faces_cnn,
     "faces_cnn_no_conv3": faces_cnn_no_conv3,
     "faces_cnn_no_conv3_fc1": faces_cnn_no_conv3_fc1,

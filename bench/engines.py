@@ -160,7 +160,11 @@ def make_engine(
         if engine == "keras":
             from baseline_keras import BUILDERS, KerasCNN
 
-            builders = {"fig2": "drawings_cnn", **{name: name for name in BUILDERS}}
+            builders = {
+                "fig2": "drawings_cnn",
+                "fig2_dense3": "drawings_cnn_dense3",
+                **{name: name for name in BUILDERS},
+            }
             if network not in builders:
                 raise BenchError(
                     f"keras network must be one of {', '.join(builders)}, not {network!r}"

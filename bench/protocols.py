@@ -5,7 +5,8 @@ augmented with which seed, or unchanged) and folds of train / test / validation 
 into that table. Engines never see the plan, only the arrays it materialises.
 
 - ``paper-keras`` (section 4): augment the originals to 17,500 learn/test and 3,500
-  validation samples, then stratified 10-fold CV on the learn/test part.
+  validation samples with Keras's ``ImageDataGenerator``, then stratified 10-fold CV on
+  the learn/test part.
 - ``paper-ignet`` (section 5): ten samples per original (the original and nine
   augmented copies, redrawn every epoch), 5-fold CV, a sixth of the pool for validation
   as in the Keras case.
@@ -21,8 +22,8 @@ training; :func:`leakage` measures how much.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sklearn.model_selection import (
@@ -92,19 +93,14 @@ class Plan:
     def __iter__(self) -> Iterator[Fold]:
         return iter(self.folds)
 
-    def materialize(
-        self,
-        images: np.ndarray,
-        which: np.ndarray,
-        epoch: int = 0,
-        augment: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
-    ) -> np.ndarray:
+    def materialize(self, images: np.ndarray, which: np.ndarray, epoch: int = 0) -> np.ndarray:
         """The images of samples ``which``: originals as they are, the rest augmented.
 
-        With ``on_the_fly`` and ``epoch > 0`` every augmented sample gets a fresh seed
-        derived from its own and the epoch, so each epoch sees new variants. ``augment``
-        (images, seeds) -> images replaces the plan's :class:`Augmentation`, e.g. by an
-        engine's own augmentation layers.
+        Each sample's image depends only on its original and its seed, so asking for any
+        subset gives the rows of the whole set that the plan fixes: a fold's images are
+        those of the set made before splitting. With ``on_the_fly`` and ``epoch > 0``
+        every augmented sample gets a fresh seed derived from its own and the epoch, so
+        each epoch sees new variants.
         """
         which = np.asarray(which, dtype=np.int64)
         out = np.asarray(images, dtype=np.float32)[self.source[which]]
@@ -114,7 +110,7 @@ class Plan:
             if self.on_the_fly and epoch:
                 shift = np.uint64(epoch * _EPOCH_STRIDE % 2**64)
                 seeds = seeds.astype(np.uint64) + shift  # wraps modulo 2**64, by design
-            out[augmented] = (augment or self.augmentation)(out[augmented], seeds[augmented])
+            out[augmented] = self.augmentation(out[augmented], seeds[augmented])
         return out
 
 
@@ -145,6 +141,11 @@ class _Protocol:
 class PaperKeras(_Protocol):
     """Section 4: a fixed enlarged set, stratified k-fold CV on its learn/test part.
 
+    The enlarged set is made once per seed and then split, as the paper did: every sample
+    (original, augmentation seed) is drawn before the folds, and a sample's image depends
+    on nothing else, so it is the same image in every fold. Every engine run under this
+    protocol sees the same samples.
+
     Parameters
     ----------
     learn_test, validation : int
@@ -152,7 +153,12 @@ class PaperKeras(_Protocol):
     n_folds : int
         Folds of the learn/test part (paper: 10).
     augmentation : Augmentation
+        Ranges and tool; by default Keras's ``ImageDataGenerator``, the tool of section
+        4.2, with ranges of our choice (the paper gives none).
     seed : int
+    tool : {"image_data_generator", "opencv"}, optional
+        Replaces the augmentation's tool; ``"opencv"`` applies the same ranges with the
+        suite's own warp. Experiment files name it so that every result records it.
     """
 
     name = "paper-keras"
@@ -165,7 +171,10 @@ class PaperKeras(_Protocol):
         n_folds: int = 10,
         augmentation: Augmentation = KERAS_PAPER_AUGMENTATION,
         seed: int = 0,
+        tool: str | None = None,
     ) -> None:
+        if tool is not None:
+            augmentation = replace(augmentation, tool=tool)
         self.learn_test, self.validation = learn_test, validation
         self.n_folds, self.augmentation, self.seed = n_folds, augmentation, seed
 
@@ -198,6 +207,7 @@ class PaperKeras(_Protocol):
             "validation": self.validation,
             "n_folds": self.n_folds,
             "seed": self.seed,
+            "tool": self.augmentation.tool,
         }
 
 

@@ -148,13 +148,10 @@ def execute(job: Job, data: str) -> dict[str, Any]:
     )
     plan = protocol.plan(strata, dataset.groups)
     fold = plan.folds[job.fold]
-    # The Keras paper's enlarged set is made with Keras layers whichever engine trains on
-    # it, so that engines compared under that protocol see the very same samples.
-    augment = _keras_augment if job.settings["protocol_base"] == "paper-keras" else None
     images = 1.0 - dataset.images if job.settings["invert"] else dataset.images
-    X_train = plan.materialize(images, fold.train, augment=augment)
-    X_test = plan.materialize(images, fold.test, augment=augment)
-    X_val = plan.materialize(images, fold.validation, augment=augment)
+    X_train = plan.materialize(images, fold.train)
+    X_test = plan.materialize(images, fold.test)
+    X_val = plan.materialize(images, fold.validation)
     y_train, y_test, y_val = (
         y[plan.source[rows]] for rows in (fold.train, fold.test, fold.validation)
     )
@@ -246,13 +243,6 @@ def _dataset(kind: str, folder: str, size: tuple[int, int], color: bool) -> Data
     if kind == "faces":
         return load_faces(folder, size=size, color=color)
     raise BenchError(f"dataset must be drawings or faces, not {kind!r}")
-
-
-def _keras_augment(images: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-    """The Keras paper's ImageDataGenerator-style set, built with Keras layers."""
-    from baseline_keras import enlarge
-
-    return enlarge(images, np.arange(len(images)), seed=int(seeds[0] % 2**31))
 
 
 def _resampler(

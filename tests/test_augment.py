@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.augment import IGNET_PAPER_AUGMENTATION, KERAS_PAPER_AUGMENTATION, Augmentation
+from bench.augment import IGNET_PAPER_AUGMENTATION, KERAS_PAPER_AUGMENTATION, TOOLS, Augmentation
 from bench.errors import BenchError
 
 
@@ -86,13 +86,48 @@ def test_noising_touches_the_chosen_portion_at_the_chosen_level(portion):
 
 
 @pytest.mark.parametrize(
-    "options", [{"rotation": -1}, {"stretch": 1.5}, {"shift": 2}, {"noise_portion": 1.1}]
+    "options",
+    [
+        {"rotation": -1},
+        {"stretch": 1.5},
+        {"shift": 2},
+        {"noise_portion": 1.1},
+        {"tool": "albumentations"},
+        {"tool": "image_data_generator", "noise_portion": 0.1},
+    ],
 )
 def test_bad_settings_name_the_field(options):
-    with pytest.raises(BenchError, match=next(iter(options))):
+    with pytest.raises(BenchError, match=list(options)[-1]):
         Augmentation(**options)
 
 
 def test_bad_shapes(images):
     with pytest.raises(BenchError, match="seeds"):
         KERAS_PAPER_AUGMENTATION(images, SEEDS[:3])
+
+
+def test_the_keras_protocols_augmentation_is_image_data_generator(images):
+    """Section 4.2's tool: each sample is ``ImageDataGenerator.random_transform`` with the
+    low 32 bits of its seed, at the paper augmentation's ranges (stretch as zoom)."""
+    pytest.importorskip("keras")
+    from baseline_keras import enlarge
+
+    assert KERAS_PAPER_AUGMENTATION.tool == "image_data_generator"
+    assert IGNET_PAPER_AUGMENTATION.tool == "opencv"
+    seeds = SEEDS + 2**40  # plan seeds are 62-bit
+    out = KERAS_PAPER_AUGMENTATION(images, seeds)
+    direct = enlarge(images, seeds % 2**32, rotation=10.0, shift=0.1, zoom=0.0)
+    np.testing.assert_array_equal(out, direct)
+    plain = {"rotation": 0, "shift": 0, "horizontal_flip": False, "vertical_flip": False}
+    stretched = Augmentation(stretch=0.2, tool="image_data_generator")(images, SEEDS)
+    np.testing.assert_array_equal(stretched, enlarge(images, SEEDS, zoom=0.2, **plain))
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_both_tools_depend_on_each_samples_seed_only(images, tool):
+    if tool == "image_data_generator":
+        pytest.importorskip("keras")
+    augmentation = Augmentation(rotation=10.0, shift=0.1, flip_horizontal=True, tool=tool)
+    whole = augmentation(images, SEEDS)
+    np.testing.assert_array_equal(augmentation(images[3:], SEEDS[3:]), whole[3:])
+    assert not np.array_equal(whole, augmentation(images, SEEDS + 1))

@@ -3,7 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bench.augment import KERAS_PAPER_AUGMENTATION
 from bench.errors import BenchError
+from bench.experiment import expand, load_experiment
 from bench.protocols import (
     ORIGINAL,
     LeakFree,
@@ -133,3 +135,72 @@ def test_errors_name_the_problem(originals):
         PaperIgnet().plan(y[:9], groups[:9])
     with pytest.raises(BenchError, match="groups"):
         PaperIgnet().plan(y, groups[:-1])
+
+
+def _keras_plan(originals, seed: int = 4, **options):
+    y, groups = originals
+    return PaperKeras(learn_test=300, validation=60, n_folds=3, seed=seed, **options).plan(
+        y, groups
+    )
+
+
+def test_paper_keras_enlarges_with_image_data_generator(originals):
+    """Section 4.2's tool: a sample is its original through ``random_transform`` with the
+    sample's seed (the low 32 bits, all that numpy's legacy seeding takes)."""
+    pytest.importorskip("keras")
+    from keras.src.legacy.preprocessing.image import ImageDataGenerator
+
+    images = np.random.default_rng(0).random((338, 20, 12), dtype=np.float32)
+    plan = _keras_plan(originals)
+    assert plan.augmentation.tool == plan.settings["tool"] == "image_data_generator"
+    generator = ImageDataGenerator(
+        rotation_range=10.0,
+        width_shift_range=0.1,
+        height_shift_range=0.1,
+        horizontal_flip=True,
+        vertical_flip=True,
+    )
+    rows = plan.folds[1].test[:5]
+    for row, image in zip(rows, plan.materialize(images, rows), strict=True):
+        original = images[plan.source[row]][..., None]
+        expected = generator.random_transform(original, seed=int(plan.seed[row] % 2**32))
+        np.testing.assert_array_equal(image, np.clip(expected[..., 0], 0.0, 1.0))
+
+
+def test_paper_keras_set_is_made_once_per_seed_then_split(originals):
+    pytest.importorskip("keras")
+    images = np.random.default_rng(0).random((338, 20, 12), dtype=np.float32)
+    plan = _keras_plan(originals)
+    whole = plan.materialize(images, np.arange(len(plan)))
+    # Every fold's train, test and validation images are rows of that one set: the same
+    # sample index gives the same image in every fold.
+    for fold in plan.folds:
+        for rows in (fold.train, fold.test, fold.validation):
+            np.testing.assert_array_equal(plan.materialize(images, rows), whole[rows])
+    # A job for another fold plans afresh and gets the same set; another seed another set.
+    again = _keras_plan(originals).materialize(images, np.arange(len(plan)))
+    np.testing.assert_array_equal(again, whole)
+    other = _keras_plan(originals, seed=5).materialize(images, np.arange(len(plan)))
+    assert not np.array_equal(other, whole)
+
+
+def test_paper_keras_tool_is_an_option_leak_free_keeps(originals):
+    y, groups = originals
+    opencv = _keras_plan(originals, tool="opencv")
+    assert opencv.augmentation.tool == opencv.settings["tool"] == "opencv"
+    assert opencv.augmentation.rotation == KERAS_PAPER_AUGMENTATION.rotation
+    leak_free = get_protocol("leak-free", base="paper-keras", learn_test=600, tool="opencv")
+    assert leak_free.plan(y, groups).augmentation.tool == "opencv"
+    assert get_protocol("leak-free", base="paper-keras").augmentation.tool == (
+        "image_data_generator"
+    )
+    with pytest.raises(BenchError, match="tool"):
+        PaperKeras(tool="layers")
+
+
+@pytest.mark.parametrize("experiment", ["table1", "time_ratio"])
+def test_keras_experiments_record_the_tool(experiment):
+    for profile in ("smoke", "quick", "paper"):
+        for job in expand(load_experiment(experiment), profile):
+            if job.settings["protocol_base"] == "paper-keras":
+                assert job.settings["protocol_options"]["tool"] == "image_data_generator"

@@ -26,8 +26,8 @@ SCRIPT = textwrap.dedent(
     rng = np.random.default_rng(0)
     X = rng.random((24, 58, 36), dtype=np.float32)
     y = np.arange(24) % 2
-    X = enlarge(X, np.arange(24), seed=0)
-    small = {"filters": (4, 8), "dense_units": (8, 8)}
+    X = enlarge(X, np.arange(24))
+    small = {"filters": (4, 8), "dense_units": (8,)}
     a = KerasCNN(build_kwargs=small, epochs=2, batch_size=8).fit(X, y).predict_proba(X)
     b = KerasCNN(build_kwargs=small, epochs=2, batch_size=8).fit(X, y).predict_proba(X)
     r = KerasCNN(task="regression", build_kwargs=small, epochs=1).fit(X, y + 5.0)
