@@ -15,6 +15,10 @@ into that table. Engines never see the plan, only the arrays it materialises.
   augmented, and only training images are augmented. No augmented copy, and no other
   drawing of a test child, is ever in training.
 
+Two protocols are no paper's evaluation of the drawings: ``partition`` is a data set's own
+train / validation / test partition (CelebA's, as the face paper used it), and
+``stratified-cv`` plain stratified k-fold CV with nothing augmented (the digits' check).
+
 Both paper protocols augment before splitting, so near-copies of a test image sit in
 training; :func:`leakage` measures how much.
 """
@@ -31,6 +35,7 @@ from sklearn.model_selection import (
     KFold,
     StratifiedGroupKFold,
     StratifiedKFold,
+    train_test_split,
 )
 
 from bench.augment import IGNET_PAPER_AUGMENTATION, KERAS_PAPER_AUGMENTATION, Augmentation
@@ -44,6 +49,7 @@ __all__ = [
     "PaperKeras",
     "Partition",
     "Plan",
+    "StratifiedCV",
     "get_protocol",
     "leakage",
 ]
@@ -316,7 +322,7 @@ class LeakFree(_Protocol):
         )
 
 
-PROTOCOLS = ("paper-keras", "paper-ignet", "leak-free", "partition")
+PROTOCOLS = ("paper-keras", "paper-ignet", "leak-free", "partition", "stratified-cv")
 
 
 class Partition(_Protocol):
@@ -370,6 +376,46 @@ class Partition(_Protocol):
         )
 
 
+class StratifiedCV(_Protocol):
+    """Plain stratified k-fold CV of the originals, nothing augmented (the digits' check).
+
+    Each fold's training side gives a stratified ``validation_fraction`` of itself as
+    validation data for the engines' early stopping; test images are never seen in
+    training.
+    """
+
+    name = "stratified-cv"
+
+    def __init__(self, n_folds: int = 5, validation_fraction: float = 0.1, seed: int = 0) -> None:
+        self.n_folds, self.validation_fraction, self.seed = n_folds, validation_fraction, seed
+        self.augmentation = Augmentation()
+
+    def plan(self, y: np.ndarray, groups: np.ndarray) -> Plan:
+        y, groups = self._check(y, groups)
+        if self.n_folds < 2 or not 0 < self.validation_fraction < 1:
+            raise BenchError(
+                f"{self.name}: n_folds must be at least 2 and validation_fraction in (0, 1)"
+            )
+        folds = []
+        for i, (train, test) in enumerate(_kfold(y, self.n_folds, self.seed)):
+            fit, validation = train_test_split(
+                train,
+                test_size=self.validation_fraction,
+                stratify=y[train],
+                random_state=self.seed + i,
+            )
+            folds.append(Fold(i, np.sort(fit), test, np.sort(validation)))
+        n = len(y)
+        return Plan(
+            self.name,
+            np.arange(n),
+            np.full(n, ORIGINAL),
+            folds,
+            self.augmentation,
+            settings={"n_folds": self.n_folds, "seed": self.seed},
+        )
+
+
 def get_protocol(name: str, base: str = "paper-keras", **options) -> _Protocol:
     """A protocol by name; ``leak-free`` mirrors ``base`` built with ``options``."""
     builders: dict[str, type[PaperKeras | PaperIgnet]] = {
@@ -378,6 +424,8 @@ def get_protocol(name: str, base: str = "paper-keras", **options) -> _Protocol:
     }
     if name == "partition":
         return Partition(**options)
+    if name == "stratified-cv":
+        return StratifiedCV(**options)
     if name == "leak-free":
         if base not in builders:
             raise BenchError(f"leak-free base must be one of {', '.join(builders)}, not {base!r}")
