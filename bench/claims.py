@@ -58,7 +58,8 @@ def evidence_table(
     -------
     DataFrame with columns engine, run, target, task, protocol, metric, paper, mean,
     ci_low, ci_high, ci_method, folds, diverged, test_samples, bootstrap_low,
-    bootstrap_high, trivial, trivial_low, trivial_high, capped_folds, verdict, reason.
+    bootstrap_high, trivial, trivial_low, trivial_high, capped_folds, leak_same_image,
+    verdict, reason.
     Scores are in the metric's own unit (accuracy and F as fractions, MAPE in percent);
     ``verdict`` is empty where the paper gives no number.
     """
@@ -104,6 +105,7 @@ _COLUMNS = [
     "trivial_low",
     "trivial_high",
     "capped_folds",
+    "leak_same_image",
     "verdict",
     "reason",
 ]
@@ -197,8 +199,8 @@ def speed_table(
     for (target, task, protocol), group in records.groupby(
         ["target", "task", "protocol"], sort=False
     ):
-        keys = ["fold", "seed"]
-        ok = group[group.get("status", "ok") == "ok"]
+        keys = _pairing(group)
+        ok = group[group["status"].fillna("ok") == "ok"] if "status" in group else group
         a = ok[ok["engine"] == slow].set_index(keys)
         b = ok[ok["engine"] == fast].set_index(keys)
         both = a.index.intersection(b.index)
@@ -273,6 +275,8 @@ def _evidence(
         "trivial_low": trivial.low if trivial else np.nan,
         "trivial_high": trivial.high if trivial else np.nan,
         "capped_folds": capped,
+        # The share of test samples whose original image is in training (the copy leak).
+        "leak_same_image": _mean(_column(runs, "leakage.same_image")),
         "verdict": "",
         "reason": "",
     }
@@ -340,7 +344,7 @@ def _paired(
     score = f"metrics.{split}.{metric}"
     if score not in group:
         return None
-    keys = ["fold", "seed"]
+    keys = _pairing(group)
     left = group[group[column] == a].set_index(keys)
     right = group[group[column] == b].set_index(keys)
     both = left.index.intersection(right.index)
@@ -366,6 +370,17 @@ def _difference(comparison: evidence.Comparison, folds: int, p_name: str) -> dic
         p_name: comparison.p_a_better,
         "ci_method": comparison.difference.method,
     }
+
+
+def _pairing(group: pd.DataFrame) -> list[str]:
+    """The columns that pair two runs' jobs: the same fold of the same seed."""
+    return [key for key in ("fold", "seed") if key in group]
+
+
+def _mean(values: np.ndarray) -> float:
+    """The mean of the finite values; NaN when there are none."""
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if len(finite) else np.nan
 
 
 def _column(runs: pd.DataFrame, name: str) -> np.ndarray:

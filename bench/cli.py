@@ -312,6 +312,7 @@ def _data_generate(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from bench.claims import evidence_table
     from bench.experiment import load_experiment
     from bench.results import ResultsStore
     from bench.runner import run_experiment
@@ -340,9 +341,9 @@ def _run(args: argparse.Namespace) -> int:
     records = ResultsStore(Path(args.out) / "results").frame()
     records = records[(records["experiment"] == experiment.name)]
     records = records[records["profile"] == args.profile]
-    paper = {t["name"]: t["paper"] for t in experiment.targets}
+    table = paper_table(evidence_table(records, experiment.paper()))
     with pd.option_context("display.width", 160, "display.max_columns", 20):
-        print(paper_table(records, paper).to_string(index=False))
+        print(table.to_string(index=False))
     return 0
 
 
@@ -478,6 +479,7 @@ def _diagnose(args: argparse.Namespace) -> int:
         y, model = encode_target(dataset.labels, args.target)[0], IgNetClassifier
     estimator = model(
         layers=args.network,
+        settings="paper",
         epochs=args.epochs,
         validation_fraction=0.0,
         w_scale=args.w_scale,

@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from bench.augment import IGNET_PAPER_AUGMENTATION, KERAS_PAPER_AUGMENTATION
+from bench.claims import engine_comparisons, evidence_table, protocol_effects, speed_table
 from bench.data import load_faces
 from bench.errors import BenchError
 from bench.experiment import list_experiments, load_experiment
@@ -71,11 +72,27 @@ def build_report(
     experiments = [_describe(name) for name in names]
     for experiment in experiments:
         experiment["figures"] = _prediction_figures(records, experiment["name"])
+        experiment.update(
+            _evidence(records[records["experiment"] == experiment["name"]], experiment)
+        )
     context = _context(records, profile, data_label)
     figures = _data_figures(Path(data), seed) if data is not None else []
     return write_report(
         records, experiments, Path(report) if report else out / "report", context, figures
     )
+
+
+def _evidence(rows: pd.DataFrame, experiment: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """The numbers a verdict rests on: intervals, protocol effects, run comparisons, speed."""
+    runs = experiment.get("runs") or list(dict.fromkeys(rows["variant"].fillna(rows["network"])))
+    found = {
+        "evidence": evidence_table(rows, experiment.get("paper_runs") or {}),
+        "effects": protocol_effects(rows),
+        "comparisons": engine_comparisons(rows, runs),
+    }
+    if "time_ratio" in (experiment.get("report") or ()):
+        found["speed"] = speed_table(rows, experiment.get("paper") or {})
+    return found
 
 
 def _describe(name: str) -> dict[str, Any]:
@@ -85,6 +102,7 @@ def _describe(name: str) -> dict[str, Any]:
         return {"name": name, "title": name, "notes": "", "paper": {}}
     return {
         "name": name,
+        "runs": [run["name"] for run in experiment.runs],
         "title": experiment.title,
         "notes": experiment.notes,
         "paper": {t["name"]: t["paper"] for t in experiment.targets},

@@ -26,12 +26,30 @@ from matplotlib.figure import Figure
 from reports.figures import learning_curves, metric_bars, save_figure, timing_bars
 from reports.items import build_item
 from reports.paper_checks import Finding, check_papers
-from reports.tables import paper_table, with_current_averages, with_variant
+from reports.tables import (
+    format_interval,
+    format_number,
+    metric_digits,
+    metric_scale,
+    paper_table,
+    with_current_averages,
+    with_variant,
+)
 
-__all__ = ["CHECKS_TITLE", "REPORT_TITLE", "write_report"]
+__all__ = ["CHECKS_TITLE", "CLAIMS_TITLE", "REPORT_TITLE", "claims_table", "write_report"]
 
 REPORT_TITLE = "ignet-bench: the papers' numbers beside ours"
 CHECKS_TITLE = "The papers' own numbers, checked"
+CLAIMS_TITLE = "The papers' claims and our verdicts"
+CLAIMS_CAPTION = (
+    "Every number the papers give, beside ours under each protocol the suite runs: the mean "
+    "over folds with its 95% corrected resampled t-interval (Nadeau and Bengio), the number "
+    "of folds, the trivial predictor's score on the same folds, and the verdict with its "
+    "reason (rules in docs/evidence.md). On synthetic stand-in data a verdict tests whether "
+    "our reimplementation reaches the paper's number on data whose difficulty we chose, not "
+    "the paper itself; the protocol effect (paper protocol minus leak-free) means something "
+    "on any data."
+)
 # Landscape A4, in inches: wide tables of several protocols fit on one line.
 _PAGE = (11.69, 8.27)
 _NO_RESULTS = "No results were found: run an experiment first."
@@ -58,6 +76,8 @@ class _Section:
     title: str
     notes: str
     table: pd.DataFrame
+    evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
+    speed: pd.DataFrame = field(default_factory=pd.DataFrame)
     table_html: str = ""
     tables: list[_Table] = field(default_factory=list)
     figures: list[_FigureItem] = field(default_factory=list)
@@ -102,6 +122,10 @@ def write_report(
         csv = out / "tables" / f"{section.name}.csv"
         section.table.to_csv(csv, index=False)
         written[f"tables/{csv.name}"] = csv
+        if not section.evidence.empty:  # the same rows as numbers, for re-analysis
+            csv = out / "tables" / f"{section.name}_evidence.csv"
+            section.evidence.to_csv(csv, index=False)
+            written[f"tables/{csv.name}"] = csv
         for index, table in enumerate(section.tables):
             csv = out / "tables" / f"{section.name}_{index + 1}.csv"
             table.frame.to_csv(csv, index=False)
@@ -120,11 +144,17 @@ def write_report(
     written[f"tables/{checks.name}"] = checks
     has_results = not records.empty
     context = {**context, "summary": _with_verdicts(str(context.get("summary", "")), sections)}
+    claims = claims_table(sections)
+    csv = out / "tables" / "claims.csv"
+    claims.to_csv(csv, index=False)
+    written[f"tables/{csv.name}"] = csv
     html = out / "report.html"
-    html.write_text(_render_html(sections, context, has_results, data, findings), encoding="utf-8")
+    html.write_text(
+        _render_html(sections, context, has_results, data, findings, claims), encoding="utf-8"
+    )
     written["report.html"] = html
     pdf = out / "report.pdf"
-    _write_pdf(pdf, sections, context, has_results, data, findings)
+    _write_pdf(pdf, sections, context, has_results, data, findings, claims)
     written["report.pdf"] = pdf
     return written
 
@@ -136,15 +166,26 @@ def _build_section(records: pd.DataFrame, experiment: Mapping[str, Any]) -> _Sec
     # Records with no experiment column cannot be told apart: all of them belong here.
     rows = records[records["experiment"] == name] if "experiment" in records else records
     rows = with_current_averages(rows)
+    evidence = experiment.get("evidence")
+    speed = experiment.get("speed")
     section = _Section(
         name=name,
         title=str(experiment.get("title") or name),
         notes=str(experiment.get("notes") or "").strip(),
-        table=paper_table(rows, paper, paper_runs=paper_runs),
+        table=paper_table(evidence if evidence is not None else pd.DataFrame()),
+        evidence=evidence if evidence is not None else pd.DataFrame(),
+        speed=speed if speed is not None else pd.DataFrame(),
     )
     if rows.empty:
         return section
     section.table_html = _html_table(section.table)
+    for caption, frame in (
+        (_EFFECTS_CAPTION, experiment.get("effects")),
+        (_COMPARISONS_CAPTION, experiment.get("comparisons")),
+    ):
+        if frame is not None and not frame.empty:
+            shown = _interval_view(frame)
+            section.tables.append(_Table(caption, shown, _html_table(shown)))
     rows = with_variant(rows)
     if "status" in rows:
         rows = rows[rows["status"].fillna("ok") == "ok"]
@@ -182,6 +223,89 @@ def _build_section(records: pd.DataFrame, experiment: Mapping[str, Any]) -> _Sec
     return section
 
 
+_EFFECTS_CAPTION = (
+    "The protocol effect: paper protocol minus leak-free, paired by fold and seed, with the "
+    "corrected resampled t-interval (95%) and the probability, from a Bayesian correlated "
+    "t-test, that the paper protocol scores higher"
+)
+_COMPARISONS_CAPTION = (
+    "Each run against the first run of the experiment, paired by fold and seed: the "
+    "difference (run minus reference) with its corrected resampled t-interval (95%) and the "
+    "probability, from a Bayesian correlated t-test, that the run scores higher"
+)
+
+
+def _interval_view(frame: pd.DataFrame) -> pd.DataFrame:
+    """A difference table with its interval in one column and numbers rounded to read."""
+    shown = frame.copy()
+    digits = 3
+    shown["effect"] = [
+        f"{e:+.{digits}f} [{lo:+.{digits}f}, {hi:+.{digits}f}]"
+        if pd.notna(lo)
+        else f"{e:+.{digits}f}"
+        for e, lo, hi in zip(shown["effect"], shown["ci_low"], shown["ci_high"], strict=True)
+    ]
+    probability = next(c for c in shown.columns if str(c).startswith("p_"))
+    shown[probability] = shown[probability].map(lambda p: "-" if pd.isna(p) else f"{p:.2f}")
+    return shown.drop(columns=["ci_low", "ci_high", "ci_method"])
+
+
+def claims_table(sections: Sequence[Any]) -> pd.DataFrame:
+    """Every row that the papers give a number for, with our interval and the verdict.
+
+    ``sections`` carry the numeric ``evidence`` (and, for the speed claims, ``speed``)
+    frames of :func:`write_report`; the table keeps the experiments' order, one row per
+    run, target and protocol.
+    """
+    rows = []
+    for section in sections:
+        evidence = section.evidence
+        if evidence.empty:
+            continue
+        for _, line in evidence[evidence["verdict"].fillna("") != ""].iterrows():
+            scale, _unit = metric_scale(str(line["metric"]))
+            digits = metric_digits(str(line["metric"]))
+            rows.append(
+                {
+                    "claim": section.title,
+                    "run": line["run"],
+                    "target": line["target"],
+                    "metric": line["metric"],
+                    "paper": format_number(line["paper"], scale, digits),
+                    "protocol": line["protocol"],
+                    "ours, 95% CI": format_interval(
+                        line["mean"], line["ci_low"], line["ci_high"], scale, digits
+                    ),
+                    "folds": int(line["folds"]),
+                    "trivial": format_interval(
+                        line["trivial"], line["trivial_low"], line["trivial_high"], scale, digits
+                    ),
+                    "verdict": line["verdict"],
+                    "reason": line["reason"],
+                }
+            )
+        speed = section.speed
+        judged = speed[speed["verdict"].fillna("") != ""] if not speed.empty else speed
+        for _, line in judged.iterrows():
+            rows.append(
+                {
+                    "claim": section.title,
+                    "run": "keras / ignet",
+                    "target": line["target"],
+                    "metric": "time ratio",
+                    "paper": f"{line['paper']:.0f}x",
+                    "protocol": line["protocol"],
+                    "ours, 95% CI": f"{line['ratio']:.1f}x [{line['ci_low']:.1f}, "
+                    f"{line['ci_high']:.1f}]",
+                    "folds": int(line["folds"]),
+                    "trivial": "-",
+                    "verdict": line["verdict"],
+                    "reason": line["reason"],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
 def _html_table(frame: pd.DataFrame) -> str:
     return frame.to_html(index=False, border=0, classes="results", na_rep="-", escape=True)
 
@@ -214,21 +338,25 @@ def _engine_per_run(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _with_verdicts(summary: str, sections: Sequence[_Section]) -> str:
-    """``summary`` followed by how many of the paper's claims hold under each protocol."""
-    counts: dict[str, list[int]] = {}
+    """``summary`` followed by how the paper's claims fared under each protocol."""
+    counts: dict[str, dict[str, int]] = {}
     for section in sections:
-        for column in section.table.columns:
-            if str(column).startswith("holds: "):
-                verdicts = section.table[column]
-                tally = counts.setdefault(str(column)[7:], [0, 0])
-                tally[0] += int((verdicts == "yes").sum())
-                tally[1] += int(verdicts.isin(["yes", "no"]).sum())
+        evidence = section.evidence
+        if evidence.empty:
+            continue
+        judged = evidence[evidence["verdict"].fillna("") != ""]
+        for (protocol, word), group in judged.groupby(["protocol", "verdict"], sort=False):
+            tally = counts.setdefault(str(protocol), {})
+            tally[str(word)] = tally.get(str(word), 0) + len(group)
     if not counts:
         return summary
-    parts = [f"{held} of {tested} under {protocol}" for protocol, (held, tested) in counts.items()]
+    parts = [
+        f"{protocol}: " + ", ".join(f"{n} {word}" for word, n in sorted(tally.items()))
+        for protocol, tally in counts.items()
+    ]
     return (
-        f"{summary} Of the paper's numbers we measured, these held (scores within 5 points, "
-        f"errors within 1.5x + 0.5): {'; '.join(parts)}."
+        f"{summary} Verdicts on the papers' numbers (reproduced, not reproduced or "
+        f"inconclusive; rules in docs/evidence.md): {'; '.join(parts)}."
     ).strip()
 
 
@@ -265,6 +393,7 @@ def _render_html(
     has_results: bool,
     data: Sequence[_FigureItem],
     findings: Sequence[Finding],
+    claims: pd.DataFrame,
 ) -> str:
     source = resources.files("reports").joinpath("templates/report.html.j2").read_text("utf-8")
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
@@ -283,6 +412,8 @@ def _render_html(
         data_figures=data,
         inconsistent=_html_table(_findings_frame(findings, consistent=False)),
         consistent=_html_table(_findings_frame(findings, consistent=True)),
+        claims=_html_table(claims) if not claims.empty else "",
+        claims_caption=CLAIMS_CAPTION,
     )
 
 
@@ -309,11 +440,14 @@ def _write_pdf(
     has_results: bool,
     data: Sequence[_FigureItem],
     findings: Sequence[Finding],
+    claims: pd.DataFrame,
 ) -> None:
     # TrueType (42) embeds real glyphs with a text layer, so the PDF can be searched and
     # its text extracted; the default Type 3 fonts cannot.
     with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(path) as pdf:
         pdf.savefig(_front_page(context, has_results))
+        if not claims.empty:
+            pdf.savefig(_table_page(CLAIMS_TITLE, CLAIMS_CAPTION, claims))
         for item in data:
             heading = item.figure.text(
                 0.5, 1.02, item.caption, ha="center", va="bottom", fontsize=10, wrap=True

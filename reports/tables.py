@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-__all__ = ["MAIN_METRIC", "f_measure", "paper_table", "with_current_averages", "with_variant"]
+__all__ = [
+    "MAIN_METRIC",
+    "f_measure",
+    "format_interval",
+    "format_number",
+    "metric_digits",
+    "metric_scale",
+    "paper_table",
+    "with_current_averages",
+    "with_variant",
+]
 
 # The measure each task is reported in, and whether it is a fraction shown as percent.
 MAIN_METRIC = {
@@ -19,86 +27,76 @@ MAIN_METRIC = {
 HIGHER_IS_BETTER = ("accuracy", "f1", "precision", "recall")
 
 
-def paper_table(
-    records: pd.DataFrame,
-    paper: Mapping[str, Mapping[str, float]],
-    split: str = "test",
-    paper_runs: Mapping[str, Mapping[str, Mapping[str, float]]] | None = None,
-) -> pd.DataFrame:
+def paper_table(evidence: pd.DataFrame) -> pd.DataFrame:
     """One row per engine, run and target: the paper's number, then ours per protocol.
 
     Parameters
     ----------
-    records : flat result records (``bench.results.ResultsStore.frame``).
-    paper : target -> {metric: value} as the paper reports it (accuracy as a fraction).
-    split : ``test`` or ``validation``: which side's metrics to report.
-    paper_runs : run name (the records' ``variant``) -> target -> {metric: value}: the
-        paper's numbers for a run, in place of ``paper`` for that run's rows.
+    evidence : the numeric evidence of an experiment (``bench.claims.evidence_table``): one
+        row per engine, run, target and protocol with ``mean``, ``ci_low``, ``ci_high``,
+        ``folds``, ``diverged``, ``trivial``, ``trivial_low``, ``trivial_high``,
+        ``verdict``.
 
     Returns
     -------
     DataFrame with columns engine, network (the run's name), target, metric, paper,
-    ``trivial`` (the score of predicting the training labels' most frequent class, or
-    their mean, averaged over protocols and folds; where the records carry it), one
-    ``mean ± std (folds)`` column per protocol, and the leak per protocol (the share of test
-    samples whose original image is in training).
+    ``trivial`` (mean and 95% interval over the folds of every protocol's first), then per
+    protocol ``mean [low, high] (k folds)``, the leak (the share of test samples whose
+    original image is in training) and the verdict (one of reproduced, not reproduced,
+    inconclusive; ``-`` where the paper gives no number).
     """
-    if records.empty:
+    if evidence.empty:
         return pd.DataFrame(columns=["engine", "network", "target", "metric", "paper"])
-    records = with_current_averages(with_variant(records))
     rows = []
-    keys = ["engine", "variant", "target", "task"]
-    for (engine, variant, target, task), group in records.groupby(keys, sort=False):
-        metric, percent = MAIN_METRIC[str(task)]
-        column = f"metrics.{split}.{metric}"
-        numbers = (paper_runs or {}).get(str(variant), paper)
-        paper_value = numbers.get(str(target), {}).get(metric)
+    keys = ["engine", "run", "target", "task", "metric"]
+    for (engine, run, target, _task, metric), group in evidence.groupby(keys, sort=False):
+        scale, unit = metric_scale(str(metric))
+        digits = metric_digits(str(metric))
+        first = group.iloc[0]
         row: dict[str, object] = {
             "engine": engine,
-            "network": variant,
+            "network": run,
             "target": target,
-            "metric": f"{metric} (%)" if percent or metric == "mape" else metric,
-            "paper": _percent(paper_value, percent, _digits(metric)),
+            "metric": f"{metric} ({unit})" if unit else metric,
+            "paper": format_number(first["paper"], scale, digits),
+            "trivial": format_interval(
+                first["trivial"], first["trivial_low"], first["trivial_high"], scale, digits
+            ),
         }
-        trivial = _values(group, f"metrics.trivial.{metric}")
-        if np.isfinite(trivial).any():
-            scale = 100.0 if percent else 1.0
-            row["trivial"] = f"{scale * np.nanmean(trivial):.{_digits(metric)}f}"
-        verdicts = {}
-        for protocol, runs in group.groupby("protocol", sort=False):
-            values = _values(runs, column) * (100.0 if percent else 1.0)
-            diverged = int((runs["status"] == "diverged").sum()) if "status" in runs else 0
-            row[str(protocol)] = _mean_std(values[np.isfinite(values)], diverged, _digits(metric))
-            if "leakage.same_image" in runs:
-                row[f"leak: {protocol}"] = f"{100 * runs['leakage.same_image'].mean():.0f}%"
-            mean = float(np.nanmean(values)) if np.isfinite(values).any() else None
-            verdicts[str(protocol)] = _holds(metric, paper_value, mean, percent)
-        for protocol, verdict in verdicts.items():
-            row[f"holds: {protocol}"] = verdict
+        for _, line in group.iterrows():
+            protocol = str(line["protocol"])
+            value = format_interval(line["mean"], line["ci_low"], line["ci_high"], scale, digits)
+            folds = f"{int(line['folds'])} fold" + ("" if line["folds"] == 1 else "s")
+            if line["diverged"]:
+                folds += f", {int(line['diverged'])} diverged"
+            row[protocol] = f"{value} ({folds})"
+            if pd.notna(line.get("leak_same_image")):
+                row[f"leak: {protocol}"] = f"{100 * line['leak_same_image']:.0f}%"
+            row[f"verdict: {protocol}"] = line["verdict"] or "-"
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _values(runs: pd.DataFrame, column: str) -> np.ndarray:
-    if column not in runs:
-        return np.full(len(runs), np.nan)
-    return pd.to_numeric(runs[column], errors="coerce").to_numpy(dtype=float)
+def metric_scale(metric: str) -> tuple[float, str]:
+    """How a metric prints: accuracy-like fractions as percent, MAPE already in percent."""
+    if metric in ("accuracy", "tp_rate", "exact_match"):
+        return 100.0, "%"
+    return 1.0, "%" if metric == "mape" else ""
 
 
-def _holds(metric: str, paper: float | None, ours: float | None, percent: bool) -> str:
-    """Whether our mean matches the paper's claim: "yes", "no", or "-" (nothing to test).
-
-    A score claim holds when ours is at most 5 points below it; an error claim (MAPE) when
-    ours is at most 1.5 times it plus half a point: lenient, since folds, seeds and the
-    data differ, yet far from the orders-of-magnitude gaps that decide these papers.
-    """
-    if paper is None or ours is None:
+def format_number(value: object, scale: float, digits: int) -> str:
+    if value is None or not np.isfinite(float(value)):  # type: ignore[arg-type]
         return "-"
-    if metric in HIGHER_IS_BETTER:
-        claim = 100 * paper if percent else paper
-        margin = 5.0 if percent else 0.05
-        return "yes" if ours >= claim - margin else "no"
-    return "yes" if ours <= 1.5 * paper + 0.5 else "no"
+    return f"{scale * float(value):.{digits}f}"  # type: ignore[arg-type]
+
+
+def format_interval(mean: object, low: object, high: object, scale: float, digits: int) -> str:
+    """``mean [low, high]``, or the mean alone where no interval could be computed."""
+    shown = format_number(mean, scale, digits)
+    if shown == "-":
+        return shown
+    bounds = format_number(low, scale, digits), format_number(high, scale, digits)
+    return shown if "-" in bounds else f"{shown} [{bounds[0]}, {bounds[1]}]"
 
 
 def with_variant(records: pd.DataFrame) -> pd.DataFrame:
@@ -141,23 +139,7 @@ def f_measure(precision: ArrayLike, recall: ArrayLike) -> np.ndarray:
         return np.where(both > 0, 2 * precision * recall / both, 0.0)
 
 
-def _digits(metric: str) -> int:
+def metric_digits(metric: str) -> int:
+    """Decimals a metric prints with."""
     # Scores kept as fractions (the face paper's F of 0.668) need a third decimal.
     return 3 if metric in ("f1", "precision", "recall") else 2
-
-
-def _percent(value: float | None, percent: bool, digits: int = 2) -> str:
-    if value is None:
-        return "-"
-    return f"{100 * value:.{digits}f}" if percent else f"{value:.{digits}f}"
-
-
-def _mean_std(values: np.ndarray, diverged: int = 0, digits: int = 2) -> str:
-    note = f", {diverged} diverged" if diverged else ""
-    if len(values) == 0:
-        return f"- ({diverged} diverged)" if diverged else "-"
-    if len(values) == 1:
-        return f"{values[0]:.{digits}f} (1 fold{note})"
-    return (
-        f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f} ({len(values)} folds{note})"
-    )

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bench.claims import evidence_table, speed_table
 from reports.items import AVERAGE_LABELS, ITEMS, Item, build_item
 from reports.tables import paper_table
 
@@ -89,47 +90,55 @@ def _timing_rows():
     )
 
 
-def test_time_ratio_divides_keras_seconds_by_ignets():
-    experiment = {"name": "exp", "paper": {"age_category": {"time_ratio": 15.0}}}
-    item = build_item("time_ratio", _timing_rows(), experiment)
+def _speed_item(rows, paper=None):
+    paper = paper or {}
+    experiment = {"name": "exp", "paper": paper, "speed": speed_table(rows, paper)}
+    return build_item("time_ratio", rows, experiment)
+
+
+def test_time_ratio_divides_keras_seconds_by_ignets_fold_by_fold():
+    item = _speed_item(_timing_rows(), {"age_category": {"time_ratio": 15.0}})
     assert len(item.tables) == 1 and item.figures == []
     caption, table = item.tables[0]
     assert "Keras" in caption
     assert len(table) == 2
-    assert _cell(table, "keras train s", target="age_category") == "30.0"
-    assert _cell(table, "ignet train s", target="age_category") == "3.0"
-    assert _cell(table, "time ratio keras/ignet", target="age_category") == "10.0x"
-    # Throughput: ignet's mean samples/s (600) over keras's (200).
-    assert _cell(table, "throughput ratio ignet/keras", target="age_category") == "3.0x"
+    assert _cell(table, "keras train s (median)", target="age_category") == "30"
+    assert _cell(table, "ignet train s (median)", target="age_category") == "3"
+    # Fold ratios 15 and 7.5: their median, 11.25.
+    assert _cell(table, "time ratio keras/ignet, 95% CI", target="age_category").startswith(
+        "11.2x ["
+    )
     assert _cell(table, "paper", target="age_category") == "15x"
-    assert _cell(table, "time ratio keras/ignet", target="age_months") == "2.0x"
-    assert _cell(table, "throughput ratio ignet/keras", target="age_months") == "1.0x"
+    assert _cell(table, "verdict", target="age_category") == "inconclusive"  # 2 folds
     assert _cell(table, "paper", target="age_months") == "-"
+    assert _cell(table, "verdict", target="age_months") == "-"
     assert _cell(table, "task", target="age_months") == "regression"
 
 
-def test_time_ratio_is_per_protocol():
+def test_time_ratio_is_per_protocol_and_never_rounds_seconds_to_zero():
     rows = _frame(
-        _record(engine="keras", train_seconds=30.0),
-        _record(engine="ignet", train_seconds=3.0),
+        _record(engine="keras", train_seconds=0.03),
+        _record(engine="ignet", train_seconds=0.003),
         _record(engine="keras", protocol="leak-free", train_seconds=8.0),
         _record(engine="ignet", protocol="leak-free", train_seconds=2.0),
     )
-    ((_, table),) = build_item("time_ratio", rows, EXPERIMENT).tables
-    assert _cell(table, "time ratio keras/ignet", protocol="paper-ignet") == "10.0x"
-    assert _cell(table, "time ratio keras/ignet", protocol="leak-free") == "4.0x"
+    ((_, table),) = _speed_item(rows).tables
+    cell = _cell(table, "time ratio keras/ignet, 95% CI", protocol="paper-ignet")
+    assert cell.startswith("10.0x")
+    assert _cell(table, "ignet train s (median)", protocol="paper-ignet") == "0.003"
+    assert _cell(table, "time ratio keras/ignet, 95% CI", protocol="leak-free").startswith("4.0x")
 
 
 def test_time_ratio_needs_both_engines():
     rows = _timing_rows()
-    assert build_item("time_ratio", rows[rows["engine"] == "ignet"], EXPERIMENT).tables == []
-    assert build_item("time_ratio", rows[rows["engine"] == "keras"], EXPERIMENT).tables == []
+    assert _speed_item(rows[rows["engine"] == "ignet"]).tables == []
+    assert _speed_item(rows[rows["engine"] == "keras"]).tables == []
 
 
 def test_time_ratio_skips_a_target_run_by_one_engine_only():
     rows = _timing_rows()
     rows = rows[~((rows["target"] == "age_months") & (rows["engine"] == "keras"))]
-    ((_, table),) = build_item("time_ratio", rows, EXPERIMENT).tables
+    ((_, table),) = _speed_item(rows).tables
     assert list(table["target"]) == ["age_category"]
 
 
@@ -409,9 +418,24 @@ def test_attributes_needs_multilabel_records():
 def _scored(value, metric="accuracy", status="ok", **fields):
     task = "classification" if metric == "accuracy" else "regression"
     target = "age_category" if metric == "accuracy" else "age_months"
+    fold = fields.pop("fold", 0)
+    job = f"{fields.get('variant', 'fig5')}-{fields.get('protocol', 'paper-ignet')}-{fold}"
     return _record(
-        target=target, task=task, status=status, **{f"metrics.test.{metric}": value}, **fields
+        target=target,
+        task=task,
+        status=status,
+        fold=fold,
+        seed=0,
+        job_id=job,
+        n_train=800,
+        n_test=200,
+        **{f"metrics.test.{metric}": value},
+        **fields,
     )
+
+
+def _table(records, paper_runs):
+    return paper_table(evidence_table(records, paper_runs))
 
 
 def test_paper_table_counts_diverged_folds_and_leaves_them_out_of_the_mean():
@@ -420,9 +444,10 @@ def test_paper_table_counts_diverged_folds_and_leaves_them_out_of_the_mean():
         _scored(0.9, fold=1),
         _scored(math.nan, status="diverged", fold=2),
     )
-    table = paper_table(records, {"age_category": {"accuracy": 0.85}})
-    assert table.loc[0, "paper-ignet"] == "85.00 ± 7.07 (2 folds, 1 diverged)"
-    assert table.loc[0, "holds: paper-ignet"] == "yes"
+    table = _table(records, {"fig5": {"age_category": {"accuracy": 0.85}}})
+    cell = table.loc[0, "paper-ignet"]
+    assert cell.startswith("85.00 [") and cell.endswith("(2 folds, 1 diverged)")
+    assert table.loc[0, "verdict: paper-ignet"] == "inconclusive"  # 2 folds are too few
 
 
 def test_paper_table_with_every_fold_diverged():
@@ -430,61 +455,51 @@ def test_paper_table_with_every_fold_diverged():
         _scored(math.nan, status="diverged"),
         _scored(math.nan, status="diverged", fold=1),
     )
-    table = paper_table(records, {"age_category": {"accuracy": 0.85}})
-    assert table.loc[0, "paper-ignet"] == "- (2 diverged)"
-    assert table.loc[0, "holds: paper-ignet"] == "-"
+    table = _table(records, {"fig5": {"age_category": {"accuracy": 0.85}}})
+    assert table.loc[0, "paper-ignet"] == "- (0 folds, 2 diverged)"
+    assert table.loc[0, "verdict: paper-ignet"] == "inconclusive"
 
 
-def test_paper_table_without_a_status_column_counts_no_divergence():
-    records = _frame(_scored(0.8)).drop(columns=["status"])
-    table = paper_table(records, {})
+def test_paper_table_shows_one_fold_without_an_interval():
+    table = _table(_frame(_scored(0.8)), {})
     assert table.loc[0, "paper-ignet"] == "80.00 (1 fold)"
+    assert table.loc[0, "verdict: paper-ignet"] == "-"
 
 
 @pytest.mark.parametrize(
     ("metric", "claim", "ours", "verdict"),
     [
-        ("accuracy", 0.9, 0.87, "yes"),
-        ("accuracy", 0.9, 0.80, "no"),
-        ("mape", 0.4, 0.8, "yes"),
-        ("mape", 0.4, 5.0, "no"),
-        ("accuracy", None, 0.99, "-"),
-        ("mape", None, 0.1, "-"),
+        ("accuracy", 0.9, (0.899, 0.9, 0.901), "reproduced"),
+        ("accuracy", 0.9, (0.60, 0.61, 0.62), "not reproduced"),
+        ("mape", 0.4, (0.39, 0.4, 0.41), "reproduced"),
+        ("accuracy", 0.9, (0.5, 0.9, 1.0), "inconclusive"),  # wider than the band
+        ("mape", 0.4, (5.0, 5.1, 5.2), "not reproduced"),
+        ("accuracy", None, (0.99, 0.98, 0.99), "-"),
     ],
 )
-def test_paper_table_says_whether_the_claim_holds(metric, claim, ours, verdict):
-    records = _frame(_scored(ours, metric=metric))
+def test_paper_table_grades_the_claim(metric, claim, ours, verdict):
+    records = _frame(*(_scored(v, metric=metric, fold=i) for i, v in enumerate(ours)))
     target = "age_category" if metric == "accuracy" else "age_months"
     paper = {} if claim is None else {target: {metric: claim}}
-    table = paper_table(records, paper)
-    assert table.loc[0, "holds: paper-ignet"] == verdict
+    table = _table(records, {"fig5": paper})
+    assert table.loc[0, "verdict: paper-ignet"] == verdict
 
 
-def test_paper_table_has_a_verdict_per_protocol():
+def test_paper_runs_give_each_run_its_own_numbers():
     records = _frame(
-        _scored(0.88),
-        _scored(0.5, protocol="leak-free"),
+        *(_scored(0.8, fold=i) for i in range(3)),
+        *(_scored(0.8, variant="fig5 sigmoid", fold=i) for i in range(3)),
+        *(_scored(0.8, variant="not in the paper", fold=i) for i in range(3)),
     )
-    table = paper_table(records, {"age_category": {"accuracy": 0.9}})
-    assert table.loc[0, "holds: paper-ignet"] == "yes"
-    assert table.loc[0, "holds: leak-free"] == "no"
-
-
-def test_paper_runs_replace_the_targets_numbers_for_their_run():
-    records = _frame(
-        _scored(0.8),
-        _scored(0.8, variant="fig5 sigmoid"),
-        _scored(0.8, variant="not in the paper"),
-    )
-    paper = {"age_category": {"accuracy": 0.9}}
     paper_runs = {
+        "fig5": {"age_category": {"accuracy": 0.9}},
         "fig5 sigmoid": {"age_category": {"accuracy": 0.8}},
         "not in the paper": {"age_category": {}},
     }
-    table = paper_table(records, paper, paper_runs=paper_runs)
+    table = _table(records, paper_runs)
     assert _cell(table, "paper", network="fig5") == "90.00"
-    assert _cell(table, "holds: paper-ignet", network="fig5") == "no"
+    assert _cell(table, "verdict: paper-ignet", network="fig5") == "not reproduced"
     assert _cell(table, "paper", network="fig5 sigmoid") == "80.00"
-    assert _cell(table, "holds: paper-ignet", network="fig5 sigmoid") == "yes"
+    assert _cell(table, "verdict: paper-ignet", network="fig5 sigmoid") == "reproduced"
     assert _cell(table, "paper", network="not in the paper") == "-"
-    assert _cell(table, "holds: paper-ignet", network="not in the paper") == "-"
+    assert _cell(table, "verdict: paper-ignet", network="not in the paper") == "-"

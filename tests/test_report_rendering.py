@@ -9,6 +9,7 @@ import pytest
 from matplotlib.collections import PathCollection
 from pypdf import PdfReader
 
+from bench.claims import evidence_table
 from reports.figures import learning_curves, metric_bars, save_figure, timing_bars
 from reports.report import write_report
 
@@ -53,6 +54,9 @@ def _record(experiment: str, engine: str, protocol: str, target: str, fold: int)
         "task": task,
         "fold": fold,
         "seed": 0,
+        "job_id": f"{experiment}-{engine}-{protocol}-{target}-{fold}",
+        "n_train": 800,
+        "n_test": 200,
         "samples_per_second": 100.0 + 10 * fold,
         "leakage.same_image": 1.0 if protocol == "paper-keras" else 0.0,
         "curve.loss": [2.0 - 0.3 * e for e in range(epochs)],
@@ -85,9 +89,20 @@ def records() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def with_evidence(records: pd.DataFrame) -> list[dict[str, Any]]:
+    """The experiments with the evidence ``bench`` computes from their records."""
+    out = []
+    for experiment in EXPERIMENTS:
+        rows = records[records["experiment"] == experiment["name"]]
+        paper_runs = {"fig2": experiment["paper"]}
+        out.append({**experiment, "evidence": evidence_table(rows, paper_runs)})
+    return out
+
+
 @pytest.fixture(scope="module")
 def report(records: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return write_report(records, EXPERIMENTS, tmp_path_factory.mktemp("report"), CONTEXT)
+    experiments = with_evidence(records)
+    return write_report(records, experiments, tmp_path_factory.mktemp("report"), CONTEXT)
 
 
 def _pdf_text(path: Path) -> str:
@@ -109,8 +124,10 @@ def test_html_has_context_titles_tables_and_embedded_figures(report: dict[str, P
     html = report["report.html"].read_text(encoding="utf-8")
     for experiment in EXPERIMENTS:
         assert experiment["title"] in html
-    # One per experiment, and the papers' checks: those that fail, those that hold.
-    assert html.count("<table") == len(EXPERIMENTS) + 2
+    # The claims, one per experiment, and the papers' checks: those that fail, those
+    # that hold.
+    assert html.count("<table") == 1 + len(EXPERIMENTS) + 2
+    assert html.index("claims and our verdicts") < html.index(EXPERIMENTS[0]["title"])
     for text in (*TARGETS, *PROTOCOLS, "88.54", "12.95", "synthetic (seed 0)", "quick"):
         assert text in html
     assert CONTEXT["summary"].replace("'", "&#39;") in html
