@@ -1,11 +1,24 @@
-"""scikit-learn estimators around :class:`ignet.Network`."""
+"""scikit-learn estimators around :class:`ignet.Network`.
+
+Two named sets of settings fill every option left unset (see :data:`SETTINGS`):
+
+* ``settings="default"``: what learns without tuning: ReLU hidden layers, learned biases,
+  He-uniform initial weights, Nesterov momentum, standardised inputs (and targets, for
+  regression), the MSE loss for regression, up to 200 epochs with early stopping.
+* ``settings="paper"``: the IgNet paper's section 5 as written: identity activations,
+  fixed biases, the eq. (3) ranges as given, plain SGD at learning rate 0.01 in batches
+  of 32, raw inputs and targets, MAE for regression, at most 10 epochs.
+
+An option given explicitly always wins over the settings.
+"""
 
 from __future__ import annotations
 
 import copy
 import math
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -23,6 +36,60 @@ from ignet.layers import Layer, WeightedLayer
 from ignet.network import Network
 from ignet.presets import preset
 
+INITS = ("eq3", "he")
+INPUT_SCALINGS = (None, "standard")
+TARGET_SCALINGS = (None, "center", "standard", "minmax")
+#: The open range of a bipolar sigmoid that ``target_scaling="minmax"`` maps targets into.
+MINMAX_RANGE = (-0.8, 0.8)
+
+PAPER_SETTINGS: Mapping[str, Any] = MappingProxyType(
+    {
+        "activation": "identity",
+        "output_activation": None,
+        "learn_bias": False,
+        "init": "eq3",
+        "optimizer": "sgd",
+        "learning_rate": 0.01,
+        "momentum": 0.9,
+        "batch_size": 32,
+        "epochs": 10,
+        "loss": MappingProxyType(
+            {"classification": "ce", "multilabel": "bce", "regression": "mae"}
+        ),
+        "input_scaling": None,
+        "target_scaling": None,
+    }
+)
+"""The IgNet paper's settings (section 5): what ``settings="paper"`` fills in."""
+
+DEFAULT_SETTINGS: Mapping[str, Any] = MappingProxyType(
+    {
+        "activation": "relu",
+        "output_activation": None,
+        "learn_bias": True,
+        "init": "he",
+        "optimizer": "nesterov",
+        "learning_rate": 0.01,
+        "momentum": 0.9,
+        "batch_size": 32,
+        "epochs": 200,
+        "loss": MappingProxyType(
+            {"classification": "ce", "multilabel": "bce", "regression": "mse"}
+        ),
+        "input_scaling": "standard",
+        "target_scaling": "standard",
+    }
+)
+"""Settings that learn without tuning: what ``settings="default"`` fills in."""
+
+SETTINGS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
+    {"default": DEFAULT_SETTINGS, "paper": PAPER_SETTINGS}
+)
+# Options that shape a preset's layers; a list of layers carries its own.
+_LAYER_OPTIONS = ("activation", "output_activation", "learn_bias", "init", "freezeconnect")
+# Options whose None is a value of their own (no scaling); "auto" takes the settings'.
+_AUTO = "auto"
+
 
 class _IgNetEstimator(BaseEstimator):
     """Parameters shared by :class:`IgNetClassifier` and :class:`IgNetRegressor`.
@@ -31,15 +98,27 @@ class _IgNetEstimator(BaseEstimator):
     ----------
     layers : a preset name (see :mod:`ignet.presets`) or a list of layers, last layer
         included (it is copied at fit, never changed).
-    activation, freezeconnect : a preset's hidden activation and freezeconnect rate
-        (see :func:`ignet.presets.preset`); only with a preset name.
-    w_scale : None, or factors for the eq. (3) weight amplitude W_n of each weighted
-        layer in order (missing ones stay 1): the paper's Fig. 4 restarts with the second
-        layer's amplitude times 10 is ``w_scale=(1, 10)``.
-    loss : loss name; None picks ``ce`` (classes), ``bce`` (multi-label) or ``mae``
-        (regression, as in the paper: its gradient stays bounded for raw targets).
+    settings : ``"default"`` or ``"paper"``: the named set (:data:`SETTINGS`) that fills
+        every option below left at None (``"auto"`` for the scalings).
+    activation : activation of a preset's hidden layers (paper: identity; default: relu).
+    output_activation : activation of a preset's output dense layer; None takes the task's
+        (``sigmoid`` for multi-label, else ``identity``). Section 5.5.2 of the paper puts a
+        bipolar sigmoid on the Fig. 5 net's second layer, its output:
+        ``output_activation="bipolar_sigmoid"`` (with ``target_scaling="minmax"`` for a
+        regression, so that the targets lie inside the sigmoid's range).
+    learn_bias : whether a preset's biases learn (paper: fixed; default: learned).
+    init : ``"eq3"`` (the paper's eq. (3) with the layers' ``w_range``) or ``"he"``
+        (eq. (3) with each ``w_range`` set so that the bound is He's sqrt(6 / fan_in)).
+    freezeconnect : a preset's freezeconnect rate (see :func:`ignet.presets.preset`).
+        ``activation``, ``output_activation``, ``learn_bias``, ``init`` and
+        ``freezeconnect`` shape a preset; with a list of layers they must stay None.
+    w_scale : None, or factors for the weight amplitude W_n of each weighted layer in order
+        (missing ones stay 1), applied after ``init``: the paper's Fig. 4 restart with the
+        second layer's amplitude times 10 is ``w_scale=(1, 10)``.
+    loss : loss name; None takes the settings' for the task: ``ce`` (classes), ``bce``
+        (multi-label), and ``mae`` (paper) or ``mse`` (default) for regression.
     optimizer : ``"sgd"``, ``"momentum"`` or ``"nesterov"``.
-    learning_rate, momentum, batch_size : optimizer settings (batch 32 as in the paper).
+    learning_rate, momentum, batch_size : optimizer settings.
     epochs : maximum passes over the training data.
     tolerance : early-stopping tolerance in epochs (the paper's 7); None disables it.
     monitor : history key for early stopping; None means ``val_loss`` when
@@ -49,6 +128,15 @@ class _IgNetEstimator(BaseEstimator):
     calibrate : None, or a (low, high) band: before training, rescale the weight ranges
         until MAV(dLoss/dW) of every layer lies in it (see :func:`ignet.diagnostics.calibrate`),
         measured on the first ``8 * batch_size`` training samples.
+    input_scaling : None (inputs as given; paper) or ``"standard"`` (each input feature,
+        i.e. each pixel of a map, centred and divided by its standard deviation over the
+        samples given to fit; constant features are only centred); ``"auto"`` takes the
+        settings'.
+    target_scaling : regression only: None (raw targets; paper), ``"center"`` (minus their
+        mean), ``"standard"`` (also divided by their standard deviation) or ``"minmax"``
+        (mapped linearly onto :data:`MINMAX_RANGE`, inside a bipolar sigmoid's range),
+        per output, from the targets given to fit, and undone by predict; ``"auto"``
+        takes the settings'. The history's loss and metric are in the scaled units.
     input_shape : (H, W) or (C, H, W) to reshape 2-D X (N, features) into maps; with
         None, 2-D X is a 1 x features map. 3-D X is (N, H, W), 4-D X is (N, C, H, W).
     backend, threads, dtype : a back-end name and its settings, or a ready back end.
@@ -59,6 +147,8 @@ class _IgNetEstimator(BaseEstimator):
     ----------
     network_ : the trained :class:`ignet.Network`.
     history_ : its per-epoch history.
+    settings_ : every option as used (the settings' values with the explicit ones on top),
+        JSON-ready, with ``settings`` naming the set.
     calibration_ : the calibration table, when ``calibrate`` is set.
     initial_diagnosis_ : the Fig. 4 table (:func:`ignet.diagnostics.diagnose`) at the
         beginning of learning, after calibration, on the first ``8 * batch_size`` samples.
@@ -69,19 +159,25 @@ class _IgNetEstimator(BaseEstimator):
         self,
         layers: str | Sequence[Layer] = "fig5",
         *,
-        activation: str = "identity",
+        settings: str = "default",
+        activation: str | None = None,
+        output_activation: str | None = None,
+        learn_bias: bool | None = None,
+        init: str | None = None,
         freezeconnect: float | None = None,
         w_scale: Sequence[float] | None = None,
         loss: str | None = None,
-        optimizer: str = "sgd",
-        learning_rate: float = 0.01,
-        momentum: float = 0.9,
-        batch_size: int = 32,
-        epochs: int = 10,
+        optimizer: str | None = None,
+        learning_rate: float | None = None,
+        momentum: float | None = None,
+        batch_size: int | None = None,
+        epochs: int | None = None,
         tolerance: int | None = 7,
         monitor: str | None = None,
         validation_fraction: float = 0.1,
         calibrate: tuple[float, float] | None = None,
+        input_scaling: str | None = _AUTO,
+        target_scaling: str | None = _AUTO,
         input_shape: tuple[int, ...] | None = None,
         backend: str | Backend = "numpy",
         threads: int = 1,
@@ -90,7 +186,11 @@ class _IgNetEstimator(BaseEstimator):
         verbose: bool = False,
     ) -> None:
         self.layers = layers
+        self.settings = settings
         self.activation = activation
+        self.output_activation = output_activation
+        self.learn_bias = learn_bias
+        self.init = init
         self.freezeconnect = freezeconnect
         self.w_scale = w_scale
         self.loss = loss
@@ -103,6 +203,8 @@ class _IgNetEstimator(BaseEstimator):
         self.monitor = monitor
         self.validation_fraction = validation_fraction
         self.calibrate = calibrate
+        self.input_scaling = input_scaling
+        self.target_scaling = target_scaling
         self.input_shape = input_shape
         self.backend = backend
         self.threads = threads
@@ -110,7 +212,56 @@ class _IgNetEstimator(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    _task_default = "regression"
+    # settings -----------------------------------------------------------------------
+    def _resolve(self, task: str) -> dict[str, Any]:
+        """Every settings-backed option as it will be used, checked."""
+        if not isinstance(self.settings, str) or self.settings not in SETTINGS:
+            raise IgNetError(
+                f"settings: unknown name {self.settings!r}; choose from {', '.join(SETTINGS)}"
+            )
+        base = SETTINGS[self.settings]
+        used: dict[str, Any] = {"settings": self.settings}
+        for name, value in base.items():
+            own = getattr(self, name)
+            unset = own == _AUTO if name in ("input_scaling", "target_scaling") else own is None
+            used[name] = value if unset else own
+        if isinstance(used["loss"], Mapping):
+            used["loss"] = used["loss"][task]
+        used["freezeconnect"] = self.freezeconnect
+        if not isinstance(self.layers, str):
+            given = [name for name in _LAYER_OPTIONS if getattr(self, name) is not None]
+            if given:
+                raise IgNetError(
+                    f"{', '.join(given)}: these shape a preset; a list of layers carries its own"
+                )
+            for name in ("activation", "output_activation", "learn_bias", "init"):
+                used[name] = None
+        elif used["init"] not in INITS:
+            raise IgNetError(f"init: unknown name {used['init']!r}; choose from {INITS}")
+        if used["input_scaling"] not in INPUT_SCALINGS:
+            raise IgNetError(
+                f"input_scaling must be one of {INPUT_SCALINGS} or 'auto', "
+                f"got {used['input_scaling']!r}"
+            )
+        if used["target_scaling"] not in TARGET_SCALINGS:
+            raise IgNetError(
+                f"target_scaling must be one of {TARGET_SCALINGS} or 'auto', "
+                f"got {used['target_scaling']!r}"
+            )
+        if task != "regression":
+            if self.target_scaling not in (_AUTO, None):
+                raise IgNetError(
+                    f"target_scaling applies to regression only, got {self.target_scaling!r}"
+                )
+            used["target_scaling"] = None
+        batch = used["batch_size"]
+        if isinstance(batch, bool) or not isinstance(batch, numbers.Integral) or batch < 1:
+            raise IgNetError(f"batch_size must be a positive int, got {batch!r}")
+        epochs = used["epochs"]
+        if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
+            raise IgNetError(f"epochs must be an int >= 0, got {epochs!r}")
+        used["batch_size"], used["epochs"] = int(batch), int(epochs)
+        return used
 
     def _maps(self, X: Any, reset: bool = False) -> np.ndarray:
         X = check_array(X, allow_nd=True, dtype=(np.float32, np.float64))
@@ -135,6 +286,36 @@ class _IgNetEstimator(BaseEstimator):
             raise IgNetError(f"X must have 2, 3 or 4 dimensions, got shape {X.shape}")
         return X
 
+    def _scale_inputs(self, maps: np.ndarray) -> np.ndarray:
+        """Maps with the fitted input scaling applied (a no-op without one)."""
+        if self.input_offset_ is None:
+            return maps
+        return (maps - self.input_offset_) / self.input_scale_
+
+    def _fit_scalings(self, maps: np.ndarray, targets: np.ndarray, used: dict[str, Any]) -> None:
+        """Input and target statistics of the data given to fit."""
+        self.input_offset_ = self.input_scale_ = None
+        if used["input_scaling"] == "standard":
+            self.input_offset_ = maps.mean(axis=0)
+            self.input_scale_ = _spread(maps.std(axis=0))
+        self.target_offset_ = self.target_scale_ = None
+        kind = used["target_scaling"]
+        if kind == "center":
+            self.target_offset_, self.target_scale_ = targets.mean(axis=0), 1.0
+        elif kind == "standard":
+            self.target_offset_ = targets.mean(axis=0)
+            self.target_scale_ = _spread(targets.std(axis=0))
+        elif kind == "minmax":
+            low, high = MINMAX_RANGE
+            tmin, tmax = targets.min(axis=0), targets.max(axis=0)
+            self.target_scale_ = _spread(tmax - tmin) / (high - low)
+            self.target_offset_ = tmin - low * self.target_scale_
+
+    def _scale_targets(self, targets: np.ndarray) -> np.ndarray:
+        if self.target_offset_ is None:
+            return targets
+        return (targets - self.target_offset_) / self.target_scale_
+
     def _fit(
         self,
         X: Any,
@@ -144,9 +325,12 @@ class _IgNetEstimator(BaseEstimator):
         validation_data: tuple[Any, np.ndarray] | None = None,
         resample: Callable[[int], Any] | None = None,
     ) -> None:
+        used = self._resolve(task)
         maps = self._maps(X, reset=True)
         if len(targets) != len(maps):
             raise IgNetError(f"y has {len(targets)} samples, X has {len(maps)}")
+        self._fit_scalings(maps, targets, used)
+        maps, targets = self._scale_inputs(maps), self._scale_targets(targets)
         rs = self.random_state
         seed = rs if isinstance(rs, int) else int(check_random_state(rs).randint(2**31 - 1))
         n_outputs: int | tuple[int, int] = (
@@ -158,22 +342,21 @@ class _IgNetEstimator(BaseEstimator):
                 maps.shape[1:],
                 n_outputs,
                 task,
-                activation=self.activation,
-                freezeconnect=self.freezeconnect,
+                activation=used["activation"],
+                freezeconnect=used["freezeconnect"],
+                output_activation=used["output_activation"],
+                learn_bias=bool(used["learn_bias"]),
             )
-        elif self.activation != "identity" or self.freezeconnect is not None:
-            raise IgNetError("activation and freezeconnect apply to a preset name only")
         else:
             layers = copy.deepcopy(list(self.layers))
-        _scale_ranges(layers, self.w_scale)
-        loss = self.loss or {"classification": "ce", "multilabel": "bce"}.get(task, "mae")
+        factors = _range_factors(layers, self.w_scale)
         net = Network(
             layers,
-            loss=loss,
-            optimizer=self.optimizer,
-            learning_rate=self.learning_rate,
-            momentum=self.momentum,
-            batch_size=self.batch_size,
+            loss=used["loss"],
+            optimizer=used["optimizer"],
+            learning_rate=used["learning_rate"],
+            momentum=used["momentum"],
+            batch_size=used["batch_size"],
             backend=self.backend,
             threads=self.threads,
             dtype=self.dtype,
@@ -185,7 +368,10 @@ class _IgNetEstimator(BaseEstimator):
                 f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}"
             )
         if validation_data is not None:
-            validation = (self._maps(validation_data[0]), validation_data[1])
+            validation = (
+                self._scale_inputs(self._maps(validation_data[0])),
+                self._scale_targets(validation_data[1]),
+            )
         elif self.validation_fraction > 0 and resample is not None:
             raise IgNetError(
                 "resample needs validation_data or validation_fraction=0: a split of X "
@@ -206,7 +392,11 @@ class _IgNetEstimator(BaseEstimator):
             )
             validation = (X_val, y_val)
         net.build(maps.shape[1:])
-        n = 8 * self.batch_size
+        weighted = [layer for layer in net.layers if isinstance(layer, WeightedLayer)]
+        for layer, factor in zip(weighted, factors, strict=True):
+            layer.w_range = (layer.he_range() if used["init"] == "he" else layer.w_range) * factor
+        net.initialize()
+        n = 8 * used["batch_size"]
         if self.calibrate is not None:
             low, high = self.calibrate
             self.calibration_ = net.calibrate(maps[:n], targets[:n], (low, high))
@@ -218,23 +408,30 @@ class _IgNetEstimator(BaseEstimator):
         net.fit(
             maps,
             targets,
-            self.epochs,
+            used["epochs"],
             validation_data=validation,
             callbacks=callbacks,
             verbose=self.verbose,
-            resample=None if resample is None else lambda epoch: self._maps(resample(epoch)),
+            resample=(
+                None
+                if resample is None
+                else lambda epoch: self._scale_inputs(self._maps(resample(epoch)))
+            ),
         )
         self.network_ = net
         self.history_ = net.history_
+        self.settings_ = {key: _jsonable(value) for key, value in used.items()}
 
     def _outputs(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "network_")
-        return self.network_.predict(self._maps(X))
+        return self.network_.predict(self._scale_inputs(self._maps(X)))
 
     def diagnose(self, X: Any, y: Any) -> Any:
         """The Fig. 4 table of the trained network on (X, y); see :mod:`ignet.diagnostics`."""
         check_is_fitted(self, "network_")
-        return self.network_.diagnose(self._maps(X), self._encode(y))
+        return self.network_.diagnose(
+            self._scale_inputs(self._maps(X)), self._scale_targets(self._encode(y))
+        )
 
     def _encode(self, y: Any) -> np.ndarray:
         return np.asarray(y, dtype=np.float64)
@@ -247,11 +444,21 @@ class _IgNetEstimator(BaseEstimator):
         return check_array(y, ensure_2d=False, allow_nd=True, dtype=None)
 
 
-def _scale_ranges(layers: Sequence[Layer], w_scale: Sequence[float] | None) -> None:
-    if w_scale is None:
-        return
+def _spread(values: np.ndarray) -> np.ndarray:
+    """Scales to divide by: a zero spread (a constant feature or target) divides by 1."""
+    return np.where(values > 0, values, 1.0)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _range_factors(layers: Sequence[Layer], w_scale: Sequence[float] | None) -> list[float]:
+    """One ``w_scale`` factor per weighted layer (1 where none is given)."""
     weighted = [layer for layer in layers if isinstance(layer, WeightedLayer)]
-    factors = list(w_scale)
+    factors = [] if w_scale is None else list(w_scale)
     if len(factors) > len(weighted) or not all(
         isinstance(f, numbers.Real) and not isinstance(f, bool) and np.isfinite(f) and f > 0
         for f in factors
@@ -260,8 +467,7 @@ def _scale_ranges(layers: Sequence[Layer], w_scale: Sequence[float] | None) -> N
             f"w_scale must be at most {len(weighted)} positive numbers (one per weighted "
             f"layer), got {w_scale!r}"
         )
-    for layer, factor in zip(weighted, factors, strict=False):
-        layer.w_range *= float(factor)
+    return [float(f) for f in factors] + [1.0] * (len(weighted) - len(factors))
 
 
 class IgNetClassifier(ClassifierMixin, _IgNetEstimator):
@@ -345,7 +551,8 @@ class IgNetClassifier(ClassifierMixin, _IgNetEstimator):
 class IgNetRegressor(RegressorMixin, _IgNetEstimator):
     """IgNet regressor (scikit-learn API); y 1-D, or 2-D for several outputs.
 
-    See :class:`_IgNetEstimator` for the parameters; the loss defaults to ``mae``.
+    See :class:`_IgNetEstimator` for the parameters; the loss is the settings' (``mse``
+    by default, ``mae`` in the paper's settings), on targets scaled by ``target_scaling``.
     """
 
     def fit(
@@ -374,6 +581,8 @@ class IgNetRegressor(RegressorMixin, _IgNetEstimator):
         return tags
 
     def predict(self, X: Any) -> np.ndarray:
-        """Predicted targets, shaped like the training y."""
+        """Predicted targets, shaped like the training y (target scaling undone)."""
         out = self._outputs(X).astype(np.float64)
+        if self.target_offset_ is not None:
+            out = out * self.target_scale_ + self.target_offset_
         return out.reshape(len(out)) if self._y_ndim == 1 else out

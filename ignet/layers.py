@@ -16,7 +16,7 @@ import numpy as np
 from ignet.activations import check_activation
 from ignet.backends.base import Array, Backend, ConvGeometry
 from ignet.errors import IgNetError
-from ignet.init import check_range, uniform_biases, uniform_weights
+from ignet.init import check_range, he_range, uniform_biases, uniform_weights
 from ignet.masks import check_rate, keep_mask, scaled_keep_mask
 
 Shape = tuple[int, int, int]
@@ -150,6 +150,10 @@ class WeightedLayer(Layer):
             self.params["b"] = self.be.asarray(b)
         self.grads = {}
 
+    def he_range(self) -> float:
+        """The ``w_range`` that starts this (built) layer from He's uniform bound."""
+        return he_range(self._kernel, math.prod(self.w_shape[1:]))
+
     def draw_masks(self, rng: np.random.Generator, batch: int) -> None:
         assert self.be is not None
         dtype, be = self.be.dtype, self.be
@@ -187,6 +191,7 @@ class WeightedLayer(Layer):
         a = be.activation(self.activation, z)
         y = be.mul(a, masks["dropout"]) if "dropout" in masks else a
         self._x, self._z, self._a, self._w_used, self._used_masks = x, z, a, w, masks
+        self._training = training
         return be.reshape(y, (x.shape[0], *self.out_shape))
 
     def backward(self, dy: Array, need_dx: bool, fused: bool = False) -> Array | None:
@@ -205,7 +210,9 @@ class WeightedLayer(Layer):
         if "dropconnect" in masks:
             dw = be.mul(dw, masks["dropconnect"])
         self.grads = {"W": dw}
-        if self.bias:
+        # Training never reads the gradient of a fixed bias; gradients() and the
+        # diagnostics (masks off) report it.
+        if self.bias and (self.learn_bias or not self._training):
             self.grads["b"] = be.reduce_sum(dz, tuple(i for i in range(dz.ndim) if i != 1))
         return self._grad_input(dz, self._w_used) if need_dx else None
 

@@ -12,9 +12,10 @@ filters, each with stride 2 while the map's shorter side is at least 16, then a 
 connected layer. ``fig7`` puts freezeconnect (rate 0.25) on its hidden convolutions, as
 the paper did to make its deepest networks learn quickly.
 
-All layers follow the paper: identity activations and biases that do not learn.
-Classification ends in a Softmax (use the ``ce`` loss), multi-label in a sigmoid dense
-layer (``bce``), regression in an identity dense layer (``mse`` or ``mae``).
+By default all layers follow the paper: identity activations and biases that do not
+learn. Classification ends in a Softmax (use the ``ce`` loss), multi-label in a sigmoid
+dense layer (``bce``), regression in an identity dense layer (``mse`` or ``mae``); the
+output layer's activation can be chosen (section 5.5.2 puts a bipolar sigmoid there).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def preset(
     task: str = "classification",
     activation: str = "identity",
     freezeconnect: float | None = None,
+    output_activation: str | None = None,
+    learn_bias: bool = False,
 ) -> list[Layer]:
     """The layers of a preset network.
 
@@ -51,12 +54,23 @@ def preset(
     activation : activation of the hidden layers (the paper: identity).
     freezeconnect : rate of freezeconnect on the hidden convolutions between the first and
         the last; None keeps the preset's own (0.25 for ``fig7``, else 0).
+    output_activation : activation of the output dense layer; None gives ``sigmoid`` for
+        multi-label (what the ``bce`` loss needs) and ``identity`` otherwise.
+    learn_bias : whether the biases learn (the paper's presets keep them fixed).
     """
     if name not in PRESETS:
         raise IgNetError(f"preset: unknown name {name!r}; choose from {PRESETS}")
     if task not in TASKS:
         raise IgNetError(f"task: unknown name {task!r}; choose from {TASKS}")
     check_activation(activation)
+    if output_activation is None:
+        output_activation = "sigmoid" if task == "multilabel" else "identity"
+    check_activation(output_activation, "output_activation")
+    if task == "multilabel" and output_activation != "sigmoid":
+        raise IgNetError(
+            f"output_activation: a multi-label network ends in a sigmoid (the bce loss), "
+            f"got {output_activation!r}"
+        )
     shape = tuple(input_shape)
     if len(shape) not in (2, 3):
         raise IgNetError(f"input_shape must be (C, H, W) or (H, W), got {input_shape!r}")
@@ -64,9 +78,9 @@ def preset(
     layers: list[Layer] = []
     if name == "fig5":
         if side >= 16:
-            layers.append(Conv(8, 5, stride=2, activation=activation, learn_bias=False))
+            layers.append(Conv(8, 5, stride=2, activation=activation, learn_bias=learn_bias))
         else:
-            layers.append(Conv(8, 5, padding=2, activation=activation, learn_bias=False))
+            layers.append(Conv(8, 5, padding=2, activation=activation, learn_bias=learn_bias))
     else:
         depth = _DEPTH[name]
         freeze = (0.25 if name == "fig7" else 0.0) if freezeconnect is None else freezeconnect
@@ -81,11 +95,10 @@ def preset(
                     padding=1,
                     freezeconnect=freeze if 0 < i < depth - 2 else 0.0,
                     activation=activation,
-                    learn_bias=False,
+                    learn_bias=learn_bias,
                 )
             )
-    out_activation = "sigmoid" if task == "multilabel" else "identity"
-    layers.append(Dense(n_outputs, activation=out_activation, learn_bias=False))
+    layers.append(Dense(n_outputs, activation=output_activation, learn_bias=learn_bias))
     if task == "classification":
         layers.append(Softmax())
     return layers

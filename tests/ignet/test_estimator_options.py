@@ -10,7 +10,13 @@ from ignet import Conv, Dense, IgNetClassifier, IgNetRegressor, Softmax
 from ignet.errors import IgNetError
 from ignet.layers import WeightedLayer
 
-FAST = {"epochs": 1, "tolerance": None, "validation_fraction": 0.0, "random_state": 3}
+FAST = {
+    "settings": "paper",
+    "epochs": 1,
+    "tolerance": None,
+    "validation_fraction": 0.0,
+    "random_state": 3,
+}
 
 
 @pytest.fixture
