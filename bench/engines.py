@@ -182,8 +182,14 @@ def make_engine(
             from ignet import IgNetClassifier, IgNetRegressor
 
             kind = IgNetRegressor if task == "regression" else IgNetClassifier
+            # The paper's settings unless the experiment names others; explicit options
+            # from the experiment override single settings.
             model = kind(
-                layers=network, epochs=epochs, backend=backend, random_state=seed, **options
+                layers=network,
+                epochs=epochs,
+                backend=backend,
+                random_state=seed,
+                **{"settings": "paper", **options},
             )
             return _IgNetAdapter(model, task, n_outputs)
         if engine == "linear":
