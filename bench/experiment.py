@@ -62,8 +62,9 @@ class Experiment:
     dataset : str
     runs : list of dict
         Each has ``engine``, ``network``, optional ``color`` (RGB images instead of
-        grayscale), ``name`` (the row label in tables; the network's
-        name unless given, needed when two runs share a network), optional engine
+        grayscale), ``crop_faces`` (faces cut out by a Haar cascade first), ``name``
+        (the row label in tables; the network's name unless given, needed when two runs
+        share a network), optional engine
         ``options``, ``invert`` (ink intensity instead of the pixels, see
         :data:`ENGINE_INVERT`), ``targets`` (the names of the targets this run trains on;
         all when absent) and ``paper`` (target -> the paper's numbers for this run,
@@ -396,5 +397,6 @@ def _job_settings(settings: dict[str, Any], run: dict[str, Any], base: str) -> d
         "size": list(settings.get("size", (36, 58))),
         "invert": bool(run.get("invert", settings.get("invert", ENGINE_INVERT[engine]))),
         "color": bool(run.get("color", False)),
+        "crop_faces": bool(run.get("crop_faces", False)),
         "engine_options": {**settings.get(engine, {}), **run["options"]},
     }

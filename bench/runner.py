@@ -123,7 +123,11 @@ def _parallel(jobs: int, scheduler: str | None) -> Iterator[None]:
 def execute(job: Job, data: str) -> dict[str, Any]:
     """Run one job and return its result record."""
     dataset = _dataset(
-        job.dataset, data, tuple(job.settings["size"]), job.settings.get("color", False)
+        job.dataset,
+        data,
+        tuple(job.settings["size"]),
+        job.settings.get("color", False),
+        job.settings.get("crop_faces", False),
     )
     labels = dataset.labels
     classes: list = []
@@ -237,11 +241,16 @@ def _trivial(task: str, y_train: np.ndarray, n: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=4)
-def _dataset(kind: str, folder: str, size: tuple[int, int], color: bool) -> Dataset:
+def _dataset(
+    kind: str, folder: str, size: tuple[int, int], color: bool, crop_faces: bool = False
+) -> Dataset:
+    if crop_faces and kind != "faces":
+        raise BenchError(f"crop_faces (a run option) applies to faces only, not to {kind}")
     if kind == "drawings":
         return load_drawings(folder, size=size, color=color)
     if kind == "faces":
-        return load_faces(folder, size=size, color=color)
+        # The Haar face crop in front of the net, as the face paper's discussion proposes.
+        return load_faces(folder, size=size, color=color, crop_faces=crop_faces)
     raise BenchError(f"dataset must be drawings or faces, not {kind!r}")
 
 

@@ -544,6 +544,44 @@ def test_crop_faces_returns_the_requested_size(generated, monkeypatch):
     assert not np.array_equal(whole.images, data.images)
 
 
+def test_the_runner_crops_the_faces_when_a_run_asks(generated, monkeypatch):
+    from bench.runner import _dataset
+
+    monkeypatch.setattr(faces, "_haar_detector", _FakeDetector)
+    load = _dataset.__wrapped__  # not the cache: each call reads the folder
+    with pytest.warns(UserWarning, match="no face"):
+        cropped = load("faces", str(generated), (24, 30), False, True)
+    whole = load("faces", str(generated), (24, 30), False, False)
+    assert cropped.images.shape == whole.images.shape == (60, 30, 24)
+    assert not np.array_equal(cropped.images, whole.images)
+    assert cropped.labels.equals(whole.labels)
+    with pytest.raises(BenchError, match="crop_faces"):
+        load("drawings", str(generated), (24, 30), False, True)
+
+
+class _DarkSquareDetector:
+    """Finds the dark square of the image it is shown, in that image's own pixels."""
+
+    def detectMultiScale(self, gray, **options):
+        rows, cols = np.nonzero(gray < 128)
+        return np.array([[cols.min(), rows.min(), np.ptp(cols) + 1, np.ptp(rows) + 1]])
+
+
+def test_the_face_found_on_the_small_copy_is_cut_from_the_whole_image(tmp_path):
+    # A 178x218 picture with a dark 60x60 "face" off centre: the search sees it at a
+    # smaller scale, and the crop (the box plus a quarter on every side) must land on it.
+    image = np.full((218, 178), 255, np.uint8)
+    image[130:190, 100:160] = 0
+    path = tmp_path / "face.png"
+    cv2.imwrite(str(path), image)
+    out = np.empty((30, 30), np.float32)
+    assert faces._read_cropped(path, (30, 30), False, _DarkSquareDetector(), out) is True
+    # 60 + 2 x 15 = 90 pixels cut, the square in its middle 60: rows and columns 5 to 24.
+    assert out[7:23, 7:23].max() < 0.1
+    assert out[:3].min() > 0.9 and out[-3:].min() > 0.9
+    assert out[:, :3].min() > 0.9 and out[:, -3:].min() > 0.9
+
+
 def test_crop_box_keeps_the_aspect_ratio_inside_the_image():
     image = np.zeros((218, 178), np.uint8)
     crop = faces._crop_box(image, (60, 80, 60, 60), (64, 64))

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from bench.errors import BenchError
+from bench.experiment import expand, load_experiment
 from bench.protocols import ORIGINAL, PROTOCOLS, Partition, get_protocol, leakage
 
 
@@ -103,3 +104,33 @@ def test_a_limit_below_one_is_refused(sides, side, limit):
 def test_sides_given_as_a_column_are_read_flat(sides):
     (fold,) = Partition(test=2).plan(sides.reshape(-1, 1), np.arange(20)).folds
     assert np.array_equal(fold.test, [1, 5])
+
+
+# The face paper's experiment ---------------------------------------------------------
+
+
+def test_the_paper_profile_trains_with_the_face_papers_budget():
+    # 60,000 training images, batches of 100, 100 epochs, no early stopping: a patience as
+    # long as the training never runs out.
+    jobs = expand(load_experiment("faces_table3"), "paper")
+    assert jobs
+    for job in jobs:
+        settings, options = job.settings, job.settings["engine_options"]
+        assert settings["epochs"] == 100
+        assert settings["protocol_options"]["train"] == 60_000
+        assert "test" not in settings["protocol_options"]  # CelebA's whole test side
+        assert options["batch_size"] == 100
+        stop = options["patience"] if job.engine == "keras" else options["tolerance"]
+        assert stop >= settings["epochs"]
+
+
+@pytest.mark.parametrize("profile", ["quick", "paper"])
+def test_one_run_puts_the_haar_face_crop_in_front_of_the_papers_net(profile):
+    jobs = expand(load_experiment("faces_table3"), profile)
+    cropped = {job.variant for job in jobs if job.settings["crop_faces"]}
+    assert cropped == {"faces_cnn haar"}
+    (haar,) = [job for job in jobs if job.variant == "faces_cnn haar"]
+    (plain,) = [job for job in jobs if job.variant == "faces_cnn"]
+    # Beside the plain run: the same network and settings but for the crop.
+    assert haar.network == plain.network
+    assert {**haar.settings, "crop_faces": False} == plain.settings

