@@ -256,7 +256,7 @@ def _attributes(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
                 "AVG as the paper defines it: the mean precision, the mean recall, the "
                 "F-measure of those two means, and as TP / positives the mean recall; "
                 "below it, the other averages where they differ",
-                pd.DataFrame(table),
+                pd.DataFrame(table).fillna("-"),
             ),
             (caption, per_run),
         ]

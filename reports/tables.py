@@ -79,7 +79,7 @@ def paper_table(evidence: pd.DataFrame) -> pd.DataFrame:
 
 def metric_scale(metric: str) -> tuple[float, str]:
     """How a metric prints: accuracy-like fractions as percent, MAPE already in percent."""
-    if metric in ("accuracy", "tp_rate", "exact_match"):
+    if metric in ("accuracy", "tp_pooled", "exact_match"):
         return 100.0, "%"
     return 1.0, "%" if metric == "mape" else ""
 

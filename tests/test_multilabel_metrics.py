@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import precision_recall_fscore_support
 
+from bench.claims import evidence_table
 from bench.experiment import load_experiment
 from bench.metrics import label_averages, multilabel_metrics, score
+from reports.tables import with_current_averages
 
 NAMES = ["Eyeglasses", "Bangs", "Young"]
 Y_TRUE = np.array([[1, 0, 1], [1, 1, 0], [0, 1, 1], [0, 0, 1], [1, 0, 0]])
@@ -96,3 +99,44 @@ def test_averages_with_nothing_found_are_zero_not_nan():
         "f1_macro": 0.0,
         "tp_pooled": 0.0,
     }
+
+
+# A record written with today's keys: its f1 stays as written.
+NEW_KEYS = {
+    "metrics.test.tp_rate": None,
+    "metrics.test.f1": 0.7,
+    "metrics.test.f1_macro": 0.65,
+    "metrics.test.tp_pooled": 0.9,
+}
+
+
+def test_records_of_the_old_keys_are_judged_on_the_papers_f():
+    # Written before the averages followed Table 3: f1 was the mean of the labels' F and
+    # tp_rate the pooled TP share.
+    old = {
+        "experiment": "faces_table3",
+        "engine": "keras",
+        "network": "faces_cnn",
+        "variant": "faces_cnn",
+        "target": "attributes",
+        "task": "multilabel",
+        "protocol": "partition",
+        "fold": 0,
+        "seed": 0,
+        "job_id": "old",
+        "status": "ok",
+        "n_train": 100,
+        "n_test": 50,
+        "metrics.test.precision": 0.85,
+        "metrics.test.recall": 0.75,
+        "metrics.test.f1": 0.77,
+        "metrics.test.tp_rate": 0.8,
+    }
+    records = pd.DataFrame([old, {**old, "job_id": "new", "seed": 1} | NEW_KEYS])
+    current = with_current_averages(records)
+    assert "metrics.test.tp_rate" not in current
+    assert list(current["metrics.test.f1"]) == pytest.approx([2 * 0.85 * 0.75 / 1.6, 0.7])
+    assert list(current["metrics.test.f1_macro"]) == pytest.approx([0.77, 0.65])
+    assert list(current["metrics.test.tp_pooled"]) == pytest.approx([0.8, 0.9])
+    evidence = evidence_table(records.iloc[:1], {"faces_cnn": {"attributes": {"f1": 0.668}}})
+    assert evidence["mean"].iloc[0] == pytest.approx(2 * 0.85 * 0.75 / 1.6)
