@@ -40,18 +40,18 @@ def _one(findings, where, claim_part):
 
 def test_table_3_young_needs_more_false_positives_than_there_are_negatives():
     findings = check_table3(FACES_PAPER["table3"], FACES_PAPER["avg"], 19_962)
-    young = _one(findings, "Table 3, Young", "on a test set")
+    young = _one(findings, "Table 3, Young", "test partition")
     assert not young.consistent and "precision 0.571" in young.claim
     for number in ("11,152 false positives", "19,962 - 15,114 = 4,848", "= 0.754"):
         assert number in young.arithmetic
     # Every other row's precision fits in its test partition.
-    fits = [f for f in findings if "precision" in f.claim and "test set" in f.claim]
+    fits = [f for f in findings if "precision" in f.claim and "test partition" in f.claim]
     assert [f.where for f in fits if not f.consistent] == ["Table 3, Young"]
     # With a precision the partition allows, the same check passes.
     rows = copy.deepcopy(FACES_PAPER["table3"])
     rows["Young"][2] = 0.76
     again = check_table3(rows, FACES_PAPER["avg"], 19_962)
-    assert _one(again, "Table 3, Young", "on a test set").consistent
+    assert _one(again, "Table 3, Young", "test partition").consistent
 
 
 def test_table_3_rows_against_their_own_precision_recall_and_counts():
