@@ -151,7 +151,7 @@ _SCORE = MetricRule(True, 0.02, False, digits=3)
 #: ratios 20% of the paper's ratio, timings on shared machines spreading that much.
 METRICS: Mapping[str, MetricRule] = {
     "accuracy": _FRACTION,
-    "tp_rate": _FRACTION,
+    "tp_pooled": _FRACTION,
     "exact_match": _FRACTION,
     "precision": _SCORE,
     "recall": _SCORE,

@@ -22,7 +22,7 @@ from joblib import Parallel, delayed, parallel_config
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from tqdm.auto import tqdm
 
-from bench.data import FACE_ATTRIBUTES, Dataset, load_drawings, load_faces
+from bench.data import FACE_ATTRIBUTES, Dataset, load_digits, load_drawings, load_faces
 from bench.data.targets import age_months, encode_target
 from bench.engines import make_engine
 from bench.errors import BenchError
@@ -137,6 +137,10 @@ def execute(job: Job, data: str) -> dict[str, Any]:
         names = [c for c in FACE_ATTRIBUTES if c in labels]
         y = labels[names].to_numpy(dtype=np.int64)
         strata, n_outputs = labels["partition"].to_numpy(), len(names)
+    elif job.dataset == "digits":
+        y = labels[job.target].to_numpy(dtype=np.int64)
+        classes = [(int(c),) for c in np.unique(y)]
+        strata, n_outputs = y, len(classes)
     elif job.task == "regression":
         y = age_months(labels)
         strata, _ = encode_target(labels, "age_category")
@@ -201,8 +205,8 @@ def execute(job: Job, data: str) -> dict[str, Any]:
             curve=model.history_,
             train_seconds=model.train_seconds_,
             samples_per_second=model.samples_per_second_,
-            # Test labels and predictions feed the confusion matrices (classes) and the
-            # predicted-attributes figure (faces).
+            # Test labels and predictions feed the confusion matrices (classes), the
+            # bootstrap intervals (classes, ages) and the predicted-attributes figure (faces).
             predictions=(
                 {
                     "classes": ["+".join(map(str, c)) for c in classes],
@@ -218,7 +222,8 @@ def execute(job: Job, data: str) -> dict[str, Any]:
                     "predicted": predicted[:_EXAMPLES].tolist(),
                 }
                 if job.task == "multilabel"
-                else None
+                # Every test age, for the bootstrap over pooled predictions.
+                else {"true": y_test.tolist(), "predicted": np.ravel(predicted).tolist()}
             ),
             **model.details(),
         )
@@ -251,7 +256,9 @@ def _dataset(
     if kind == "faces":
         # The Haar face crop in front of the net, as the face paper's discussion proposes.
         return load_faces(folder, size=size, color=color, crop_faces=crop_faces)
-    raise BenchError(f"dataset must be drawings or faces, not {kind!r}")
+    if kind == "digits":  # shipped with scikit-learn, at its own 8 x 8 size
+        return load_digits()
+    raise BenchError(f"dataset must be drawings, faces or digits, not {kind!r}")
 
 
 def _resampler(
