@@ -65,7 +65,8 @@ class Experiment:
         grayscale), ``crop_faces`` (faces cut out by a Haar cascade first), ``name``
         (the row label in tables; the network's name unless given, needed when two runs
         share a network), optional engine
-        ``options``, ``invert`` (ink intensity instead of the pixels, see
+        ``options`` (a table named after a task, e.g. ``regression = {...}``, holds
+        options for that task's targets only), ``invert`` (ink intensity instead of the pixels, see
         :data:`ENGINE_INVERT`), ``targets`` (the names of the targets this run trains on;
         all when absent) and ``paper`` (target -> the paper's numbers for this run,
         instead of the targets' own).
@@ -335,7 +336,7 @@ def expand(
                             task=target["task"],
                             fold=fold,
                             seed=seed,
-                            settings=_job_settings(settings, run, base),
+                            settings=_job_settings(settings, run, base, target["task"]),
                         )
                     )
     return jobs
@@ -354,6 +355,16 @@ def profile_settings(experiment: Experiment, profile: str) -> dict[str, Any]:
     if profile not in experiment.profiles:
         raise BenchError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
     return experiment.profiles[profile]
+
+
+def _options(profile: dict[str, Any], run: dict[str, Any], task: str) -> dict[str, Any]:
+    """A job's engine options: the profile's for the engine, then the run's; a table named
+    after a task (``regression = { target_scaling = "minmax" }``) applies to that task only."""
+    merged: dict[str, Any] = {}
+    for options in (profile, run):
+        merged.update({k: v for k, v in options.items() if k not in TASKS})
+        merged.update(options.get(task, {}))
+    return merged
 
 
 def _trains_on(run: dict[str, Any], target: str, included: Any) -> bool:
@@ -388,7 +399,9 @@ def _folds(settings: dict[str, Any], base: str) -> int:
     return min(n_folds, settings.get("folds", n_folds))
 
 
-def _job_settings(settings: dict[str, Any], run: dict[str, Any], base: str) -> dict[str, Any]:
+def _job_settings(
+    settings: dict[str, Any], run: dict[str, Any], base: str, task: str
+) -> dict[str, Any]:
     engine = run["engine"]
     return {
         "protocol_base": base,
@@ -398,5 +411,5 @@ def _job_settings(settings: dict[str, Any], run: dict[str, Any], base: str) -> d
         "invert": bool(run.get("invert", settings.get("invert", ENGINE_INVERT[engine]))),
         "color": bool(run.get("color", False)),
         "crop_faces": bool(run.get("crop_faces", False)),
-        "engine_options": {**settings.get(engine, {}), **run["options"]},
+        "engine_options": _options(settings.get(engine, {}), run["options"], task),
     }

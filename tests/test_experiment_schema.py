@@ -313,3 +313,19 @@ def test_target_task_is_validated_and_names_are_unique(tmp_path):
         tmp_path, targets='[[target]]\nname = "age_months"\ntask = "classification"\n'
     )
     assert exp.targets[0]["task"] == "classification"
+
+
+def test_options_named_after_a_task_apply_to_its_targets_only(tmp_path):
+    runs = (
+        '[[run]]\nengine = "ignet"\nnetwork = "fig5"\n'
+        'options = { output_activation = "bipolar_sigmoid", '
+        'regression = { target_scaling = "minmax" } }\n'
+    )
+    targets = '[[target]]\nname = "age_months"\n[[target]]\nname = "age_category"\n'
+    exp = _experiment(tmp_path, runs=runs, targets=targets)
+    options = {job.target: job.settings["engine_options"] for job in expand(exp, "quick")}
+    assert options["age_months"] == {
+        "output_activation": "bipolar_sigmoid",
+        "target_scaling": "minmax",
+    }
+    assert options["age_category"] == {"output_activation": "bipolar_sigmoid"}
