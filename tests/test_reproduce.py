@@ -44,8 +44,14 @@ def test_report_files_and_every_table_in_the_html(reproduced: Path) -> None:
     csvs = sorted((report / "tables").glob("*.csv"))
     assert {p.stem for p in csvs} >= set(list_experiments())
     html = (report / "report.html").read_text(encoding="utf-8")
-    # Every CSV table is in the HTML, and nothing else is a table.
-    assert html.count("<table") == len(csvs)
+    # Every CSV table is in the HTML, and nothing else is a table; the evidence CSVs are
+    # the experiments' tables again as plain numbers, for re-analysis.
+    shown = [p for p in csvs if not p.stem.endswith("_evidence")]
+    assert html.count("<table") == len(shown)
+    for name in list_experiments():
+        evidence = pd.read_csv(report / "tables" / f"{name}_evidence.csv")
+        assert set(evidence["verdict"].dropna()) <= {"reproduced", "not reproduced", "inconclusive"}
+        assert pd.api.types.is_numeric_dtype(evidence["mean"])
     for name in list_experiments():
         assert load_experiment(name).title.replace("'", "&#39;") in html
         table = pd.read_csv(report / "tables" / f"{name}.csv")
