@@ -186,9 +186,9 @@ def _parser() -> argparse.ArgumentParser:
     timing.add_argument(
         "--engines",
         nargs="+",
-        choices=("ignet", "keras"),
-        default=["ignet", "keras"],
-        help="engines to time (default: both)",
+        choices=("ignet", "torch", "keras"),
+        default=["ignet", "torch", "keras"],
+        help="engines to time (default: all; Keras on each installed back end)",
     )
     timing.add_argument(
         "--backends",

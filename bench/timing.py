@@ -1,34 +1,50 @@
-"""Timing harness: throughput, GFLOP/s, fraction of peak, time-to-accuracy, thread scaling.
+"""Timing harness: throughput side by side, fraction of peak, thread scaling, and the
+paper's protocol time ratio.
 
-Every number here is a training measurement on numpy arrays, taken in one process so that
-engines and back ends meet the same machine state:
+Every engine runs in its own worker process (``python -m bench.timing --worker``), so that
+one library's threads never slow another's, and the harness interleaves their rounds:
+round r of every contender runs before round r + 1 of any, in a rotating order, so that a
+change of load on a shared machine hits all of them alike. The contenders:
 
-- :func:`peak_gflops` -- this machine's float32 matrix-multiply peak through numpy's BLAS,
-  the yardstick for "fraction of peak".
-- :func:`throughput` -- training samples/s of one engine / back end / network on random
-  data of the drawings' size, and the GFLOP/s those samples represent, from FLOPs counted
-  layer by layer (:meth:`ignet.Network.flops_per_sample` for IgNet,
-  :func:`keras_flops_per_sample` for Keras: the same rule, so the two are comparable).
-- :func:`time_to_accuracy` -- wall seconds until a target validation accuracy on sklearn's
-  digits (real 8x8 images).
-- :func:`thread_scaling` -- IgNet numpy with 1 thread against all cores.
+- ``peak``: this machine's float32 GEMM rate through numpy's BLAS on all cores
+  (:func:`peak_gflops`), the yardstick of "% of peak";
+- ``ignet/numpy`` on every core, and on one thread (thread scaling), ``ignet/opencl``;
+- ``torch``: the same layers in PyTorch (CPU build), where it is installed;
+- ``keras/<back end>``: the same layers in Keras 3 on each installed back end
+  (TensorFlow, JAX, PyTorch), and the paper's Fig. 2 CNN.
 
-:func:`run_timing` runs them all, appends one record per measurement to
-``OUT/results/timing.jsonl`` and returns the rows that ``ignet-bench timing`` prints.
-An engine that cannot run here (Keras not installed, no OpenCL device) gives a record
-with ``status="skipped"`` and the reason instead of an error.
+A round trains ``batches`` batches of random data of the drawings' size through the
+engine's own training loop. Each contender gets the median samples/s of its rounds with
+the min and max beside it; IgNet's ratio against each other contender is the median of
+the per-round ratios (rounds are interleaved, so round r of both met the same load).
+FLOPs are counted layer by layer with one rule for every engine
+(:meth:`ignet.Network.flops_per_sample`, :func:`keras_flops_per_sample`).
+
+The full run also times the paper's protocol (:func:`protocol_curves`): IgNet's Fig. 5
+net and the Fig. 2 Keras CNN on the same drawings, each to the paper's stopping rule and
+each to a validation accuracy both reach.
+
+:func:`run_timing` appends one record per measurement to ``OUT/results/timing.jsonl`` and
+returns what ``ignet-bench timing`` prints (:func:`format_report`). A contender that cannot
+run here (a library not installed, no OpenCL device) gives a ``skipped`` record with the
+reason instead of an error.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import math
 import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -38,26 +54,34 @@ from ignet.backends import BACKENDS
 __all__ = [
     "ENGINES",
     "FULL",
+    "KERAS_BACKENDS",
     "QUICK",
+    "Contender",
     "TimingReport",
     "TimingSettings",
     "format_report",
     "keras_equivalent",
     "keras_flops_per_sample",
     "peak_gflops",
+    "protocol_curves",
     "run_timing",
-    "thread_scaling",
-    "throughput",
-    "time_to_accuracy",
+    "stopping_rule",
 ]
 
-ENGINES = ("ignet", "keras")
+ENGINES = ("ignet", "torch", "keras")
+KERAS_BACKENDS = ("tensorflow", "jax", "torch")
 #: The drawings' size (channels, height, width) and the paper's largest class count.
 DRAWINGS_SHAPE = (1, 58, 36)
 DRAWINGS_CLASSES = 186
-# The digits learn within a few epochs at this rate with both engines; the engines'
-# default 0.01 needs several times more epochs on identity-activation IgNet layers.
-DIGITS_LEARNING_RATE = 0.05
+#: The paper's stopping rule: at most 10 passes, tolerance 7 epochs without improvement.
+PAPER_EPOCHS, PAPER_TOLERANCE = 10, 7
+# The Fig. 2 CNN is a Keras network only; the presets run in every engine.
+_KERAS_ONLY = ("fig2",)
+_INSTALL = {
+    "torch": "pip install 'ignet-bench[timing]' (PyTorch, CPU build)",
+    "jax": "pip install 'ignet-bench[timing]' (JAX)",
+    "tensorflow": "pip install 'ignet-bench[keras]'",
+}
 
 
 @dataclass(frozen=True)
@@ -66,43 +90,84 @@ class TimingSettings:
 
     Parameters
     ----------
-    networks : IgNet presets timed for throughput; Keras times the same layers.
-    peak_size : side of the square matrices of the peak probe.
-    peak_repeats : matrix products of the peak probe (the best one counts).
-    batches : training batches per throughput round.
-    rounds : throughput rounds (best and median are reported).
+    networks : timed networks: IgNet presets (every engine trains the same layers) and
+        ``fig2``, the paper's Keras CNN (Keras only).
+    batches : (network, batches per round) pairs; a round of a network not named takes
+        ``default_batches``.
+    default_batches : batches per round of the networks ``batches`` leaves out.
+    rounds : interleaved rounds per contender and network.
     batch : samples per batch.
-    target_accuracy : validation accuracy that time-to-accuracy waits for.
-    max_epochs : epoch cap of time-to-accuracy.
+    peak_size, peak_repeats : square matrix side and products per round of the peak probe.
+    pause : seconds between two rounds, for the last contender's threads to go idle.
+    protocol_epochs : epoch cap of the protocol timing (0 leaves it out).
+    protocol_target : the drawings' class target of the protocol timing.
     """
 
     networks: tuple[str, ...] = ("fig5",)
-    peak_size: int = 1024
-    peak_repeats: int = 5
-    batches: int = 20
+    batches: tuple[tuple[str, int], ...] = ()
+    default_batches: int = 20
     rounds: int = 3
     batch: int = 32
-    target_accuracy: float = 0.9
-    max_epochs: int = 20
+    peak_size: int = 1024
+    peak_repeats: int = 3
+    pause: float = 0.2
+    protocol_epochs: int = 0
+    protocol_target: str = "age_category"
+
+    def batches_of(self, network: str) -> int:
+        """Batches per round of ``network``."""
+        return dict(self.batches).get(network, self.default_batches)
 
 
-#: ``ignet-bench timing --quick``: well under a minute on two cores.
+#: ``ignet-bench timing --quick``: the Fig. 5 net only, three short rounds.
 QUICK = TimingSettings()
-#: ``ignet-bench timing``: more rounds, and the deeper presets too.
+#: ``ignet-bench timing``: the Fig. 5 and Fig. 7 nets and the Fig. 2 CNN, five rounds of
+#: 3,200 samples (Fig. 5), and the protocol timing.
 FULL = TimingSettings(
-    networks=("fig5", "ignet4", "fig7"), peak_size=2048, batches=30, rounds=5, max_epochs=50
+    networks=("fig5", "fig7", "fig2"),
+    batches=(("fig5", 100), ("fig7", 25), ("fig2", 10)),
+    rounds=5,
+    peak_size=2048,
+    peak_repeats=2,
+    pause=0.3,
+    protocol_epochs=20,
 )
+
+
+@dataclass(frozen=True)
+class Contender:
+    """One engine configuration, measured in a worker process of its own.
+
+    Parameters
+    ----------
+    engine : ``"peak"``, ``"ignet"``, ``"torch"`` or ``"keras"``.
+    backend : IgNet's back end, Keras's back end, or ``"-"``.
+    threads : threads the engine may use; None leaves the library's default (every core).
+    """
+
+    engine: str
+    backend: str = "-"
+    threads: int | None = None
+
+    @property
+    def label(self) -> str:
+        """``engine/backend``, with ``xN`` for an explicit thread count."""
+        name = self.engine if self.backend == "-" else f"{self.engine}/{self.backend}"
+        return name if self.threads is None else f"{name} x{self.threads}"
+
+    def runs(self, network: str) -> bool:
+        """Whether this contender trains ``network`` (the peak probe runs with every one)."""
+        return network not in _KERAS_ONLY or self.engine in ("keras", "peak")
 
 
 # peak -------------------------------------------------------------------------------------
 def peak_gflops(size: int = 1024, repeats: int = 5) -> float:
-    """This machine's measured float32 matrix-multiply rate through numpy, in GFLOP/s.
+    """This machine's float32 matrix-multiply rate through numpy, in GFLOP/s.
 
     Parameters
     ----------
     size : side of the two square matrices multiplied.
-    repeats : timed products; the fastest counts (the others absorb noise from
-        other jobs on a shared machine).
+    repeats : timed products; the fastest counts.
 
     Returns
     -------
@@ -110,21 +175,31 @@ def peak_gflops(size: int = 1024, repeats: int = 5) -> float:
         ``2 * size**3 / seconds / 1e9`` of the fastest product, with numpy's default
         BLAS threads (all cores unless limited by the environment).
     """
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise BenchError(f"size must be a positive int, got {size!r}")
-    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
-        raise BenchError(f"repeats must be a positive int, got {repeats!r}")
+    _check_count("size", size)
+    _check_count("repeats", repeats)
+    product = _matmul_round(size, 1)
+    product()  # the first call pays for thread start-up and page faults
+    best = min(_timed(product) for _ in range(repeats))
+    return 2.0 * size**3 / max(best, 1e-12) / 1e9
+
+
+def _matmul_round(size: int, repeats: int) -> Callable[[], None]:
     rng = np.random.default_rng(0)
     a = rng.random((size, size), dtype=np.float32)
     b = rng.random((size, size), dtype=np.float32)
     out = np.empty((size, size), dtype=np.float32)
-    np.matmul(a, b, out=out)  # the first call pays for thread start-up and page faults
-    best = math.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        np.matmul(a, b, out=out)
-        best = min(best, time.perf_counter() - start)
-    return 2.0 * size**3 / max(best, 1e-12) / 1e9
+
+    def run() -> None:
+        for _ in range(repeats):
+            np.matmul(a, b, out=out)
+
+    return run
+
+
+def _timed(call: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
 
 
 # FLOP counting for Keras -----------------------------------------------------------------
@@ -184,7 +259,7 @@ def keras_equivalent(
     network : an IgNet preset name (:data:`ignet.presets.PRESETS`).
     input_shape : (C, H, W) of one sample, as IgNet takes it.
     n_classes : outputs of the softmax.
-    learning_rate : of plain SGD, as IgNet's default optimizer.
+    learning_rate : of plain SGD, as IgNet's paper settings.
     """
     import keras
 
@@ -210,6 +285,30 @@ def keras_equivalent(
     return model
 
 
+def torch_equivalent(network: str, input_shape: Sequence[int], n_classes: int) -> Any:
+    """A PyTorch module with the layers of an IgNet preset; it ends in logits (the softmax
+    is in the cross-entropy loss). Freezeconnect is left out, as in :func:`keras_equivalent`.
+    """
+    import torch
+
+    from ignet import Conv, Dense
+
+    shape = _chw(input_shape)
+    modules: list[Any] = []
+    channels = shape[0]
+    for layer in _preset(network, shape, n_classes):
+        if isinstance(layer, Conv):
+            modules.append(
+                torch.nn.Conv2d(channels, layer.filters, layer.kernel, layer.stride, layer.padding)
+            )
+            channels = layer.filters
+        elif isinstance(layer, Dense):
+            modules += [torch.nn.Flatten(), torch.nn.LazyLinear(n_classes)]
+    model = torch.nn.Sequential(*modules)
+    model(torch.zeros((1, *shape)))  # sizes the lazy dense layer
+    return model
+
+
 def _preset(network: str, input_shape: tuple[int, int, int], n_classes: int) -> list[Any]:
     from ignet import preset
     from ignet.errors import IgNetError
@@ -227,35 +326,31 @@ def _chw(input_shape: Sequence[int]) -> tuple[int, int, int]:
     return shape[0], shape[1], shape[2]
 
 
-# throughput ------------------------------------------------------------------------------
+def _check_count(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise BenchError(f"{name} must be a positive int, got {value!r}")
+    return value
+
+
 def _cores() -> int:
     affinity = getattr(os, "sched_getaffinity", None)
     return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
-def _skipped(reason: str, **fields: Any) -> dict[str, Any]:
-    return {**fields, "status": "skipped", "reason": reason}
-
-
-def _keras_missing() -> str | None:
-    try:
-        import keras  # noqa: F401
-        import tensorflow  # noqa: F401
-    except ImportError as error:
-        return f"Keras is not installed ({error}); pip install 'ignet-bench[keras]'"
+def _missing(contender: Contender) -> str | None:
+    """Why a contender cannot run here (a library is not installed), or None."""
+    needs = {
+        "torch": ["torch"],
+        "keras": ["keras", contender.backend],
+    }.get(contender.engine, [])
+    for module in needs:
+        if importlib.util.find_spec(module) is None:
+            hint = _INSTALL.get(module, "pip install 'ignet-bench[keras]'")
+            return f"{module} is not installed; {hint}"
     return None
 
 
-def _opencl_backend() -> tuple[Any, str | None]:
-    from ignet.backends import get_backend
-    from ignet.errors import IgNetError
-
-    try:
-        return get_backend("opencl"), None
-    except IgNetError as error:
-        return None, str(error)
-
-
+# what a worker process runs ---------------------------------------------------------------
 def _random_data(
     n: int, input_shape: tuple[int, int, int], n_classes: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -265,306 +360,358 @@ def _random_data(
     return X, y
 
 
-def _check_count(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise BenchError(f"{name} must be a positive int, got {value!r}")
-    return value
+def _ignet_backend(contender: Contender) -> Any:
+    from ignet.backends import get_backend
+
+    if contender.backend not in BACKENDS:
+        raise BenchError(f"backend: unknown name {contender.backend!r}; choose from {BACKENDS}")
+    options = {} if contender.threads is None else {"threads": contender.threads}
+    return get_backend(contender.backend, **options)
 
 
-def throughput(
-    engine: str,
-    network: str = "fig5",
-    backend: str = "numpy",
-    input_shape: Sequence[int] = DRAWINGS_SHAPE,
-    n_classes: int = DRAWINGS_CLASSES,
-    batch: int = 32,
-    batches: int = 20,
-    rounds: int = 3,
-    threads: int | None = None,
-    peak: float | None = None,
-) -> dict[str, Any]:
-    """Training throughput of one engine / back end / network on random data.
-
-    Each round is one epoch of ``batches`` batches through the engine's own ``fit``, after a
-    one-batch warm-up that builds the model (and compiles kernels or graphs).
-
-    Parameters
-    ----------
-    engine : ``"ignet"`` or ``"keras"``.
-    network : an IgNet preset; Keras builds the same layers (:func:`keras_equivalent`).
-    backend : IgNet's ``"numpy"`` or ``"opencl"``; Keras always runs on TensorFlow
-        (``"tensorflow"`` is accepted for it).
-    input_shape, n_classes : the data, by default the drawings' size and 186 classes.
-    batch, batches, rounds : batch size, batches per round, timed rounds.
-    threads : IgNet numpy threads (default: every core this process may use). Keras
-        uses TensorFlow's own thread pools, which cannot be resized once TensorFlow runs.
-    peak : GFLOP/s of :func:`peak_gflops`, for ``fraction_of_peak``.
-
-    Returns
-    -------
-    dict
-        ``status="ok"`` with ``samples_per_s`` (fastest round), ``median_samples_per_s``,
-        ``flops_per_sample``, ``gflops`` (from the fastest round), ``fraction_of_peak``
-        (None without ``peak``), ``seconds`` (every round), ``threads``; or
-        ``status="skipped"`` with ``reason`` when the engine or back end is unavailable.
-    """
-    if engine not in ENGINES:
-        raise BenchError(f"engine: unknown name {engine!r}; choose from {ENGINES}")
-    shape = _chw(input_shape)
-    _check_count("n_classes", n_classes)
-    _check_count("batch", batch)
-    _check_count("batches", batches)
-    _check_count("rounds", rounds)
-    if threads is not None:
-        _check_count("threads", threads)
-    fields: dict[str, Any] = {"engine": engine, "backend": backend, "network": network}
-    if engine == "keras":
-        if backend not in ("tensorflow", "numpy"):
-            raise BenchError(f"backend: Keras runs on TensorFlow only, got {backend!r}")
-        fields["backend"] = "tensorflow"
-        missing = _keras_missing()
-        if missing:
-            return _skipped(missing, **fields)
-    elif backend not in BACKENDS:
-        raise BenchError(f"backend: unknown name {backend!r}; choose from {BACKENDS}")
-
-    n = batch * batches
-    X, y = _random_data(n, shape, n_classes)
-    if engine == "ignet":
-        used_threads: int | None = threads or _cores()
-        be: Any = backend
-        if backend == "opencl":
-            be, reason = _opencl_backend()
-            if reason:
-                return _skipped(reason, **fields)
-            used_threads = None
+def _trainer(
+    contender: Contender, network: str, samples: int, batch: int
+) -> tuple[Callable[[], None], int]:
+    """A round of training (``samples`` random drawings-sized samples in batches) and the
+    FLOPs per sample it counts; the model is built and warmed up on one batch."""
+    shape, classes = DRAWINGS_SHAPE, DRAWINGS_CLASSES
+    X, y = _random_data(samples, shape, classes)
+    if contender.engine == "ignet":
         from ignet import Network
+        from ignet.estimators import PAPER_SETTINGS
 
         net = Network(
-            _preset(network, shape, n_classes),
+            _preset(network, shape, classes),
             loss="ce",
+            optimizer=PAPER_SETTINGS["optimizer"],
+            learning_rate=PAPER_SETTINGS["learning_rate"],
             batch_size=batch,
-            backend=be,
-            threads=used_threads or 1,
+            backend=_ignet_backend(contender),
             random_state=0,
         )
         net.fit(X[:batch], y[:batch], epochs=1)
-        flops = net.flops_per_sample()
+        return (lambda: net.fit(X, y, epochs=1)), net.flops_per_sample()
+    if contender.engine == "torch":
+        import torch
 
-        def train() -> None:
-            net.fit(X, y, epochs=1)
+        from ignet import Network
 
+        if contender.threads is not None:
+            torch.set_num_threads(contender.threads)
+        torch.manual_seed(0)
+        model = torch_equivalent(network, shape, classes)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+        loss = torch.nn.CrossEntropyLoss()
+        Xt, yt = torch.from_numpy(X), torch.from_numpy(y.argmax(axis=1))
+
+        def epoch(stop: int = samples) -> None:
+            order = torch.randperm(stop)
+            for start in range(0, stop, batch):
+                rows = order[start : start + batch]
+                optimizer.zero_grad()
+                loss(model(Xt[rows]), yt[rows]).backward()
+                optimizer.step()
+
+        epoch(batch)
+        flops = Network(_preset(network, shape, classes), input_shape=shape).flops_per_sample()
+        return epoch, flops
+    import keras
+
+    keras.utils.set_random_seed(0)
+    if network in _KERAS_ONLY:
+        from baseline_keras import drawings_cnn
+
+        model = drawings_cnn((shape[1], shape[2], shape[0]), classes, "classification")
     else:
-        import keras
+        model = keras_equivalent(network, shape, classes)
+    Xk = np.ascontiguousarray(X.transpose(0, 2, 3, 1))
+    model.fit(Xk[:batch], y[:batch], batch_size=batch, epochs=1, verbose=0)
 
-        keras.utils.set_random_seed(0)
-        model = keras_equivalent(network, shape, n_classes)
-        Xk = np.ascontiguousarray(X.transpose(0, 2, 3, 1))
-        model.fit(Xk[:batch], y[:batch], batch_size=batch, epochs=1, verbose=0)
-        flops = keras_flops_per_sample(model)
-        used_threads = None
+    def fit() -> None:
+        model.fit(Xk, y, batch_size=batch, epochs=1, verbose=0)
 
-        def train() -> None:
-            model.fit(Xk, y, batch_size=batch, epochs=1, verbose=0)
-
-    seconds = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        train()
-        seconds.append(time.perf_counter() - start)
-    best = n / max(min(seconds), 1e-12)
-    gflops = best * flops / 1e9
-    return {
-        **fields,
-        "status": "ok",
-        "samples_per_s": best,
-        "median_samples_per_s": n / max(statistics.median(seconds), 1e-12),
-        "flops_per_sample": flops,
-        "gflops": gflops,
-        "fraction_of_peak": gflops / peak if peak else None,
-        "seconds": seconds,
-        "samples_per_round": n,
-        "threads": used_threads,
-    }
+    return fit, keras_flops_per_sample(model)
 
 
-# time to accuracy ------------------------------------------------------------------------
-def _digits(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
+def _worker_main() -> None:
+    """A worker process: the spec on the first stdin line, then one command per line.
 
-    digits = load_digits()
-    X = (digits.images / 16.0).astype(np.float32)[:, None]  # (N, 1, 8, 8) in [0, 1]
-    y = np.eye(10, dtype=np.float32)[digits.target]
-    X_train, X_val, y_train, y_val = train_test_split(
-        X, y, test_size=0.25, random_state=seed, stratify=digits.target
-    )
-    return X_train, y_train, X_val, y_val
+    Replies are JSON lines on the original stdout; everything libraries print goes to
+    stderr, so that it cannot corrupt the replies.
+    """
+    channel = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    spec = json.loads(sys.stdin.readline())
+    contender = Contender(**spec["contender"])
+    trainers: dict[str, tuple[Callable[[], None], int]] = {}
+    try:
+        if contender.engine == "peak":
+            size, repeats = spec["peak_size"], spec["peak_repeats"]
+            run = _matmul_round(size, repeats)
+            run()
+            peak = (run, 2 * size**3 * repeats)
+            trainers = {network: peak for network in spec["networks"]}
+        else:
+            for network in spec["networks"]:
+                samples = spec["batch"] * spec["batches"][network]
+                trainers[network] = _trainer(contender, network, samples, spec["batch"])
+    except Exception as error:  # an engine that cannot run here is a result, not a crash
+        channel.write(json.dumps({"status": "skipped", "reason": _reason(error)}) + "\n")
+        return
+    flops = {network: flops for network, (_, flops) in trainers.items()}
+    channel.write(json.dumps({"status": "ready", "flops": flops}) + "\n")
+    for line in sys.stdin:
+        command = json.loads(line)
+        if command["cmd"] == "round":
+            seconds = _timed(trainers[command["network"]][0])
+            channel.write(json.dumps({"seconds": seconds}) + "\n")
+        elif command["cmd"] == "protocol":
+            curve = protocol_curves(contender, command["data"], command["epochs"], command["seed"])
+            channel.write(json.dumps(curve) + "\n")
+        else:
+            return
 
 
-def time_to_accuracy(
-    engine: str,
-    backend: str = "numpy",
-    network: str = "fig5",
-    target: float = 0.9,
-    max_epochs: int = 20,
-    batch: int = 32,
-    threads: int | None = None,
-    seed: int = 0,
-) -> dict[str, Any]:
-    """Wall seconds of training until the validation accuracy on sklearn's digits reaches
-    ``target``.
+def _reason(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0] if text else ''}"[:300]
 
-    The 1,797 8x8 digits are split 75 / 25 (stratified, by ``seed``); both engines train
-    the same layers (IgNet's preset, Keras's :func:`keras_equivalent`) by plain SGD at
-    learning rate 0.05 and validate after every epoch. The clock covers the training and
-    the per-epoch validation (both are part of getting there), not building the model.
+
+# the paper's protocol ---------------------------------------------------------------------
+def protocol_curves(contender: Contender, data: str, epochs: int, seed: int = 0) -> dict[str, Any]:
+    """Train the paper's network of an engine on a stored split and time every epoch.
+
+    IgNet trains its Fig. 5 preset with the paper's settings (:data:`PAPER_SETTINGS`),
+    Keras the Fig. 2 CNN (:func:`baseline_keras.drawings_cnn`, Adam as the suite trains
+    it), both in batches of 32 for ``epochs`` epochs with a validation pass after each.
+
+    Parameters
+    ----------
+    contender : ``ignet`` (numpy or opencl) or ``keras`` on one of its back ends.
+    data : an ``.npz`` with ``X_train``, ``y_train``, ``X_val``, ``y_val`` (images
+        (N, H, W) in [0, 1], class indices).
+    epochs : epochs to train (no early stopping: :func:`stopping_rule` reads the curve).
+    seed : seed of the initial weights and the shuffling.
 
     Returns
     -------
     dict
-        ``seconds`` until the first epoch whose ``val_accuracy >= target`` (None if it
-        never came within ``max_epochs``), ``epochs`` of it, ``best_val_accuracy`` and
-        ``status``; or ``status="skipped"`` with ``reason``.
+        ``seconds`` (wall time since the start at the end of each epoch, validation
+        included), ``val_accuracy`` and ``val_loss`` per epoch.
     """
-    if engine not in ENGINES:
-        raise BenchError(f"engine: unknown name {engine!r}; choose from {ENGINES}")
-    if not 0.0 < target <= 1.0:
-        raise BenchError(f"target_accuracy must be in (0, 1], got {target!r}")
-    _check_count("max_epochs", max_epochs)
-    fields: dict[str, Any] = {
-        "engine": engine,
-        "backend": "tensorflow" if engine == "keras" else backend,
-        "network": network,
-        "target_accuracy": target,
-    }
-    X_train, y_train, X_val, y_val = _digits(seed)
-    shape = (1, 8, 8)
-    reached: dict[str, Any] = {"seconds": None, "epochs": None}
-    accuracies: list[float] = []
-
-    def epoch_end(epoch: int, val_accuracy: float, started: float) -> bool:
-        accuracies.append(val_accuracy)
-        if val_accuracy >= target:
-            reached["seconds"] = time.perf_counter() - started
-            reached["epochs"] = epoch + 1
-            return True
-        return False
-
-    if engine == "ignet":
+    with np.load(data) as stored:
+        X_train, y_train, X_val, y_val = (
+            stored[k] for k in ("X_train", "y_train", "X_val", "y_val")
+        )
+    classes = int(max(y_train.max(), y_val.max())) + 1
+    onehot, onehot_val = np.eye(classes, dtype=np.float32)[y_train], np.eye(classes)[y_val]
+    stamps: list[float] = []
+    if contender.engine == "ignet":
         from ignet import Callback, Network
+        from ignet.estimators import PAPER_SETTINGS
 
-        be: Any = backend
-        if backend == "opencl":
-            be, reason = _opencl_backend()
-            if reason:
-                return _skipped(reason, **fields)
-        elif backend != "numpy":
-            raise BenchError(f"backend: unknown name {backend!r}; choose from {BACKENDS}")
+        shape = (1, *X_train.shape[1:])
         net = Network(
-            _preset(network, shape, 10),
-            loss="ce",
-            learning_rate=DIGITS_LEARNING_RATE,
-            batch_size=batch,
-            backend=be,
-            threads=threads or _cores(),
+            _preset("fig5", shape, classes),
+            loss=PAPER_SETTINGS["loss"]["classification"],
+            optimizer=PAPER_SETTINGS["optimizer"],
+            learning_rate=PAPER_SETTINGS["learning_rate"],
+            batch_size=PAPER_SETTINGS["batch_size"],
+            backend=_ignet_backend(contender),
             random_state=seed,
             input_shape=shape,
         )
 
-        class Stop(Callback):
+        class Stamp(Callback):
             def on_epoch_end(self, net: Any, epoch: int, logs: dict[str, float]) -> None:
-                if epoch_end(epoch, logs["val_accuracy"], started):
-                    net.stop_training = True
+                stamps.append(time.perf_counter() - started)
 
         started = time.perf_counter()
-        net.fit(X_train, y_train, epochs=max_epochs, validation_data=(X_val, y_val),
-                callbacks=[Stop()])  # fmt: skip
-    else:
-        missing = _keras_missing()
-        if missing:
-            return _skipped(missing, **fields)
-        import keras
+        history = net.fit(
+            X_train, onehot, epochs, validation_data=(X_val, onehot_val), callbacks=[Stamp()]
+        )
+        return {
+            "seconds": stamps,
+            "val_accuracy": history["val_accuracy"],
+            "val_loss": history["val_loss"],
+        }
+    import keras
 
-        keras.utils.set_random_seed(seed)
-        model = keras_equivalent(network, shape, 10, learning_rate=DIGITS_LEARNING_RATE)
-        Xk_train = np.ascontiguousarray(X_train.transpose(0, 2, 3, 1))
-        Xk_val = np.ascontiguousarray(X_val.transpose(0, 2, 3, 1))
+    from baseline_keras import drawings_cnn
 
-        class KerasStop(keras.callbacks.Callback):
-            def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-                if epoch_end(epoch, float((logs or {})["val_accuracy"]), started):
-                    self.model.stop_training = True
+    class KerasStamp(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+            stamps.append(time.perf_counter() - started)
 
-        # Keras traces its training and evaluation graphs on first use; trace them before
-        # the clock runs (IgNet's model is built before it too), then undo the step taken.
-        initial = model.get_weights()
-        model.fit(Xk_train[:batch], y_train[:batch], batch_size=batch, epochs=1, verbose=0,
-                  validation_data=(Xk_val[:batch], y_val[:batch]))  # fmt: skip
-        model.set_weights(initial)
-        started = time.perf_counter()
-        model.fit(Xk_train, y_train, batch_size=batch, epochs=max_epochs, verbose=0,
-                  validation_data=(Xk_val, y_val), callbacks=[KerasStop()])  # fmt: skip
+    keras.utils.set_random_seed(seed)
+    model = drawings_cnn((*X_train.shape[1:], 1), classes, "classification")
+    images, images_val = X_train[..., None], X_val[..., None]
+    # Keras traces its graphs on first use: trace them before the clock runs (IgNet's
+    # model is built before it too), then put the initial weights back.
+    initial = model.get_weights()
+    model.fit(
+        images[:32],
+        onehot[:32],
+        batch_size=32,
+        epochs=1,
+        verbose=0,
+        validation_data=(images_val[:32], onehot_val[:32]),
+    )
+    model.set_weights(initial)
+    started = time.perf_counter()
+    history = model.fit(
+        images,
+        onehot,
+        batch_size=32,
+        epochs=epochs,
+        verbose=0,
+        validation_data=(images_val, onehot_val),
+        callbacks=[KerasStamp()],
+    )
     return {
-        **fields,
-        "status": "ok",
-        **reached,
-        "best_val_accuracy": max(accuracies) if accuracies else None,
-        "max_epochs": max_epochs,
+        "seconds": stamps,
+        "val_accuracy": [float(v) for v in history.history["val_accuracy"]],
+        "val_loss": [float(v) for v in history.history["val_loss"]],
     }
 
 
-# thread scaling --------------------------------------------------------------------------
-def thread_scaling(
-    network: str = "fig5",
-    threads: int | None = None,
-    input_shape: Sequence[int] = DRAWINGS_SHAPE,
-    n_classes: int = DRAWINGS_CLASSES,
-    batch: int = 32,
-    batches: int = 20,
-    rounds: int = 3,
-) -> dict[str, Any]:
-    """IgNet numpy throughput with 1 thread and with ``threads`` (default: every core).
+def stopping_rule(
+    val_loss: Sequence[float], epochs: int = PAPER_EPOCHS, tolerance: int = PAPER_TOLERANCE
+) -> int:
+    """Epochs the paper's stopping rule trains: at most ``epochs``, ending after
+    ``tolerance`` epochs in a row without a lower validation loss."""
+    best, wait = math.inf, 0
+    for epoch, loss in enumerate(val_loss[:epochs], start=1):
+        if loss < best:
+            best, wait = loss, 0
+        else:
+            wait += 1
+            if wait >= tolerance:
+                return epoch
+    return min(epochs, len(val_loss))
 
-    Returns
-    -------
-    dict
-        ``samples_per_s_1``, ``samples_per_s_n`` (fastest rounds), ``threads`` (N) and
-        ``speedup`` = N-thread / 1-thread samples/s.
-    """
-    n_threads = threads or _cores()
-    sizes: dict[str, Any] = {
-        "network": network,
-        "input_shape": input_shape,
-        "n_classes": n_classes,
-        "batch": batch,
-        "batches": batches,
-        "rounds": rounds,
+
+def _first_reaching(curve: dict[str, Any], target: float) -> int | None:
+    for epoch, accuracy in enumerate(curve["val_accuracy"], start=1):
+        if accuracy >= target - 1e-9:
+            return epoch
+    return None
+
+
+def _protocol_data(out: Path, target: str, seed: int) -> tuple[str, dict[str, Any]]:
+    """The drawings (synthetic ones written to OUT/data/drawings when none are there),
+    split 75 / 25 stratified by ``target``, stored for the workers."""
+    from sklearn.model_selection import train_test_split
+
+    from bench.data import generate_drawings, load_drawings
+    from bench.data.targets import encode_target
+
+    folder = out / "data" / "drawings"
+    if not folder.is_dir() or not any(folder.iterdir()):
+        generate_drawings(folder, seed=seed)
+    dataset = load_drawings(folder, size=(DRAWINGS_SHAPE[2], DRAWINGS_SHAPE[1]))
+    y, classes = encode_target(dataset.labels, target)
+    X_train, X_val, y_train, y_val = train_test_split(
+        dataset.images, y, test_size=0.25, random_state=seed, stratify=y
+    )
+    path = Path(tempfile.mkdtemp(prefix="ignet-timing-")) / "protocol.npz"
+    np.savez(path, X_train=X_train, y_train=y_train, X_val=X_val, y_val=y_val)
+    info = {
+        "data": str(folder),
+        "n_train": len(X_train),
+        "n_val": len(X_val),
+        "n_classes": len(classes),
     }
-    one = throughput("ignet", backend="numpy", threads=1, **sizes)
-    many = throughput("ignet", backend="numpy", threads=n_threads, **sizes)
-    return {
-        "engine": "ignet",
-        "backend": "numpy",
-        "network": network,
-        "status": "ok",
-        "threads": n_threads,
-        "samples_per_s_1": one["samples_per_s"],
-        "samples_per_s_n": many["samples_per_s"],
-        "speedup": many["samples_per_s"] / one["samples_per_s"],
-    }
+    return str(path), info
 
 
-# one run ---------------------------------------------------------------------------------
+# the harness ------------------------------------------------------------------------------
+class _Worker:
+    """The parent's end of a worker process."""
+
+    def __init__(self, contender: Contender, spec: dict[str, Any]) -> None:
+        self.contender = contender
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+        if contender.engine == "keras":
+            env["KERAS_BACKEND"] = contender.backend
+        root = str(Path(__file__).resolve().parents[1])
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+        self._log: IO[str] = tempfile.TemporaryFile("w+")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "bench.timing", "--worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+            env=env,
+        )
+        self._send({"contender": contender.__dict__, **spec})
+
+    def _send(self, message: dict[str, Any]) -> None:
+        assert self._process.stdin is not None
+        self._process.stdin.write(json.dumps(message) + "\n")
+        self._process.stdin.flush()
+
+    def ask(self, message: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Send a command (None: just read) and return the reply."""
+        if message is not None:
+            self._send(message)
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line:
+            self._log.seek(0)
+            tail = " | ".join(self._log.read().strip().splitlines()[-5:])
+            raise BenchError(f"timing worker {self.contender.label} stopped: {tail}")
+        return dict(json.loads(line))
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            try:
+                self._send({"cmd": "exit"})
+                self._process.wait(timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                self._process.kill()
+        self._log.close()
+
+
 @dataclass
 class TimingReport:
-    """What :func:`run_timing` measured: the peak and one dict per measurement."""
+    """What :func:`run_timing` measured.
 
-    peak_gflops: float
+    ``peak`` is the peak probe's row; ``throughput`` one row per contender and network;
+    ``ratios`` IgNet numpy's per-round ratios against each other contender;
+    ``thread_scaling`` IgNet numpy on every core against one thread; ``protocol`` the
+    protocol timing's rows (empty when it was left out).
+    """
+
+    peak: dict[str, Any]
     throughput: list[dict[str, Any]]
-    time_to_accuracy: list[dict[str, Any]]
+    ratios: list[dict[str, Any]]
     thread_scaling: list[dict[str, Any]]
+    protocol: list[dict[str, Any]]
+    load: dict[str, Any]
     results: Path
+    settings: TimingSettings = field(default_factory=TimingSettings)
+
+
+def _spread(values: Sequence[float]) -> dict[str, float]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def _contenders(engines: Sequence[str], backends: Sequence[str]) -> list[Contender]:
+    cores = _cores()
+    chosen = [Contender("peak")]
+    if "ignet" in engines:
+        for backend in backends:
+            chosen.append(Contender("ignet", backend, cores if backend == "numpy" else None))
+        if "numpy" in backends and cores > 1:
+            chosen.append(Contender("ignet", "numpy", 1))
+    if "torch" in engines:
+        chosen.append(Contender("torch", "-", cores))
+    if "keras" in engines:
+        chosen += [Contender("keras", backend) for backend in KERAS_BACKENDS]
+    return chosen
 
 
 def run_timing(
@@ -577,22 +724,22 @@ def run_timing(
     settings: TimingSettings | None = None,
     progress: bool = True,
 ) -> TimingReport:
-    """Measure everything once and append one record per measurement to
+    """Measure every contender side by side and append one record per measurement to
     ``OUT/results/timing.jsonl``.
 
     Parameters
     ----------
-    out : output folder (results go to ``out/results``).
+    out : output folder (results go to ``out/results``; the protocol timing writes or
+        reuses synthetic drawings in ``out/data/drawings``).
     quick : :data:`QUICK` sizes instead of :data:`FULL`.
-    engines : of :data:`ENGINES`.
-    backends : IgNet back ends of :data:`BACKENDS` (Keras always runs on TensorFlow).
-    seed : seed of the time-to-accuracy split and models; recorded.
+    engines : of :data:`ENGINES`; Keras runs on every back end of :data:`KERAS_BACKENDS`
+        that is installed.
+    backends : IgNet back ends of :data:`BACKENDS`.
+    seed : seed of the protocol timing's data split and models; recorded.
     settings : explicit sizes, overriding ``quick``.
-    progress : show a progress bar over the steps.
+    progress : show a progress bar over the rounds.
     """
     from tqdm.auto import tqdm
-
-    from bench.results import ResultsStore, job_id, machine_info, versions
 
     for name in engines:
         if name not in ENGINES:
@@ -601,57 +748,235 @@ def run_timing(
         if name not in BACKENDS:
             raise BenchError(f"backends: unknown name {name!r}; choose from {BACKENDS}")
     chosen = settings or (QUICK if quick else FULL)
+    _check_count("rounds", chosen.rounds)
+    _check_count("batch", chosen.batch)
+    for network in chosen.networks:
+        _check_count(f"batches of {network}", chosen.batches_of(network))
+        if network not in _KERAS_ONLY:
+            _preset(network, DRAWINGS_SHAPE, DRAWINGS_CLASSES)
     profile = "quick" if quick else "full"
     if settings is not None and settings != (QUICK if quick else FULL):
         profile = "custom"
-    sizes: dict[str, Any] = {
+    spec = {
+        "networks": list(chosen.networks),
+        "batches": {n: chosen.batches_of(n) for n in chosen.networks},
         "batch": chosen.batch,
-        "batches": chosen.batches,
-        "rounds": chosen.rounds,
+        "peak_size": chosen.peak_size,
+        "peak_repeats": chosen.peak_repeats,
     }
-    pairs = [("ignet", b) for b in backends if "ignet" in engines]
-    if "keras" in engines:
-        pairs.append(("keras", "tensorflow"))
+    skipped: dict[Contender, str] = {}
+    workers: dict[Contender, _Worker] = {}
+    load = {"cores": _cores(), "before": os.getloadavg()}
+    try:
+        for contender in _contenders(engines, backends):
+            reason = _missing(contender)
+            if reason:
+                skipped[contender] = reason
+            else:
+                workers[contender] = _Worker(contender, spec)
+        flops: dict[Contender, dict[str, int]] = {}
+        for contender, worker in list(workers.items()):
+            reply = worker.ask()
+            if reply["status"] == "ready":
+                flops[contender] = reply["flops"]
+            else:
+                skipped[contender] = reply["reason"]
+                workers.pop(contender).close()
+        seconds: dict[tuple[Contender, str], list[float]] = {}
+        loads: dict[tuple[Contender, str], list[float]] = {}
+        steps = [(n, r) for n in chosen.networks for r in range(chosen.rounds)]
+        with tqdm(total=len(steps), desc=f"timing ({profile})", disable=not progress) as bar:
+            for network, round_ in steps:
+                bar.set_postfix_str(f"{network} round {round_ + 1}")
+                playing = [c for c in workers if c.runs(network)]
+                # A rotating order: no contender always runs first, or right after another.
+                shift = round_ % max(1, len(playing))
+                for contender in playing[shift:] + playing[:shift]:
+                    loads.setdefault((contender, network), []).append(os.getloadavg()[0])
+                    reply = workers[contender].ask({"cmd": "round", "network": network})
+                    seconds.setdefault((contender, network), []).append(reply["seconds"])
+                    time.sleep(chosen.pause)
+                bar.update()
+        protocol: list[dict[str, Any]] = []
+        if chosen.protocol_epochs:
+            protocol = _time_protocol(Path(out), workers, seconds, chosen, seed)
+    finally:
+        for worker in workers.values():
+            worker.close()
+    load["after"] = os.getloadavg()
+    report = _summarise(seconds, loads, flops, skipped, chosen, load, Path(out) / "results")
+    report.protocol = protocol
+    _store(report, profile, seed)
+    return report
 
-    report = TimingReport(0.0, [], [], [], Path(out) / "results")
-    steps: list[tuple[str, Callable[[], None]]] = []
 
-    def peak_step() -> None:
-        report.peak_gflops = peak_gflops(chosen.peak_size, chosen.peak_repeats)
+def _time_protocol(
+    out: Path,
+    workers: dict[Contender, _Worker],
+    seconds: dict[tuple[Contender, str], list[float]],
+    settings: TimingSettings,
+    seed: int,
+) -> list[dict[str, Any]]:
+    """The protocol timing for IgNet numpy (every core) against the Fig. 2 CNN on Keras's
+    TensorFlow back end (the paper's) and on its fastest back end."""
+    cores = _cores()
+    ours = Contender("ignet", "numpy", cores)
+    keras = [c for c in workers if c.engine == "keras"]
+    if ours not in workers or not keras:
+        return []
 
-    steps.append(("peak", peak_step))
-    for network in chosen.networks:
-        for engine, backend in pairs:
+    def rate(contender: Contender) -> float:
+        rounds = seconds.get((contender, "fig2")) or seconds.get((contender, "fig5")) or [math.inf]
+        return -statistics.median(rounds)
 
-            def step(engine: str = engine, backend: str = backend, network: str = network) -> None:
-                report.throughput.append(
-                    throughput(engine, network, backend, peak=report.peak_gflops, **sizes)
+    theirs = sorted(
+        {c for c in keras if c.backend == "tensorflow"} | {max(keras, key=rate)},
+        key=lambda c: c.backend,
+    )
+    data, info = _protocol_data(out, settings.protocol_target, seed)
+    command = {"cmd": "protocol", "data": data, "epochs": settings.protocol_epochs, "seed": seed}
+    curves = {c: workers[c].ask(command) for c in [ours, *theirs]}
+    rows = []
+    for contender in theirs:
+        pair = {"ignet": curves[ours], "keras": curves[contender]}
+        target = min(max(curve["val_accuracy"]) for curve in pair.values())
+        row: dict[str, Any] = {
+            "against": contender.label,
+            "target_accuracy": target,
+            "epoch_cap": settings.protocol_epochs,
+            "protocol_target": settings.protocol_target,
+            **info,
+        }
+        for name, curve in pair.items():
+            stop = stopping_rule(curve["val_loss"])
+            reach = _first_reaching(curve, target)
+            row[name] = {
+                **curve,
+                "stop_epoch": stop,
+                "stop_seconds": curve["seconds"][stop - 1],
+                "target_epoch": reach,
+                "target_seconds": None if reach is None else curve["seconds"][reach - 1],
+            }
+        row["stop_ratio"] = row["keras"]["stop_seconds"] / row["ignet"]["stop_seconds"]
+        row["target_ratio"] = row["keras"]["target_seconds"] / row["ignet"]["target_seconds"]
+        rows.append(row)
+    return rows
+
+
+def _summarise(
+    seconds: dict[tuple[Contender, str], list[float]],
+    loads: dict[tuple[Contender, str], list[float]],
+    flops: dict[Contender, dict[str, int]],
+    skipped: dict[Contender, str],
+    settings: TimingSettings,
+    load: dict[str, Any],
+    results: Path,
+) -> TimingReport:
+    rates: dict[tuple[Contender, str], list[float]] = {}
+    for (contender, network), values in seconds.items():
+        samples = settings.batch * settings.batches_of(network)
+        work = 1 if contender.engine == "peak" else samples
+        rates[contender, network] = [work / max(s, 1e-12) for s in values]
+    peak_key = Contender("peak")
+    peak_rates = [
+        r * flops[peak_key][n] / 1e9
+        for (c, n), values in rates.items()
+        if c == peak_key
+        for r in values
+    ]
+    peak = {
+        "engine": "peak",
+        "backend": "-",
+        "network": "-",
+        "status": "ok",
+        "size": settings.peak_size,
+        "gflops": _spread(peak_rates) if peak_rates else None,
+        "load": _spread([x for (c, _), v in loads.items() if c == peak_key for x in v])
+        if peak_rates
+        else None,
+    }
+    peak_median = peak["gflops"]["median"] if peak_rates else None
+    throughput = []
+    for (contender, network), values in rates.items():
+        if contender == peak_key:
+            continue
+        per_sample = flops[contender][network]
+        gflops = _spread([r * per_sample / 1e9 for r in values])
+        throughput.append(
+            {
+                "engine": contender.engine,
+                "backend": contender.backend,
+                "network": network,
+                "threads": contender.threads,
+                "label": contender.label,
+                "status": "ok",
+                "samples_per_s": _spread(values),
+                "rounds_samples_per_s": values,
+                "seconds": seconds[contender, network],
+                "samples_per_round": settings.batch * settings.batches_of(network),
+                "flops_per_sample": per_sample,
+                "gflops": gflops,
+                "fraction_of_peak": gflops["median"] / peak_median if peak_median else None,
+                "load": _spread(loads[contender, network]),
+            }
+        )
+    for contender, reason in skipped.items():
+        for network in settings.networks:
+            if contender.runs(network) and contender != peak_key:
+                throughput.append(
+                    {
+                        "engine": contender.engine,
+                        "backend": contender.backend,
+                        "network": network,
+                        "threads": contender.threads,
+                        "label": contender.label,
+                        "status": "skipped",
+                        "reason": reason,
+                    }
                 )
+    if peak_key in skipped:
+        peak.update(status="skipped", reason=skipped[peak_key])
+    ratios, scaling = _ratios(rates, settings)
+    return TimingReport(peak, throughput, ratios, scaling, [], load, results, settings)
 
-            steps.append((f"throughput {engine}/{backend}/{network}", step))
-    for engine, backend in pairs:
 
-        def tta_step(engine: str = engine, backend: str = backend) -> None:
-            report.time_to_accuracy.append(
-                time_to_accuracy(engine, backend, target=chosen.target_accuracy,
-                                 max_epochs=chosen.max_epochs, batch=chosen.batch, seed=seed)
-            )  # fmt: skip
+def _ratios(
+    rates: dict[tuple[Contender, str], list[float]], settings: TimingSettings
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    cores = _cores()
+    ours = Contender("ignet", "numpy", cores)
+    ratios, scaling = [], []
+    for network in settings.networks:
+        mine = rates.get((ours, network))
+        if not mine:
+            continue
+        others = {c: v for (c, n), v in rates.items() if n == network and c.engine != "peak"}
+        keras = {c: v for c, v in others.items() if c.engine == "keras"}
+        fastest = max(keras, key=lambda c: statistics.median(keras[c])) if keras else None
+        for contender, theirs in others.items():
+            if contender == ours:
+                continue
+            per_round = [a / b for a, b in zip(mine, theirs, strict=True)]
+            row = {
+                "network": network,
+                "against": contender.label,
+                "ratio": _spread(per_round),
+                "ratios": per_round,
+                "fastest_keras": contender == fastest,
+                "paper_keras": contender.engine == "keras" and contender.backend == "tensorflow",
+            }
+            if contender == Contender("ignet", "numpy", 1):
+                scaling.append({"network": network, "threads": cores, **row})
+            else:
+                ratios.append(row)
+    return ratios, scaling
 
-        steps.append((f"time to accuracy {engine}/{backend}", tta_step))
-    if "ignet" in engines and "numpy" in backends:
 
-        def scaling_step() -> None:
-            report.thread_scaling.append(thread_scaling(chosen.networks[0], **sizes))
-
-        steps.append(("thread scaling", scaling_step))
-
-    with tqdm(total=len(steps), desc=f"timing ({profile})", disable=not progress) as bar:
-        for label, run in steps:
-            bar.set_postfix_str(label)
-            run()
-            bar.update()
+def _store(report: TimingReport, profile: str, seed: int) -> None:
+    from bench.results import ResultsStore, job_id, machine_info, versions
 
     store = ResultsStore(report.results)
+    packages = ("numpy", "scikit-learn", "tensorflow-cpu", "keras", "torch", "jax")
     common = {
         "experiment": "timing",
         "profile": profile,
@@ -659,31 +984,43 @@ def run_timing(
         "target": "-",
         "fold": 0,
         "seed": seed,
-        "peak_gflops": report.peak_gflops,
-        "settings": {k: getattr(chosen, k) for k in chosen.__dataclass_fields__},
-        "versions": versions(),
+        "peak_gflops": report.peak.get("gflops"),
+        "machine_load": report.load,
+        "settings": {k: getattr(report.settings, k) for k in report.settings.__dataclass_fields__},
+        "versions": versions(packages),
         "machine": machine_info(),
     }
-    measured = [
-        ("throughput", "synthetic", report.throughput),
-        ("time_to_accuracy", "digits", report.time_to_accuracy),
-        ("thread_scaling", "synthetic", report.thread_scaling),
+    rows: list[tuple[str, str, dict[str, Any]]] = [("peak", "synthetic", report.peak)]
+    rows += [("throughput", "synthetic", r) for r in report.throughput]
+    ours = {"engine": "ignet", "backend": "numpy"}
+    rows += [("ratio", "synthetic", {**ours, **r}) for r in report.ratios]
+    rows += [("thread_scaling", "synthetic", {**ours, **r}) for r in report.thread_scaling]
+    rows += [
+        ("protocol", "drawings", {**ours, "network": "fig5", **r, "target": r["protocol_target"]})
+        for r in report.protocol
     ]
-    for measure, dataset, rows in measured:
-        for row in rows:
-            record = {**common, "dataset": dataset, "measure": measure, **row}
-            record.setdefault("variant", record.get("network"))
-            # The job fields alone do not tell the measures apart.
-            record["job_id"] = f"{job_id(record)}/{measure}"
-            store.append(record, name="timing")
-    return report
+    for measure, dataset, row in rows:
+        record = {**common, "dataset": dataset, "measure": measure, **row}
+        record.setdefault("variant", record.get("label", record.get("network")))
+        if "against" in row:
+            record["variant"] = f"vs {row['against']}"
+        # The job fields alone do not tell the measures apart.
+        record["job_id"] = f"{job_id(record)}/{measure}"
+        store.append(record, name="timing")
 
 
+# printing ---------------------------------------------------------------------------------
 def _number(value: float | None, digits: int = 0) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
+def _range(spread: dict[str, float], digits: int = 0, unit: str = "") -> str:
+    low, high = _number(spread["min"], digits), _number(spread["max"], digits)
+    return f"{low}{unit}-{high}{unit}"
+
+
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    rows = [list(row) + [""] * (len(header) - len(row)) for row in rows]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
@@ -692,63 +1029,108 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def format_report(report: TimingReport) -> str:
-    """The tables ``ignet-bench timing`` prints: throughput, time-to-accuracy, threads."""
-    keras_rate = {
-        r["network"]: r["samples_per_s"]
-        for r in report.throughput
-        if r["engine"] == "keras" and r["status"] == "ok"
-    }
+    """The tables ``ignet-bench timing`` prints: peak, throughput, ratios, threads and the
+    protocol timing, each measurement with the load average it met."""
+    load = report.load
+    parts = [
+        f"machine: {load['cores']} cores; load average (1, 5, 15 min) before "
+        f"{', '.join(f'{v:.2f}' for v in load['before'])}, after "
+        f"{', '.join(f'{v:.2f}' for v in load.get('after', load['before']))}"
+    ]
+    peak = report.peak
+    if peak["status"] != "ok":
+        parts.append(f"peak: skipped: {peak['reason']}")
+    elif peak["gflops"]:
+        parts.append(
+            f"peak (numpy float32 GEMM {peak['size']}^3, all cores): "
+            f"{peak['gflops']['median']:.1f} GFLOP/s median of rounds "
+            f"({_range(peak['gflops'], 1)}), load {_range(peak['load'], 1)}"
+        )
     rows = []
     for r in report.throughput:
+        threads = "-" if r["threads"] is None else str(r["threads"])
+        engine = r["engine"] if r["backend"] == "-" else f"{r['engine']}/{r['backend']}"
         if r["status"] != "ok":
-            rows.append([r["engine"], r["backend"], r["network"], "skipped: " + r["reason"]])
+            rows.append([r["network"], engine, threads, "skipped: " + r["reason"]])
             continue
-        theirs = keras_rate.get(r["network"]) if r["engine"] == "ignet" else None
         fraction = r["fraction_of_peak"]
         rows.append(
             [
-                r["engine"],
-                r["backend"],
                 r["network"],
-                _number(r["samples_per_s"]),
-                _number(r["median_samples_per_s"]),
-                _number(r["gflops"], 1),
+                engine,
+                threads,
+                _number(r["samples_per_s"]["median"]),
+                _range(r["samples_per_s"]),
+                _number(r["gflops"]["median"], 1),
                 "-" if fraction is None else f"{100 * fraction:.1f}%",
-                "-" if theirs is None else f"{r['samples_per_s'] / theirs:.2f}x",
+                _range(r["load"], 1),
             ]
         )
-    header = ["engine", "backend", "network", "samples/s", "median", "GFLOP/s", "% peak",
-              "vs keras"]  # fmt: skip
-    # A skipped row has fewer cells; pad it so the columns line up.
-    rows = [row + [""] * (len(header) - len(row)) for row in rows]
-    parts = [
-        f"peak (numpy float32 matmul): {report.peak_gflops:.1f} GFLOP/s",
-        _table(header, rows),
-    ]
-    if report.time_to_accuracy:
-        tta_rows = []
-        for r in report.time_to_accuracy:
-            if r["status"] != "ok":
-                tta_rows.append([r["engine"], r["backend"], "skipped: " + r["reason"], "", ""])
-                continue
-            reached = r["seconds"] is not None
-            tta_rows.append(
+    rounds = report.settings.rounds
+    parts.append(f"\nthroughput: median of {rounds} interleaved rounds, [min-max], load average")
+    header = ["network", "engine", "threads", "samples/s", "range", "GFLOP/s", "% peak", "load"]
+    parts.append(_table(header, rows))
+    if report.ratios:
+        parts.append("\nIgNet numpy (every core) over each: median of per-round ratios [min-max]")
+        ratio_rows = []
+        for r in report.ratios:
+            notes = [
+                n
+                for n, on in (
+                    ("fastest Keras", r["fastest_keras"]),
+                    ("the paper's Keras", r["paper_keras"]),
+                )
+                if on
+            ]
+            ratio_rows.append(
                 [
-                    r["engine"],
-                    r["backend"],
-                    _number(r["seconds"], 2) if reached else f"not in {r['max_epochs']} epochs",
-                    _number(r["epochs"]),
-                    _number(r["best_val_accuracy"], 3),
+                    r["network"],
+                    r["against"],
+                    f"{r['ratio']['median']:.2f}x",
+                    _range(r["ratio"], 2, "x"),
+                    ", ".join(notes),
                 ]
             )
-        target = report.time_to_accuracy[0]["target_accuracy"]
-        parts.append(f"\ntime to {target:.0%} validation accuracy on digits (fig5):")
-        parts.append(_table(["engine", "backend", "seconds", "epochs", "best val acc"], tta_rows))
+        parts.append(_table(["network", "against", "ratio", "range", ""], ratio_rows))
     for r in report.thread_scaling:
         parts.append(
-            f"\nthreads (ignet numpy {r['network']}): 1 thread {_number(r['samples_per_s_1'])} "
-            f"samples/s, {r['threads']} threads {_number(r['samples_per_s_n'])} samples/s, "
-            f"speed-up {r['speedup']:.2f}x"
+            f"\nthreads (ignet numpy {r['network']}): {r['threads']} threads over 1 thread "
+            f"{r['ratio']['median']:.2f}x ({_range(r['ratio'], 2, 'x')})"
         )
+    for r in report.protocol:
+        ours, theirs = r["ignet"], r["keras"]
+        parts.append(
+            f"\nprotocol ({r['protocol_target']}, {r['n_train']} training and {r['n_val']} "
+            f"validation drawings): IgNet fig5 (paper settings) against the Fig. 2 CNN on "
+            f"{r['against']}"
+        )
+        target = f"{r['target_accuracy']:.3f}"
+        parts.append(
+            _table(
+                ["", "epochs", "IgNet s", "Keras s", "Keras / IgNet"],
+                [
+                    [
+                        f"stopping rule ({PAPER_EPOCHS} passes, tolerance {PAPER_TOLERANCE})",
+                        f"{ours['stop_epoch']} / {theirs['stop_epoch']}",
+                        _number(ours["stop_seconds"], 2),
+                        _number(theirs["stop_seconds"], 2),
+                        f"{r['stop_ratio']:.1f}x",
+                    ],
+                    [
+                        f"to validation accuracy {target} (both reach it)",
+                        f"{ours['target_epoch']} / {theirs['target_epoch']}",
+                        _number(ours["target_seconds"], 2),
+                        _number(theirs["target_seconds"], 2),
+                        f"{r['target_ratio']:.1f}x",
+                    ],
+                ],
+            )
+        )
+    if report.settings.protocol_epochs == 0:
+        parts.append("\nprotocol timing: left out (it runs without --quick)")
     parts.append(f"\nrecords appended to {report.results / 'timing.jsonl'}")
     return "\n".join(parts)
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--worker"]:
+    _worker_main()

@@ -14,9 +14,8 @@ from bench.results import JOB_FIELDS
 from ignet import Network, preset
 
 TINY = timing.TimingSettings(
-    networks=("fig5",), peak_size=64, peak_repeats=2, batches=2, rounds=2, max_epochs=2
+    networks=("fig5",), default_batches=2, rounds=2, batch=8, peak_size=64, pause=0.0
 )
-SMALL = {"batch": 8, "batches": 2, "rounds": 2}
 
 
 def test_peak_is_positive():
@@ -28,44 +27,41 @@ def test_peak_rejects_a_bad_size():
         timing.peak_gflops(0)
 
 
-def test_ignet_throughput_is_consistent():
-    result = timing.throughput("ignet", "fig5", "numpy", threads=1, peak=100.0, **SMALL)
-    assert result["status"] == "ok"
-    assert result["samples_per_s"] > 0
-    assert result["median_samples_per_s"] <= result["samples_per_s"] * (1 + 1e-9)
-    expected = result["samples_per_s"] * result["flops_per_sample"] / 1e9
-    assert result["gflops"] == pytest.approx(expected)
-    assert result["fraction_of_peak"] == pytest.approx(result["gflops"] / 100.0)
-    assert len(result["seconds"]) == SMALL["rounds"]
-    net = Network(preset("fig5", (1, 58, 36), 186), loss="ce", input_shape=(1, 58, 36))
-    assert result["flops_per_sample"] == net.flops_per_sample()
+def test_settings_size_each_network():
+    assert timing.FULL.batches_of("fig5") == 100
+    assert timing.FULL.batches_of("ignet4") == timing.FULL.default_batches
+    assert "fig7" in timing.FULL.networks and timing.FULL.protocol_epochs > 0
+    assert timing.QUICK.protocol_epochs == 0
 
 
-@pytest.mark.parametrize(("engine", "field"), [("torch", "engine"), ("ignet", "backend")])
-def test_throughput_rejects_unknown_names(engine, field):
-    with pytest.raises(BenchError, match=field):
-        timing.throughput(engine, backend="cuda")
+@pytest.mark.parametrize(
+    ("losses", "expected"),
+    [
+        ([1.0, 0.9, 0.8], 3),  # fewer epochs than the cap: all of them
+        ([1.0] + [2.0] * 12, 8),  # seven epochs without improvement after the first
+        ([5.0 - i for i in range(15)], 10),  # still improving at the cap of 10
+        ([1.0, 2.0, 0.5] + [0.6] * 6 + [0.1], 10),  # the wait restarts at each improvement
+    ],
+)
+def test_stopping_rule_is_the_papers(losses, expected):
+    assert timing.stopping_rule(losses) == expected
 
 
-def test_unavailable_opencl_is_skipped_with_a_reason(monkeypatch):
-    monkeypatch.setattr(timing, "_opencl_backend", lambda: (None, "no OpenCL device found"))
-    result = timing.throughput("ignet", backend="opencl", **SMALL)
-    assert result["status"] == "skipped"
-    assert result["reason"] == "no OpenCL device found"
-    tta = timing.time_to_accuracy("ignet", "opencl", max_epochs=1)
-    assert tta["status"] == "skipped" and tta["reason"]
+def test_contenders_run_their_networks():
+    keras, ours = timing.Contender("keras", "jax"), timing.Contender("ignet", "numpy", 2)
+    assert keras.runs("fig2") and keras.runs("fig5")
+    assert ours.runs("fig5") and not ours.runs("fig2")
+    assert ours.label == "ignet/numpy x2" and keras.label == "keras/jax"
+    assert timing.Contender("peak").runs("fig2")
 
 
-def test_unavailable_keras_is_skipped_with_a_reason(monkeypatch):
-    monkeypatch.setattr(timing, "_keras_missing", lambda: "Keras is not installed")
-    result = timing.throughput("keras", **SMALL)
-    assert result == {
-        "engine": "keras",
-        "backend": "tensorflow",
-        "network": "fig5",
-        "status": "skipped",
-        "reason": "Keras is not installed",
-    }
+def test_torch_equivalent_has_the_presets_parameters():
+    pytest.importorskip("torch")
+    for network in ("fig5", "fig7"):
+        model = timing.torch_equivalent(network, (1, 58, 36), 186)
+        ours = Network(preset(network, (1, 58, 36), 186), loss="ce", input_shape=(1, 58, 36))
+        sizes = [p.numel() for p in model.parameters()]
+        assert sizes == [value.size for _, value in ours.parameters()]
 
 
 @pytest.mark.parametrize(
@@ -80,64 +76,115 @@ def test_keras_flop_count_matches_ignet(network, shape):
     assert timing.keras_flops_per_sample(model, training=False) == net.flops_per_sample(False)
 
 
-def test_keras_throughput_is_consistent():
+@pytest.fixture(scope="module")
+def split(tmp_path_factory):
+    """A small stored split in the protocol timing's format: 8x8 digits, 4 classes."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(n_class=4, return_X_y=True)
+    X = (X / 16.0).astype(np.float32).reshape(-1, 8, 8)
+    path = tmp_path_factory.mktemp("protocol") / "split.npz"
+    np.savez(path, X_train=X[:300], y_train=y[:300], X_val=X[300:400], y_val=y[300:400])
+    return str(path)
+
+
+def test_ignet_protocol_curve_times_every_epoch(split):
+    curve = timing.protocol_curves(timing.Contender("ignet", "numpy", 1), split, epochs=3)
+    assert len(curve["seconds"]) == len(curve["val_accuracy"]) == len(curve["val_loss"]) == 3
+    assert 0 < curve["seconds"][0] < curve["seconds"][1] < curve["seconds"][2]
+    assert all(0 <= a <= 1 for a in curve["val_accuracy"])
+
+
+def test_keras_protocol_curve_times_the_fig2_cnn(tmp_path):
     pytest.importorskip("keras")
     pytest.importorskip("tensorflow")
-    result = timing.throughput("keras", "fig5", **SMALL)
-    assert result["status"] == "ok"
-    assert result["backend"] == "tensorflow"
-    assert result["samples_per_s"] > 0
-    expected = result["samples_per_s"] * result["flops_per_sample"] / 1e9
-    assert result["gflops"] == pytest.approx(expected)
-    assert result["fraction_of_peak"] is None
+    rng = np.random.default_rng(0)
+    path = tmp_path / "drawings.npz"
+    images = rng.random((48, 58, 36), dtype=np.float32)
+    np.savez(path, X_train=images[:36], y_train=np.arange(36) % 3, X_val=images[36:],
+             y_val=np.arange(12) % 3)  # fmt: skip
+    curve = timing.protocol_curves(timing.Contender("keras", "tensorflow"), str(path), epochs=2)
+    assert len(curve["seconds"]) == len(curve["val_loss"]) == 2
+    assert 0 < curve["seconds"][0] < curve["seconds"][1]
 
 
-def test_time_to_accuracy_on_digits():
-    reached = timing.time_to_accuracy("ignet", target=0.5, max_epochs=10)
-    assert reached["status"] == "ok"
-    assert reached["seconds"] > 0 and 1 <= reached["epochs"] <= 10
-    assert reached["best_val_accuracy"] >= 0.5
-    never = timing.time_to_accuracy("ignet", target=1.0, max_epochs=1)
-    assert never["seconds"] is None and never["epochs"] is None
-    assert 0 <= never["best_val_accuracy"] < 1
-
-
-def test_thread_scaling_reports_both_rates():
-    result = timing.thread_scaling(threads=2, **SMALL)
-    assert result["threads"] == 2
-    assert result["samples_per_s_1"] > 0 and result["samples_per_s_n"] > 0
-    assert result["speedup"] == pytest.approx(result["samples_per_s_n"] / result["samples_per_s_1"])
-
-
-def test_cli_timing_writes_records_and_prints_a_table(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(timing, "QUICK", TINY)
-    monkeypatch.setattr(timing, "_opencl_backend", lambda: (None, "no OpenCL device found"))
-    args = ["timing", "--quick", "--out", str(tmp_path), "--engines", "ignet"]
-    assert main(args) == 0
-    text = capsys.readouterr().out
-    assert "GFLOP/s" in text and "% peak" in text
-    assert "skipped: no OpenCL device found" in text
-    assert "time to 90% validation accuracy" in text
-    assert "speed-up" in text
-    lines = (tmp_path / "results" / "timing.jsonl").read_text().splitlines()
-    records = [json.loads(line) for line in lines]
-    measures = [(r["measure"], r["backend"]) for r in records]
-    assert measures == [
-        ("throughput", "numpy"),
-        ("throughput", "opencl"),
-        ("time_to_accuracy", "numpy"),
-        ("time_to_accuracy", "opencl"),
-        ("thread_scaling", "numpy"),
-    ]
+def test_run_timing_records_every_measurement(tmp_path, monkeypatch):
+    monkeypatch.setattr(timing, "_cores", lambda: 2)
+    report = timing.run_timing(
+        tmp_path, engines=("ignet",), backends=("numpy",), settings=TINY, progress=False
+    )
+    assert report.peak["status"] == "ok" and report.peak["gflops"]["median"] > 0
+    (ours,) = [r for r in report.throughput if r["threads"] == 2]
+    assert ours["status"] == "ok" and ours["network"] == "fig5"
+    rates = ours["rounds_samples_per_s"]
+    assert len(rates) == TINY.rounds and ours["samples_per_s"]["median"] == np.median(rates)
+    assert ours["samples_per_s"]["min"] <= ours["samples_per_s"]["median"]
+    net = Network(preset("fig5", (1, 58, 36), 186), loss="ce", input_shape=(1, 58, 36))
+    assert ours["flops_per_sample"] == net.flops_per_sample()
+    expected = ours["gflops"]["median"] / report.peak["gflops"]["median"]
+    assert ours["fraction_of_peak"] == pytest.approx(expected)
+    assert ours["samples_per_round"] == TINY.batch * TINY.default_batches
+    (scaling,) = report.thread_scaling
+    one = next(r for r in report.throughput if r["threads"] == 1)["rounds_samples_per_s"]
+    np.testing.assert_allclose(scaling["ratios"], np.array(rates) / np.array(one))
+    assert report.ratios == [] and report.protocol == []
+    records = [json.loads(line) for line in (tmp_path / "results" / "timing.jsonl").open()]
+    assert [r["measure"] for r in records] == ["peak", "throughput", "throughput",
+                                               "thread_scaling"]  # fmt: skip
     for record in records:
         assert set(JOB_FIELDS) <= set(record)
-        assert record["experiment"] == "timing" and record["profile"] == "quick"
-        assert record["peak_gflops"] > 0
+        assert record["experiment"] == "timing" and record["profile"] == "custom"
+        assert len(record["machine_load"]["before"]) == 3
     assert len({r["job_id"] for r in records}) == len(records)
-    assert np.isfinite(records[0]["gflops"])
+
+
+def test_missing_engines_are_skipped_with_a_reason(tmp_path, monkeypatch):
+    monkeypatch.setattr(
+        timing, "_missing", lambda c: "torch is not installed" if c.engine == "torch" else None
+    )
+    report = timing.run_timing(
+        tmp_path, engines=("ignet", "torch"), backends=("numpy",), settings=TINY, progress=False
+    )
+    (skipped,) = [r for r in report.throughput if r["status"] == "skipped"]
+    assert skipped["engine"] == "torch" and skipped["reason"] == "torch is not installed"
+    assert "skipped: torch is not installed" in timing.format_report(report)
+
+
+def test_ratios_pair_interleaved_rounds():
+    ours, keras = timing.Contender("ignet", "numpy", 2), timing.Contender("keras", "jax")
+    rates = {(ours, "fig5"): [10.0, 20.0, 30.0], (keras, "fig5"): [5.0, 5.0, 10.0]}
+    settings = timing.TimingSettings(networks=("fig5",))
+    original = timing._cores
+    try:
+        timing._cores = lambda: 2
+        ratios, scaling = timing._ratios(rates, settings)
+    finally:
+        timing._cores = original
+    (row,) = ratios
+    assert row["ratios"] == [2.0, 4.0, 3.0] and row["ratio"]["median"] == 3.0
+    assert row["fastest_keras"] and not row["paper_keras"] and scaling == []
+
+
+def test_cli_timing_prints_the_tables(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(timing, "QUICK", TINY)
+    args = ["timing", "--quick", "--out", str(tmp_path), "--engines", "ignet"]
+    assert main([*args, "--backends", "numpy"]) == 0
+    text = capsys.readouterr().out
+    for part in ("GFLOP/s", "% peak", "load average", "samples/s", "protocol timing: left out"):
+        assert part in text
+    assert (tmp_path / "results" / "timing.jsonl").is_file()
 
 
 def test_cli_timing_rejects_an_unknown_engine(capsys):
     with pytest.raises(SystemExit):
-        main(["timing", "--engines", "torch"])
+        main(["timing", "--engines", "mxnet"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_run_timing_rejects_unknown_names(tmp_path):
+    with pytest.raises(BenchError, match="engines"):
+        timing.run_timing(tmp_path, engines=("mxnet",), settings=TINY)
+    with pytest.raises(BenchError, match="backends"):
+        timing.run_timing(tmp_path, backends=("cuda",), settings=TINY)
+    with pytest.raises(BenchError, match="network"):
+        timing.run_timing(tmp_path, settings=timing.TimingSettings(networks=("fig99",)))
