@@ -128,6 +128,9 @@ class KerasCNN(BaseEstimator):
         Early stopping tolerance: training ends after this many epochs in a row without
         improvement of ``monitor``; the best epoch's weights are restored in any case
         (the paper: 7).
+    early_stopping : bool
+        False trains every epoch and keeps the last epoch's weights, as the face paper did
+        (100 epochs); ``patience`` is then unused.
     monitor : str, optional
         The quantity early stopping watches: ``"val_accuracy"`` by default for
         classification, ``"val_loss"`` for regression and multilabel. Any of ``loss``,
@@ -186,6 +189,7 @@ class KerasCNN(BaseEstimator):
         epochs: int = 10,
         batch_size: int = 32,
         patience: int = 7,
+        early_stopping: bool = True,
         monitor: str | None = None,
         learning_rate: float = 1e-3,
         standardize_target: bool = True,
@@ -201,6 +205,7 @@ class KerasCNN(BaseEstimator):
         self.epochs = epochs
         self.batch_size = batch_size
         self.patience = patience
+        self.early_stopping = early_stopping
         self.monitor = monitor
         self.learning_rate = learning_rate
         self.standardize_target = standardize_target
@@ -230,6 +235,8 @@ class KerasCNN(BaseEstimator):
                 raise ValueError(
                     f"{name} must be an integer >= {least}, not {getattr(self, name)!r}"
                 )
+        if not isinstance(self.early_stopping, bool):
+            raise ValueError(f"early_stopping must be True or False, not {self.early_stopping!r}")
         rate = self.learning_rate
         if not isinstance(rate, int | float) or isinstance(rate, bool) or not rate > 0:
             raise ValueError(f"learning_rate must be a positive number, not {rate!r}")
@@ -370,6 +377,7 @@ class KerasCNN(BaseEstimator):
             restore_best_weights=True,
         )
         timer = _EpochTimer()
+        callbacks = [stopper, timer] if self.early_stopping else [timer]
         start = time.perf_counter()
         history = model.fit(
             images,
@@ -378,14 +386,15 @@ class KerasCNN(BaseEstimator):
             epochs=self.epochs,
             validation_data=validation,
             shuffle=True,
-            callbacks=[stopper, timer],
+            callbacks=callbacks,
             verbose=self.verbose,
         )
         self.train_seconds_ = time.perf_counter() - start
         self.model_ = model
         self.history_ = {key: [float(v) for v in values] for key, values in history.history.items()}
         self.n_epochs_ = len(self.history_["loss"])
-        self.best_epoch_ = int(stopper.best_epoch)
+        # Without early stopping the weights are the last epoch's.
+        self.best_epoch_ = int(stopper.best_epoch) if self.early_stopping else self.n_epochs_ - 1
         self.epoch_seconds_ = list(timer.seconds)
         trained = sum(self.epoch_seconds_)
         self.samples_per_second_ = len(images) * self.n_epochs_ / trained if trained else 0.0

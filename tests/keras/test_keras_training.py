@@ -89,6 +89,21 @@ def test_early_stopping_stops_and_restores_the_best_weights(train_shapes, val_sh
     assert cross_entropy == pytest.approx(min(val_loss), rel=1e-4)
 
 
+def test_without_early_stopping_every_epoch_runs_and_the_last_weights_stay(
+    train_shapes, val_shapes
+):
+    X, y, _ = train_shapes
+    X_val, y_val, _ = val_shapes
+    # The same flipped validation labels would stop the run above after a few epochs.
+    est = small_cnn(epochs=6, patience=1, early_stopping=False, monitor="val_loss").fit(
+        X, y, validation_data=(X_val, 1 - y_val)
+    )
+    assert est.n_epochs_ == 6 and est.best_epoch_ == 5
+    proba = est.predict_proba(X_val)
+    cross_entropy = -np.mean(np.log(np.clip(proba[np.arange(len(y_val)), 1 - y_val], 1e-7, 1)))
+    assert cross_entropy == pytest.approx(est.history_["val_loss"][-1], rel=1e-4)
+
+
 def test_without_validation_data_monitors_the_training_side(train_shapes):
     X, y, _ = train_shapes
     est = small_cnn(epochs=2).fit(X[:64], y[:64])
@@ -162,6 +177,7 @@ def test_not_fitted():
         ({"epochs": 0}, "epochs"),
         ({"batch_size": 2.5}, "batch_size"),
         ({"patience": -1}, "patience"),
+        ({"early_stopping": "no"}, "early_stopping"),
         ({"seed": -1}, "seed"),
         ({"learning_rate": 0}, "learning_rate"),
         ({"monitor": "val_mape"}, "monitor"),
