@@ -89,6 +89,7 @@ def write_report(
     out: Path,
     context: Mapping[str, Any],
     data_figures: Sequence[tuple[str, str, Figure]] = (),
+    data_tables: Sequence[tuple[str, str, pd.DataFrame]] = (),
 ) -> dict[str, Path]:
     """Render every experiment's table and figures, and the HTML and PDF reports, under ``out``.
 
@@ -106,6 +107,8 @@ def write_report(
         was not reproduced); a count of the paper's claims that hold is added to it.
     data_figures : (stem, caption, figure) of the data (example images, augmentations),
         shown after the first section.
+    data_tables : (stem, caption, table) of the data (class counts beside the paper's),
+        shown in the same section and written to ``tables/<stem>.csv``.
 
     Returns
     -------
@@ -132,6 +135,12 @@ def write_report(
             written[f"tables/{csv.name}"] = csv
         sections.append(section)
     data = [_FigureItem(stem, caption, figure) for stem, caption, figure in data_figures]
+    tables = []
+    for stem, caption, frame in data_tables:
+        csv = out / "tables" / f"{stem}.csv"
+        frame.to_csv(csv, index=False)
+        written[f"tables/{csv.name}"] = csv
+        tables.append(_Table(caption, frame, _html_table(frame)))
     for item in [*data, *(item for section in sections for item in section.figures)]:
         for path in save_figure(item.figure, out / "figures", item.stem):
             written[f"figures/{path.name}"] = path
@@ -150,11 +159,12 @@ def write_report(
     written[f"tables/{csv.name}"] = csv
     html = out / "report.html"
     html.write_text(
-        _render_html(sections, context, has_results, data, findings, claims), encoding="utf-8"
+        _render_html(sections, context, has_results, (data, tables), findings, claims),
+        encoding="utf-8",
     )
     written["report.html"] = html
     pdf = out / "report.pdf"
-    _write_pdf(pdf, sections, context, has_results, data, findings, claims)
+    _write_pdf(pdf, sections, context, has_results, (data, tables), findings, claims)
     written["report.pdf"] = pdf
     return written
 
@@ -391,7 +401,7 @@ def _render_html(
     sections: Sequence[_Section],
     context: Mapping[str, Any],
     has_results: bool,
-    data: Sequence[_FigureItem],
+    data: tuple[Sequence[_FigureItem], Sequence[_Table]],
     findings: Sequence[Finding],
     claims: pd.DataFrame,
 ) -> str:
@@ -409,7 +419,8 @@ def _render_html(
         summary=str(context.get("summary", "")),
         has_results=has_results,
         sections=sections,
-        data_figures=data,
+        data_figures=data[0],
+        data_tables=data[1],
         inconsistent=_html_table(_findings_frame(findings, consistent=False)),
         consistent=_html_table(_findings_frame(findings, consistent=True)),
         claims=_html_table(claims) if not claims.empty else "",
@@ -438,7 +449,7 @@ def _write_pdf(
     sections: Sequence[_Section],
     context: Mapping[str, Any],
     has_results: bool,
-    data: Sequence[_FigureItem],
+    data: tuple[Sequence[_FigureItem], Sequence[_Table]],
     findings: Sequence[Finding],
     claims: pd.DataFrame,
 ) -> None:
@@ -448,7 +459,9 @@ def _write_pdf(
         pdf.savefig(_front_page(context, has_results))
         if not claims.empty:
             pdf.savefig(_table_page(CLAIMS_TITLE, CLAIMS_CAPTION, claims))
-        for item in data:
+        for table in data[1]:
+            pdf.savefig(_table_page("Data", table.caption, table.frame))
+        for item in data[0]:
             heading = item.figure.text(
                 0.5, 1.02, item.caption, ha="center", va="bottom", fontsize=10, wrap=True
             )

@@ -200,3 +200,17 @@ def test_empty_records_give_a_report_that_says_so(tmp_path: Path) -> None:
         timing_bars(pd.DataFrame()),
     ):
         assert figure.axes and all(not ax.lines for ax in figure.axes)
+
+
+def test_data_tables_are_shown_and_written(tmp_path: Path) -> None:
+    counts = pd.DataFrame(
+        {"target": ["age+who_drew+who_is_drawn+age_category", "age"], "classes": [194, 79]}
+    ).assign(paper=pd.array([186, None], dtype="Int64"))
+    caption = "Classes per target beside the paper's"
+    written = write_report(
+        pd.DataFrame(), EXPERIMENTS, tmp_path, CONTEXT, data_tables=[("counts", caption, counts)]
+    )
+    html = written["report.html"].read_text(encoding="utf-8")
+    assert caption.replace("'", "&#39;") in html and "<td>194</td>" in html
+    assert pd.read_csv(written["tables/counts.csv"])["paper"].iloc[0] == 186
+    assert caption in _pdf_text(written["report.pdf"])
