@@ -336,21 +336,25 @@ class Partition(_Protocol):
     train, validation, test : int or None
         At most this many images of each side, the first in file order (the paper
         trained on 60,000); None takes them all.
+    n_folds : int
+        Repeats of the one split: each "fold" trains on the same sides from its own seed,
+        so a verdict rests on several trainings, as CV folds give elsewhere.
     seed : int
         Unused (the partition is fixed); kept for the common protocol signature.
     """
 
     name = "partition"
-    n_folds = 1
 
     def __init__(
         self,
         train: int | None = None,
         validation: int | None = None,
         test: int | None = None,
+        n_folds: int = 1,
         seed: int = 0,
     ) -> None:
         self.sizes = {"train": train, "validation": validation, "test": test}
+        self.n_folds = n_folds
         self.augmentation, self.seed = Augmentation(), seed
 
     def plan(self, y: np.ndarray, groups: np.ndarray) -> Plan:
@@ -364,15 +368,22 @@ class Partition(_Protocol):
             if found.size == 0:
                 raise BenchError(f"partition: the data has no {side} images")
             rows[side] = found[:limit]
-        fold = Fold(0, rows["train"], rows["test"], rows["validation"])
+        if self.n_folds < 1:
+            raise BenchError(f"partition: n_folds must be at least 1, not {self.n_folds}")
+        folds = [
+            Fold(i, rows["train"], rows["test"], rows["validation"]) for i in range(self.n_folds)
+        ]
         n = len(sides)
         return Plan(
             self.name,
             np.arange(n),
             np.full(n, ORIGINAL),
-            [fold],
+            folds,
             self.augmentation,
-            settings={k: v for k, v in self.sizes.items() if v is not None},
+            settings={
+                **{k: v for k, v in self.sizes.items() if v is not None},
+                **({"n_folds": self.n_folds} if self.n_folds > 1 else {}),
+            },
         )
 
 

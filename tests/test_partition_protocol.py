@@ -136,3 +136,18 @@ def test_one_run_puts_the_haar_face_crop_in_front_of_the_papers_net(profile):
     # Beside the plain run: the same network and settings but for the crop.
     assert haar.network == plain.network
     assert {**haar.settings, "crop_faces": False} == plain.settings
+
+
+def test_repeats_of_the_partition_share_the_split_and_train_from_their_own_seeds():
+    from bench.runner import fold_seed
+
+    sides = np.array(["train"] * 6 + ["validation"] * 2 + ["test"] * 3)
+    plan = get_protocol("partition", n_folds=3).plan(sides, np.arange(len(sides)))
+    assert [fold.index for fold in plan] == [0, 1, 2]
+    for fold in plan:
+        assert np.array_equal(fold.train, plan.folds[0].train)
+        assert np.array_equal(fold.test, plan.folds[0].test)
+    seeds = {fold_seed(0, fold.index) for fold in plan}
+    assert len(seeds) == 3 and fold_seed(0, 1) == fold_seed(0, 1) != fold_seed(1, 1)
+    with pytest.raises(BenchError, match="n_folds"):
+        get_protocol("partition", n_folds=0).plan(sides, np.arange(len(sides)))
