@@ -128,9 +128,12 @@ def test_the_paper_profile_trains_with_the_face_papers_budget():
 
 @pytest.mark.parametrize("profile", ["quick", "paper"])
 def test_one_run_puts_the_haar_face_crop_in_front_of_the_papers_net(profile):
-    jobs = expand(load_experiment("faces_table3"), profile)
+    jobs = [j for j in expand(load_experiment("faces_table3"), profile) if j.fold == 0]
     cropped = {job.variant for job in jobs if job.settings["crop_faces"]}
-    assert cropped == {"faces_cnn haar"}
+    # The quick profile leaves the face-crop run, one of our additions, to the paper one.
+    assert cropped == ({"faces_cnn haar"} if profile == "paper" else set())
+    if profile == "quick":
+        return
     (haar,) = [job for job in jobs if job.variant == "faces_cnn haar"]
     (plain,) = [job for job in jobs if job.variant == "faces_cnn"]
     # Beside the plain run: the same network and settings but for the crop.
