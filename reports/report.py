@@ -455,31 +455,38 @@ def _write_pdf(
 ) -> None:
     # TrueType (42) embeds real glyphs with a text layer, so the PDF can be searched and
     # its text extracted; the default Type 3 fonts cannot.
+    banner = f"Data: {context.get('data', '-')}; profile {context.get('profile', '-')}"
     with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(path) as pdf:
-        pdf.savefig(_front_page(context, has_results))
-        if not claims.empty:
-            pdf.savefig(_table_page(CLAIMS_TITLE, CLAIMS_CAPTION, claims))
-        for table in data[1]:
-            pdf.savefig(_table_page("Data", table.caption, table.frame))
-        for item in data[0]:
-            heading = item.figure.text(
-                0.5, 1.02, item.caption, ha="center", va="bottom", fontsize=10, wrap=True
-            )
-            pdf.savefig(item.figure, bbox_inches="tight")
-            heading.remove()
-        for section in sections:
-            pdf.savefig(_table_page(section.title, section.notes, section.table))
-            for table in section.tables:
-                pdf.savefig(_table_page(section.title, table.caption, table.frame))
-            for item in section.figures:
-                # The heading goes above the figure's own title; a tight box keeps both.
-                heading = item.figure.text(
-                    0.5, 1.02, section.title, ha="center", va="bottom", fontsize=10, wrap=True
+
+        def save(figure: Figure, heading: str = "", tight: bool = False) -> None:
+            # Every page names the data it rests on; a figure also gets its heading above
+            # its own title, and a tight box keeps both.
+            added = [figure.text(0.01, -0.03 if tight else 0.012, banner, fontsize=7)]
+            if heading:
+                added.append(
+                    figure.text(
+                        0.5, 1.02, heading, ha="center", va="bottom", fontsize=10, wrap=True
+                    )
                 )
-                pdf.savefig(item.figure, bbox_inches="tight")
-                heading.remove()
+            pdf.savefig(figure, bbox_inches="tight" if tight else None)
+            for text in added:
+                text.remove()
+
+        save(_front_page(context, has_results))
+        if not claims.empty:
+            save(_table_page(CLAIMS_TITLE, CLAIMS_CAPTION, claims))
+        for table in data[1]:
+            save(_table_page("Data", table.caption, table.frame))
+        for item in data[0]:
+            save(item.figure, item.caption, tight=True)
+        for section in sections:
+            save(_table_page(section.title, section.notes, section.table))
+            for table in section.tables:
+                save(_table_page(section.title, table.caption, table.frame))
+            for item in section.figures:
+                save(item.figure, section.title, tight=True)
         for page in _findings_pages(findings):
-            pdf.savefig(page)
+            save(page)
         info = pdf.infodict()
         info["Title"] = REPORT_TITLE
 

@@ -214,3 +214,10 @@ def test_data_tables_are_shown_and_written(tmp_path: Path) -> None:
     assert caption.replace("'", "&#39;") in html and "<td>194</td>" in html
     assert pd.read_csv(written["tables/counts.csv"])["paper"].iloc[0] == 186
     assert caption in _pdf_text(written["report.pdf"])
+
+
+def test_every_pdf_page_names_the_data(report: dict[str, Path]) -> None:
+    pages = PdfReader(report["report.pdf"]).pages
+    assert len(pages) > 3
+    for number, page in enumerate(pages, 1):
+        assert "Data: synthetic (seed 0)" in page.extract_text(), number
