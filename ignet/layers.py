@@ -18,6 +18,7 @@ from ignet.backends.base import Array, Backend, ConvGeometry
 from ignet.errors import IgNetError
 from ignet.init import check_range, he_range, uniform_biases, uniform_weights
 from ignet.masks import check_rate, keep_mask, scaled_keep_mask
+from ignet.optimizers import Optimizer
 
 Shape = tuple[int, int, int]
 
@@ -80,6 +81,13 @@ class Layer:
         """(name, parameter, gradient for the update) of each parameter that learns."""
         return []
 
+    def update(self, optimizer: Optimizer, prefix: str) -> None:
+        """Apply ``optimizer`` to every learnable parameter after a training backward pass;
+        ``prefix`` keys the optimizer's state (velocities) of this layer."""
+        assert self.be is not None
+        for name, p, g in self.learnable():
+            optimizer.step(self.be, f"{prefix}.{name}", p, g)
+
     def forward(self, x: Array, training: bool) -> Array:
         raise NotImplementedError
 
@@ -133,6 +141,7 @@ class WeightedLayer(Layer):
         self.dropconnect = check_rate(dropconnect, "dropconnect")
         self.freezeconnect = check_rate(freezeconnect, "freezeconnect")
         self._masks: dict[str, Array] = {}
+        self._factors: tuple[Array, Array, bool, bool] | None = None
 
     w_shape: tuple[int, ...]
     _kernel: tuple[int, int]
@@ -170,13 +179,23 @@ class WeightedLayer(Layer):
 
     def learnable(self) -> list[tuple[str, Array, Array]]:
         assert self.be is not None
-        g = self.grads["W"]
-        if "freezeconnect" in self._masks:
-            g = self.be.mul(g, self._masks["freezeconnect"])
-        out = [("W", self.params["W"], g)]
+        out = []
+        if self._factors is None:
+            g = self.grads["W"]
+            if "freezeconnect" in self._masks:
+                g = self.be.mul(g, self._masks["freezeconnect"])
+            out.append(("W", self.params["W"], g))
         if self.bias and self.learn_bias:
             out.append(("b", self.params["b"], self.grads["b"]))
         return out
+
+    def update(self, optimizer: Optimizer, prefix: str) -> None:
+        assert self.be is not None
+        if self._factors is not None:
+            w = self.params["W"]
+            w2 = self.be.reshape(w, (self.w_shape[0], math.prod(self.w_shape[1:])))
+            optimizer.step_product(self.be, f"{prefix}.W", w, w2, self._factors)
+        super().update(optimizer, prefix)
 
     def forward(self, x: Array, training: bool) -> Array:
         be = self.be
@@ -206,10 +225,17 @@ class WeightedLayer(Layer):
         else:
             dz = be.mul(dy, be.activation_grad(self.activation, self._z, self._a))
         self._dz = dz
-        dw = self._grad_weight(dz)
-        if "dropconnect" in masks:
-            dw = be.mul(dw, masks["dropconnect"])
-        self.grads = {"W": dw}
+        # In training without weight masks a dense layer hands its weight gradient to
+        # update() as the two factors of its product, so that the optimizer can fold the
+        # update into that GEMM; grads then holds no "W".
+        foldable = self._training and not {"dropconnect", "freezeconnect"} & masks.keys()
+        self._factors = self._weight_factors(dz) if foldable else None
+        self.grads = {}
+        if self._factors is None:
+            dw = self._grad_weight(dz)
+            if "dropconnect" in masks:
+                dw = be.mul(dw, masks["dropconnect"])
+            self.grads["W"] = dw
         # Training never reads the gradient of a fixed bias; gradients() and the
         # diagnostics (masks off) report it.
         if self.bias and (self.learn_bias or not self._training):
@@ -234,6 +260,10 @@ class WeightedLayer(Layer):
 
     def _grad_weight(self, dz: Array) -> Array:
         raise NotImplementedError
+
+    def _weight_factors(self, dz: Array) -> tuple[Array, Array, bool, bool] | None:
+        """dLoss/dW as ``(a, b, trans_a, trans_b)`` of one matrix product, or None."""
+        return None
 
     def _grad_input(self, dz: Array, w: Array) -> Array:
         raise NotImplementedError
@@ -383,10 +413,12 @@ class Dense(WeightedLayer):
         return be.matmul(x2, be.reshape(w, (self.n_neurons, self._fan_in)), trans_b=True)
 
     def _grad_weight(self, dz: Array) -> Array:
-        be = self.be
-        assert be is not None
-        x2 = be.reshape(self._x, (dz.shape[0], self._fan_in))
-        return be.reshape(be.matmul(dz, x2, trans_a=True), self.w_shape)
+        assert self.be is not None
+        return self.be.reshape(self.be.matmul(*self._weight_factors(dz)), self.w_shape)
+
+    def _weight_factors(self, dz: Array) -> tuple[Array, Array, bool, bool]:
+        assert self.be is not None
+        return dz, self.be.reshape(self._x, (dz.shape[0], self._fan_in)), True, False
 
     def _grad_input(self, dz: Array, w: Array) -> Array:
         be = self.be

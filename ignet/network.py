@@ -302,6 +302,8 @@ class Network:
     def _train_epoch(self, X: np.ndarray, y: np.ndarray, epoch: int, shuffle: bool) -> dict:
         be, n, bs = self.be, len(X), self.batch_size
         order = self._shuffle_rng.permutation(n) if shuffle else np.arange(n)
+        # Class accuracy compares arg-maxes: those of y once per epoch, not per batch.
+        classes = self._classes(y)
         total_loss = total_metric = 0.0
         for b, start in enumerate(range(0, n, bs)):
             idx = order[start : start + bs]
@@ -317,11 +319,20 @@ class Network:
                     f"{loss}; first non-finite values: {where}"
                 )
             for i, layer in enumerate(self.layers):
-                for name, p, g in layer.learnable():
-                    self.optimizer.step(be, f"{i}.{name}", p, g)
+                layer.update(self.optimizer, str(i))
             total_loss += loss * len(idx)
-            total_metric += self._metric(be.to_host(out), y[idx]) * len(idx)
+            if classes is None:
+                total_metric += self._metric(be.to_host(out), y[idx]) * len(idx)
+            else:
+                predicted = be.to_host(out).reshape(len(idx), -1).argmax(1)
+                total_metric += int(np.count_nonzero(predicted == classes[idx]))
         return {"loss": total_loss / n, self.metric: total_metric / n}
+
+    def _classes(self, y: np.ndarray) -> np.ndarray | None:
+        """Class indices of one-hot y when the metric is class accuracy, else None."""
+        if self.metric != "accuracy" or self.loss.name == "bce":
+            return None
+        return y.reshape(len(y), -1).argmax(1)
 
     def _metric(self, out: np.ndarray, y: np.ndarray) -> float:
         n = len(out)

@@ -56,3 +56,31 @@ class Optimizer:
         else:
             be.axpby(w, v, mu, 1.0)
             be.axpby(w, g, -lr, 1.0)
+
+    def step_product(
+        self,
+        be: Backend,
+        key: str,
+        w: Array,
+        w2: Array,
+        factors: tuple[Array, Array, bool, bool],
+    ) -> None:
+        """Update ``w`` from a gradient given as the product ``op(a) @ op(b)``.
+
+        ``w2`` is a 2-D view of ``w`` with the product's shape and ``factors`` is
+        ``(a, b, trans_a, trans_b)``. SGD and Momentum fold the update into the product
+        (:meth:`~ignet.backends.base.Backend.gemm_update`); Nesterov needs the gradient
+        twice and forms it first.
+        """
+        a, b, trans_a, trans_b = factors
+        lr, mu = self.learning_rate, self.momentum
+        if self.name == "sgd":
+            be.gemm_update(w2, a, b, -lr, 1.0, trans_a, trans_b)
+        elif self.name == "momentum":
+            v = self._velocity.get(key)
+            if v is None:
+                v = self._velocity[key] = be.zeros(w.shape)
+            be.gemm_update(be.reshape(v, w2.shape), a, b, -lr, mu, trans_a, trans_b)
+            be.axpby(w, v, 1.0, 1.0)
+        else:
+            self.step(be, key, w, be.reshape(be.matmul(a, b, trans_a, trans_b), w.shape))

@@ -16,7 +16,7 @@ The ops
 ========================  ===============================================================
 memory                    ``asarray``, ``to_host``, ``zeros``, ``reshape``
 convolution               ``conv2d``, ``conv2d_grad_input``, ``conv2d_grad_weight``
-dense                     ``matmul`` (with transpose flags)
+dense                     ``matmul`` (with transpose flags), ``gemm_update``
 bias                      ``add_bias`` (in place), ``reduce_sum``
 pooling                   ``maxpool``, ``maxpool_grad``
 elementwise               ``activation``, ``activation_grad``, ``softmax``,
@@ -158,6 +158,23 @@ class Backend(ABC):
     @abstractmethod
     def matmul(self, a: Array, b: Array, trans_a: bool = False, trans_b: bool = False) -> Array:
         """2-D matrix product op(a) @ op(b), op transposing when its flag is set."""
+
+    def gemm_update(
+        self,
+        y: Array,
+        a: Array,
+        b: Array,
+        alpha: float,
+        beta: float,
+        trans_a: bool = False,
+        trans_b: bool = False,
+    ) -> None:
+        """In place: ``y <- alpha * op(a) @ op(b) + beta * y`` for a 2-D view ``y``.
+
+        An update folded into the product that makes the gradient (BLAS's ``beta``):
+        no gradient array is written and read back. This default does it in two ops.
+        """
+        self.axpby(y, self.matmul(a, b, trans_a, trans_b), alpha, beta)
 
     # bias ---------------------------------------------------------------------------
     @abstractmethod

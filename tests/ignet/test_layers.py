@@ -163,3 +163,19 @@ def test_bad_arrays_name_the_field(rng):
     bad[0, 0, 0] = np.nan
     with pytest.raises(IgNetError, match="X"):
         net.fit(bad, rng.random((3, 2)), epochs=1)
+
+
+@pytest.mark.parametrize(("trans_a", "trans_b"), [(False, False), (True, False), (False, True)])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_gemm_update_folds_an_update_into_the_product(rng, monkeypatch, trans_a, trans_b, threads):
+    monkeypatch.setattr(numpy_backend, "_PARALLEL_MACS", 0)
+    be = get_backend("numpy", dtype="float64", threads=threads)
+    # A column-major a, and a b that is contiguous in neither order, as the layers pass them.
+    a = np.asfortranarray(rng.normal(size=(5, 7))) if trans_a else rng.normal(size=(7, 5))
+    b = rng.normal(size=(11, 8))[:, :5] if trans_b else rng.normal(size=(5, 11))
+    op_a, op_b = (a.T if trans_a else a), (b.T if trans_b else b)
+    y = rng.normal(size=(7, 11))
+    expected = 0.7 * y - 0.3 * op_a @ op_b
+    be.gemm_update(y, a, b, -0.3, 0.7, trans_a, trans_b)
+    np.testing.assert_allclose(y, expected, rtol=1e-12)
+    be.close()

@@ -208,3 +208,44 @@ def test_engine_is_standalone():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_folded_dense_update_equals_the_plain_update(rng, monkeypatch, optimizer, threads):
+    """A training step folds the dense layer's update into its weight-gradient GEMM: the
+    weights must come out as the optimizer's formulas give them from gradients()."""
+    from ignet.backends import numpy as numpy_backend
+
+    monkeypatch.setattr(numpy_backend, "_PARALLEL_MACS", 0)
+    X, y = rng.random((16, 1, 6, 5)), np.eye(3)[rng.integers(0, 3, 16)]
+    net = Network(
+        [Conv(2, 3, learn_bias=False), Dense(3), Softmax()],
+        loss="ce",
+        optimizer=optimizer,
+        learning_rate=0.1,
+        momentum=0.5,
+        batch_size=16,
+        dtype="float64",
+        threads=threads,
+        random_state=0,
+        input_shape=(1, 6, 5),
+    )
+    w = [p for _, p in net.parameters()]
+    velocity = [np.zeros_like(p) for p in w]
+    learns = [True, False, True, True]  # conv W, its fixed bias, dense W and b
+    for _ in range(2):
+        _, grads = net.gradients(X, y)
+        for k, (g, learn) in enumerate(zip(grads, learns, strict=True)):
+            if not learn:
+                continue
+            if optimizer == "sgd":
+                w[k] = w[k] - 0.1 * g
+            else:
+                velocity[k] = 0.5 * velocity[k] - 0.1 * g
+                w[k] = w[k] + (
+                    velocity[k] if optimizer == "momentum" else 0.5 * velocity[k] - 0.1 * g
+                )
+        net.fit(X, y, epochs=1, shuffle=False)
+        for (name, got), want in zip(net.parameters(), w, strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12, err_msg=name)
