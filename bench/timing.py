@@ -77,6 +77,7 @@ DRAWINGS_CLASSES = 186
 PAPER_EPOCHS, PAPER_TOLERANCE = 10, 7
 # The Fig. 2 CNN is a Keras network only; the presets run in every engine.
 _KERAS_ONLY = ("fig2",)
+_ENGINE_NAMES = {"keras": "Keras", "torch": "PyTorch"}
 _INSTALL = {
     "torch": "pip install 'ignet-bench[timing]' (PyTorch, CPU build)",
     "jax": "pip install 'ignet-bench[timing]' (JAX)",
@@ -447,6 +448,10 @@ def _worker_main() -> None:
     trainers: dict[str, tuple[Callable[[], None], int]] = {}
     try:
         if contender.engine == "peak":
+            if contender.threads is not None:
+                from threadpoolctl import threadpool_limits
+
+                threadpool_limits(limits=contender.threads, user_api="blas")
             size, repeats = spec["peak_size"], spec["peak_repeats"]
             run = _matmul_round(size, repeats)
             run()
@@ -701,14 +706,19 @@ def _spread(values: Sequence[float]) -> dict[str, float]:
 
 def _contenders(engines: Sequence[str], backends: Sequence[str]) -> list[Contender]:
     cores = _cores()
-    chosen = [Contender("peak")]
+    # The peak is the faster of numpy's GEMM on every core and on one: on a loaded
+    # machine BLAS threads that spin can make the first far slower.
+    chosen = [Contender("peak"), *([Contender("peak", "-", 1)] if cores > 1 else [])]
     if "ignet" in engines:
         for backend in backends:
             chosen.append(Contender("ignet", backend, cores if backend == "numpy" else None))
         if "numpy" in backends and cores > 1:
             chosen.append(Contender("ignet", "numpy", 1))
     if "torch" in engines:
+        # PyTorch on every core and on one thread: the faster is its number.
         chosen.append(Contender("torch", "-", cores))
+        if cores > 1:
+            chosen.append(Contender("torch", "-", 1))
     if "keras" in engines:
         chosen += [Contender("keras", backend) for backend in KERAS_BACKENDS]
     return chosen
@@ -877,28 +887,36 @@ def _summarise(
         samples = settings.batch * settings.batches_of(network)
         work = 1 if contender.engine == "peak" else samples
         rates[contender, network] = [work / max(s, 1e-12) for s in values]
-    peak_key = Contender("peak")
-    peak_rates = [
-        r * flops[peak_key][n] / 1e9
-        for (c, n), values in rates.items()
-        if c == peak_key
-        for r in values
-    ]
-    peak = {
+    peak_rates: dict[Contender, list[float]] = {}
+    for (contender, network), values in rates.items():
+        if contender.engine == "peak":
+            peak_rates.setdefault(contender, []).extend(
+                r * flops[contender][network] / 1e9 for r in values
+            )
+    peak: dict[str, Any] = {
         "engine": "peak",
         "backend": "-",
         "network": "-",
-        "status": "ok",
         "size": settings.peak_size,
-        "gflops": _spread(peak_rates) if peak_rates else None,
-        "load": _spread([x for (c, _), v in loads.items() if c == peak_key for x in v])
-        if peak_rates
-        else None,
+        "status": "ok",
+        "gflops": None,
     }
-    peak_median = peak["gflops"]["median"] if peak_rates else None
+    if peak_rates:
+        best = max(peak_rates, key=lambda c: statistics.median(peak_rates[c]))
+        peak.update(
+            threads=best.threads,
+            gflops=_spread(peak_rates[best]),
+            by_threads={c.label: _spread(v) for c, v in peak_rates.items()},
+            load=_spread([x for (c, _), v in loads.items() if c == best for x in v]),
+        )
+    elif any(c.engine == "peak" for c in skipped):
+        peak.update(
+            status="skipped", reason=next(r for c, r in skipped.items() if c.engine == "peak")
+        )
+    peak_median = peak["gflops"]["median"] if peak["gflops"] else None
     throughput = []
     for (contender, network), values in rates.items():
-        if contender == peak_key:
+        if contender.engine == "peak":
             continue
         per_sample = flops[contender][network]
         gflops = _spread([r * per_sample / 1e9 for r in values])
@@ -922,7 +940,7 @@ def _summarise(
         )
     for contender, reason in skipped.items():
         for network in settings.networks:
-            if contender.runs(network) and contender != peak_key:
+            if contender.runs(network) and contender.engine != "peak":
                 throughput.append(
                     {
                         "engine": contender.engine,
@@ -934,8 +952,6 @@ def _summarise(
                         "reason": reason,
                     }
                 )
-    if peak_key in skipped:
-        peak.update(status="skipped", reason=skipped[peak_key])
     ratios, scaling = _ratios(rates, settings)
     return TimingReport(peak, throughput, ratios, scaling, [], load, results, settings)
 
@@ -951,8 +967,11 @@ def _ratios(
         if not mine:
             continue
         others = {c: v for (c, n), v in rates.items() if n == network and c.engine != "peak"}
-        keras = {c: v for c, v in others.items() if c.engine == "keras"}
-        fastest = max(keras, key=lambda c: statistics.median(keras[c])) if keras else None
+        fastest = {
+            engine: max(group, key=lambda c: statistics.median(others[c]))
+            for engine in ("keras", "torch")
+            if (group := [c for c in others if c.engine == engine])
+        }
         for contender, theirs in others.items():
             if contender == ours:
                 continue
@@ -962,7 +981,7 @@ def _ratios(
                 "against": contender.label,
                 "ratio": _spread(per_round),
                 "ratios": per_round,
-                "fastest_keras": contender == fastest,
+                "fastest_of_engine": fastest.get(contender.engine) == contender,
                 "paper_keras": contender.engine == "keras" and contender.backend == "tensorflow",
             }
             if contender == Contender("ignet", "numpy", 1):
@@ -1041,10 +1060,13 @@ def format_report(report: TimingReport) -> str:
     if peak["status"] != "ok":
         parts.append(f"peak: skipped: {peak['reason']}")
     elif peak["gflops"]:
+        settings = ", ".join(
+            f"{label}: {spread['median']:.1f}" for label, spread in peak["by_threads"].items()
+        )
         parts.append(
-            f"peak (numpy float32 GEMM {peak['size']}^3, all cores): "
-            f"{peak['gflops']['median']:.1f} GFLOP/s median of rounds "
-            f"({_range(peak['gflops'], 1)}), load {_range(peak['load'], 1)}"
+            f"peak (numpy float32 GEMM {peak['size']}^3): {peak['gflops']['median']:.1f} "
+            f"GFLOP/s, median of rounds ({_range(peak['gflops'], 1)}), load "
+            f"{_range(peak['load'], 1)}; the faster of {settings}"
         )
     rows = []
     for r in report.throughput:
@@ -1074,10 +1096,11 @@ def format_report(report: TimingReport) -> str:
         parts.append("\nIgNet numpy (every core) over each: median of per-round ratios [min-max]")
         ratio_rows = []
         for r in report.ratios:
+            engine = r["against"].split("/")[0].split(" ")[0]
             notes = [
                 n
                 for n, on in (
-                    ("fastest Keras", r["fastest_keras"]),
+                    (f"fastest {_ENGINE_NAMES.get(engine, engine)}", r["fastest_of_engine"]),
                     ("the paper's Keras", r["paper_keras"]),
                 )
                 if on

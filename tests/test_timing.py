@@ -114,6 +114,10 @@ def test_run_timing_records_every_measurement(tmp_path, monkeypatch):
         tmp_path, engines=("ignet",), backends=("numpy",), settings=TINY, progress=False
     )
     assert report.peak["status"] == "ok" and report.peak["gflops"]["median"] > 0
+    # The peak is the faster of every core and one thread.
+    assert set(report.peak["by_threads"]) == {"peak", "peak x1"}
+    best = max(spread["median"] for spread in report.peak["by_threads"].values())
+    assert report.peak["gflops"]["median"] == best
     (ours,) = [r for r in report.throughput if r["threads"] == 2]
     assert ours["status"] == "ok" and ours["network"] == "fig5"
     rates = ours["rounds_samples_per_s"]
@@ -139,14 +143,16 @@ def test_run_timing_records_every_measurement(tmp_path, monkeypatch):
 
 
 def test_missing_engines_are_skipped_with_a_reason(tmp_path, monkeypatch):
+    monkeypatch.setattr(timing, "_cores", lambda: 2)
     monkeypatch.setattr(
         timing, "_missing", lambda c: "torch is not installed" if c.engine == "torch" else None
     )
     report = timing.run_timing(
         tmp_path, engines=("ignet", "torch"), backends=("numpy",), settings=TINY, progress=False
     )
-    (skipped,) = [r for r in report.throughput if r["status"] == "skipped"]
-    assert skipped["engine"] == "torch" and skipped["reason"] == "torch is not installed"
+    skipped = [r for r in report.throughput if r["status"] == "skipped"]
+    assert {r["threads"] for r in skipped} == {1, 2}
+    assert all(r["engine"] == "torch" and r["reason"] == "torch is not installed" for r in skipped)
     assert "skipped: torch is not installed" in timing.format_report(report)
 
 
@@ -162,7 +168,7 @@ def test_ratios_pair_interleaved_rounds():
         timing._cores = original
     (row,) = ratios
     assert row["ratios"] == [2.0, 4.0, 3.0] and row["ratio"]["median"] == 3.0
-    assert row["fastest_keras"] and not row["paper_keras"] and scaling == []
+    assert row["fastest_of_engine"] and not row["paper_keras"] and scaling == []
 
 
 def test_cli_timing_prints_the_tables(tmp_path, monkeypatch, capsys):
