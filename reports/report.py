@@ -41,6 +41,13 @@ __all__ = ["CHECKS_TITLE", "CLAIMS_TITLE", "REPORT_TITLE", "claims_table", "writ
 REPORT_TITLE = "ignet-bench: the papers' numbers beside ours"
 CHECKS_TITLE = "The papers' own numbers, checked"
 CLAIMS_TITLE = "The papers' claims and our verdicts"
+TABLE_KEY = (
+    "Each protocol's cell: our mean over folds [95% corrected resampled t-interval (Nadeau "
+    "and Bengio), which allows for the training data that folds share] (folds); trivial: "
+    "the same for the trivial predictor on the first protocol's folds; leak: the share of "
+    "test samples whose original image is in training; verdict: reproduced, not reproduced "
+    "or inconclusive against the paper's number (rules in docs/evidence.md)."
+)
 CLAIMS_CAPTION = (
     "Every number the papers give, beside ours under each protocol the suite runs: the mean "
     "over folds with its 95% corrected resampled t-interval (Nadeau and Bengio; for the speed "
@@ -428,6 +435,7 @@ def _render_html(
         consistent=_html_table(_findings_frame(findings, consistent=True)),
         claims=_html_table(claims) if not claims.empty else "",
         claims_caption=CLAIMS_CAPTION,
+        table_key=TABLE_KEY,
     )
 
 
@@ -483,7 +491,7 @@ def _write_pdf(
         for item in data[0]:
             save(item.figure, item.caption, tight=True)
         for section in sections:
-            save(_table_page(section.title, section.notes, section.table))
+            save(_table_page(section.title, f"{section.notes} {TABLE_KEY}", section.table))
             for table in section.tables:
                 save(_table_page(section.title, table.caption, table.frame))
             for item in section.figures:
