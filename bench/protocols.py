@@ -28,6 +28,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 from sklearn.model_selection import (
@@ -373,18 +374,10 @@ class Partition(_Protocol):
         folds = [
             Fold(i, rows["train"], rows["test"], rows["validation"]) for i in range(self.n_folds)
         ]
-        n = len(sides)
-        return Plan(
-            self.name,
-            np.arange(n),
-            np.full(n, ORIGINAL),
-            folds,
-            self.augmentation,
-            settings={
-                **{k: v for k, v in self.sizes.items() if v is not None},
-                **({"n_folds": self.n_folds} if self.n_folds > 1 else {}),
-            },
-        )
+        settings = {k: v for k, v in self.sizes.items() if v is not None}
+        if self.n_folds > 1:
+            settings["n_folds"] = self.n_folds
+        return _originals(self, len(sides), folds, settings)
 
 
 class StratifiedCV(_Protocol):
@@ -416,15 +409,7 @@ class StratifiedCV(_Protocol):
                 random_state=self.seed + i,
             )
             folds.append(Fold(i, np.sort(fit), test, np.sort(validation)))
-        n = len(y)
-        return Plan(
-            self.name,
-            np.arange(n),
-            np.full(n, ORIGINAL),
-            folds,
-            self.augmentation,
-            settings={"n_folds": self.n_folds, "seed": self.seed},
-        )
+        return _originals(self, len(y), folds, {"n_folds": self.n_folds, "seed": self.seed})
 
 
 def get_protocol(name: str, base: str = "paper-keras", **options) -> _Protocol:
@@ -474,6 +459,18 @@ def _expand(
     if keep_original:
         seed[::copies] = ORIGINAL
     return source, seed
+
+
+def _originals(protocol: _Protocol, n: int, folds: list[Fold], settings: dict[str, Any]) -> Plan:
+    """A plan whose samples are the ``n`` originals themselves, nothing augmented."""
+    return Plan(
+        protocol.name,
+        np.arange(n),
+        np.full(n, ORIGINAL),
+        folds,
+        protocol.augmentation,
+        settings=settings,
+    )
 
 
 def _pool_folds(
