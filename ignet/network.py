@@ -307,19 +307,9 @@ class Network:
         total_loss = total_metric = 0.0
         for b, start in enumerate(range(0, n, bs)):
             idx = order[start : start + bs]
-            xb, yb = be.asarray(X[idx]), be.asarray(y[idx])
-            for layer in self.layers:
-                layer.draw_masks(self._mask_rng, len(idx))
-            out = self._forward(xb, training=True)
-            loss = self._loss_and_backward(out, yb)
-            if not math.isfinite(loss):
-                where = self._locate_nonfinite(xb)
-                raise DivergenceError(
-                    f"training diverged in epoch {epoch + 1} (batch {b + 1}): the loss is "
-                    f"{loss}; first non-finite values: {where}"
-                )
-            for i, layer in enumerate(self.layers):
-                layer.update(self.optimizer, str(i))
+            out, loss = self._step(
+                be.asarray(X[idx]), be.asarray(y[idx]), f"epoch {epoch + 1} (batch {b + 1})"
+            )
             total_loss += loss * len(idx)
             if classes is None:
                 total_metric += self._metric(be.to_host(out), y[idx]) * len(idx)
@@ -327,6 +317,39 @@ class Network:
                 predicted = be.to_host(out).reshape(len(idx), -1).argmax(1)
                 total_metric += int(np.count_nonzero(predicted == classes[idx]))
         return {"loss": total_loss / n, self.metric: total_metric / n}
+
+    def _step(self, xb: Array, yb: Array, where: str) -> tuple[Array, float]:
+        """One update on a batch of device arrays: its output and loss."""
+        for layer in self.layers:
+            layer.draw_masks(self._mask_rng, xb.shape[0])
+        out = self._forward(xb, training=True)
+        loss = self._loss_and_backward(out, yb)
+        if not math.isfinite(loss):
+            raise DivergenceError(
+                f"training diverged in {where}: the loss is {loss}; first non-finite "
+                f"values: {self._locate_nonfinite(xb)}"
+            )
+        for i, layer in enumerate(self.layers):
+            layer.update(self.optimizer, str(i))
+        return out, loss
+
+    def train_on_batch(self, X: Any, y: Any) -> float:
+        """One training step (forward, backward, update) on one batch; returns its loss.
+
+        What :meth:`fit` does for each batch, with the same masks and optimizer state,
+        but no shuffling, history or callbacks: for custom loops and benchmarks.
+
+        Raises
+        ------
+        DivergenceError
+            When the loss is NaN or infinite.
+        """
+        Xh = self._maps(X)
+        if not self.built:
+            self.build(Xh.shape[1:])
+        yh = self._targets(y, len(Xh))
+        with self.be.scope():
+            return self._step(self.be.asarray(Xh), self.be.asarray(yh), "train_on_batch")[1]
 
     def _classes(self, y: np.ndarray) -> np.ndarray | None:
         """Class indices of one-hot y when the metric is class accuracy, else None."""

@@ -24,6 +24,7 @@ member.
 from __future__ import annotations
 
 import contextlib
+import functools
 import queue
 import threading
 import weakref
@@ -34,7 +35,7 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
 from scipy.linalg import blas
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ignet.backends.base import EPS, UNARY_OPS, Array, Backend, ConvGeometry, check_settings
 from ignet.errors import IgNetError
@@ -47,6 +48,13 @@ _BLOCK_COLUMNS = 4096
 _BLOCK_FLOATS = 1 << 18
 PARALLEL = ("shards", "blas")
 T = TypeVar("T")
+
+
+@functools.cache
+def _blas_controller() -> ThreadpoolController:
+    """One controller of the loaded BLAS libraries (numpy's and scipy's, both imported
+    here): building one takes about a millisecond, limiting through it microseconds."""
+    return ThreadpoolController()
 
 
 def _fortran(m: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -152,7 +160,7 @@ class NumpyBackend(Backend):
     def scope(self) -> contextlib.AbstractContextManager[Any]:
         stack = contextlib.ExitStack()
         blas = self.threads if self.parallel == "blas" else 1
-        stack.enter_context(threadpool_limits(limits=blas, user_api="blas"))
+        stack.enter_context(_blas_controller().limit(limits=blas, user_api="blas"))
         # Overflow is reported as a DivergenceError naming the layer, not as warnings.
         stack.enter_context(np.errstate(over="ignore", invalid="ignore"))
         return stack

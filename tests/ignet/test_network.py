@@ -249,3 +249,22 @@ def test_folded_dense_update_equals_the_plain_update(rng, monkeypatch, optimizer
         net.fit(X, y, epochs=1, shuffle=False)
         for (name, got), want in zip(net.parameters(), w, strict=True):
             np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+def test_train_on_batch_is_one_step_of_fit(rng):
+    X, y = rng.random((8, 1, 6, 5)), np.eye(3)[rng.integers(0, 3, 8)]
+
+    def network():
+        layers = [Conv(2, 3, freezeconnect=0.5), Dense(3), Softmax()]
+        return Network(layers, loss="ce", optimizer="momentum", batch_size=8, random_state=1,
+                       input_shape=(1, 6, 5))  # fmt: skip
+
+    stepped, fitted = network(), network()
+    losses = [stepped.train_on_batch(X, y) for _ in range(3)]
+    for _ in range(3):
+        fitted.fit(X, y, epochs=1, shuffle=False)
+    for (name, a), (_, b) in zip(stepped.parameters(), fitted.parameters(), strict=True):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+    assert losses[-1] < losses[0]
+    with pytest.raises(IgNetError, match="y"):
+        stepped.train_on_batch(X, y[:4])
