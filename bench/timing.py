@@ -43,6 +43,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -93,12 +94,15 @@ class TimingSettings:
     ----------
     networks : timed networks: IgNet presets (every engine trains the same layers) and
         ``fig2``, the paper's Keras CNN (Keras only).
-    batches : (network, batches per round) pairs; a round of a network not named takes
+    batches : (network, most batches per round) pairs; a network not named takes
         ``default_batches``.
-    default_batches : batches per round of the networks ``batches`` leaves out.
+    default_batches : most batches per round of the networks ``batches`` leaves out.
     rounds : interleaved rounds per contender and network.
     batch : samples per batch.
     peak_size, peak_repeats : square matrix side and products per round of the peak probe.
+    round_seconds : the duration a round aims at: each contender trains as many batches
+        (at least 5, at most the network's ``batches``) as took it that long in a probe, so
+        a slow engine does not hold a round for minutes.
     pause : seconds between two rounds, for the last contender's threads to go idle.
     protocol_epochs : epoch cap of the protocol timing (0 leaves it out).
     protocol_target : the drawings' class target of the protocol timing.
@@ -111,6 +115,7 @@ class TimingSettings:
     batch: int = 32
     peak_size: int = 1024
     peak_repeats: int = 3
+    round_seconds: float = 0.3
     pause: float = 0.2
     protocol_epochs: int = 0
     protocol_target: str = "age_category"
@@ -130,6 +135,7 @@ FULL = TimingSettings(
     rounds=5,
     peak_size=2048,
     peak_repeats=2,
+    round_seconds=1.0,
     pause=0.3,
     protocol_epochs=20,
 )
@@ -184,13 +190,13 @@ def peak_gflops(size: int = 1024, repeats: int = 5) -> float:
     return 2.0 * size**3 / max(best, 1e-12) / 1e9
 
 
-def _matmul_round(size: int, repeats: int) -> Callable[[], None]:
+def _matmul_round(size: int, repeats: int) -> Callable[[int], None]:
     rng = np.random.default_rng(0)
     a = rng.random((size, size), dtype=np.float32)
     b = rng.random((size, size), dtype=np.float32)
     out = np.empty((size, size), dtype=np.float32)
 
-    def run() -> None:
+    def run(_: int = 1) -> None:
         for _ in range(repeats):
             np.matmul(a, b, out=out)
 
@@ -372,9 +378,10 @@ def _ignet_backend(contender: Contender) -> Any:
 
 def _trainer(
     contender: Contender, network: str, samples: int, batch: int
-) -> tuple[Callable[[], None], int]:
-    """A round of training (``samples`` random drawings-sized samples in batches) and the
-    FLOPs per sample it counts; the model is built and warmed up on one batch."""
+) -> tuple[Callable[[int], None], int]:
+    """A round of training on the first n of ``samples`` random drawings-sized samples
+    (``train(n)``, in batches), and the FLOPs per sample it counts; the model is built
+    and warmed up on one batch."""
     shape, classes = DRAWINGS_SHAPE, DRAWINGS_CLASSES
     X, y = _random_data(samples, shape, classes)
     if contender.engine == "ignet":
@@ -391,7 +398,7 @@ def _trainer(
             random_state=0,
         )
         net.fit(X[:batch], y[:batch], epochs=1)
-        return (lambda: net.fit(X, y, epochs=1)), net.flops_per_sample()
+        return (lambda n: net.fit(X[:n], y[:n], epochs=1)), net.flops_per_sample()
     if contender.engine == "torch":
         import torch
 
@@ -405,7 +412,7 @@ def _trainer(
         loss = torch.nn.CrossEntropyLoss()
         Xt, yt = torch.from_numpy(X), torch.from_numpy(y.argmax(axis=1))
 
-        def epoch(stop: int = samples) -> None:
+        def epoch(stop: int) -> None:
             order = torch.randperm(stop)
             for start in range(0, stop, batch):
                 rows = order[start : start + batch]
@@ -428,8 +435,8 @@ def _trainer(
     Xk = np.ascontiguousarray(X.transpose(0, 2, 3, 1))
     model.fit(Xk[:batch], y[:batch], batch_size=batch, epochs=1, verbose=0)
 
-    def fit() -> None:
-        model.fit(Xk, y, batch_size=batch, epochs=1, verbose=0)
+    def fit(n: int) -> None:
+        model.fit(Xk[:n], y[:n], batch_size=batch, epochs=1, verbose=0)
 
     return fit, keras_flops_per_sample(model)
 
@@ -445,7 +452,8 @@ def _worker_main() -> None:
     sys.stdout = sys.stderr
     spec = json.loads(sys.stdin.readline())
     contender = Contender(**spec["contender"])
-    trainers: dict[str, tuple[Callable[[], None], int]] = {}
+    trainers: dict[str, tuple[Callable[[int], None], int]] = {}
+    sizes: dict[str, int] = {}
     try:
         if contender.engine == "peak":
             if contender.threads is not None:
@@ -455,27 +463,43 @@ def _worker_main() -> None:
             size, repeats = spec["peak_size"], spec["peak_repeats"]
             run = _matmul_round(size, repeats)
             run()
-            peak = (run, 2 * size**3 * repeats)
-            trainers = {network: peak for network in spec["networks"]}
+            trainers = {network: (run, 2 * size**3 * repeats) for network in spec["networks"]}
+            sizes = dict.fromkeys(spec["networks"], 1)
         else:
-            for network in spec["networks"]:
-                samples = spec["batch"] * spec["batches"][network]
-                trainers[network] = _trainer(contender, network, samples, spec["batch"])
+            for network in filter(contender.runs, spec["networks"]):
+                batch, most = spec["batch"], spec["batches"][network]
+                trainers[network] = _trainer(contender, network, batch * most, batch)
+                sizes[network] = batch * _round_batches(
+                    trainers[network][0], batch, most, spec["round_seconds"]
+                )
     except Exception as error:  # an engine that cannot run here is a result, not a crash
         channel.write(json.dumps({"status": "skipped", "reason": _reason(error)}) + "\n")
         return
     flops = {network: flops for network, (_, flops) in trainers.items()}
-    channel.write(json.dumps({"status": "ready", "flops": flops}) + "\n")
+    channel.write(json.dumps({"status": "ready", "flops": flops, "samples": sizes}) + "\n")
     for line in sys.stdin:
         command = json.loads(line)
         if command["cmd"] == "round":
-            seconds = _timed(trainers[command["network"]][0])
+            network = command["network"]
+            seconds = _timed(partial(trainers[network][0], sizes[network]))
             channel.write(json.dumps({"seconds": seconds}) + "\n")
         elif command["cmd"] == "protocol":
             curve = protocol_curves(contender, command["data"], command["epochs"], command["seed"])
             channel.write(json.dumps(curve) + "\n")
         else:
             return
+
+
+def _round_batches(train: Callable[[int], None], batch: int, most: int, seconds: float) -> int:
+    """Batches per round: about ``seconds`` of training, at least min(5, ``most``) and at
+    most ``most``.
+
+    A round of a fixed size would take a slow engine minutes; one of a fixed duration
+    keeps the run short and every round long enough to time.
+    """
+    probe = min(5, most)
+    took = _timed(lambda: train(probe * batch)) / probe
+    return max(probe, min(most, math.ceil(seconds / max(took, 1e-9))))
 
 
 def _reason(error: BaseException) -> str:
@@ -773,6 +797,7 @@ def run_timing(
         "batch": chosen.batch,
         "peak_size": chosen.peak_size,
         "peak_repeats": chosen.peak_repeats,
+        "round_seconds": chosen.round_seconds,
     }
     skipped: dict[Contender, str] = {}
     workers: dict[Contender, _Worker] = {}
@@ -785,10 +810,11 @@ def run_timing(
             else:
                 workers[contender] = _Worker(contender, spec)
         flops: dict[Contender, dict[str, int]] = {}
+        samples: dict[Contender, dict[str, int]] = {}
         for contender, worker in list(workers.items()):
             reply = worker.ask()
             if reply["status"] == "ready":
-                flops[contender] = reply["flops"]
+                flops[contender], samples[contender] = reply["flops"], reply["samples"]
             else:
                 skipped[contender] = reply["reason"]
                 workers.pop(contender).close()
@@ -814,7 +840,9 @@ def run_timing(
         for worker in workers.values():
             worker.close()
     load["after"] = os.getloadavg()
-    report = _summarise(seconds, loads, flops, skipped, chosen, load, Path(out) / "results")
+    report = _summarise(
+        seconds, loads, flops, samples, skipped, chosen, load, Path(out) / "results"
+    )
     report.protocol = protocol
     _store(report, profile, seed)
     return report
@@ -877,16 +905,16 @@ def _summarise(
     seconds: dict[tuple[Contender, str], list[float]],
     loads: dict[tuple[Contender, str], list[float]],
     flops: dict[Contender, dict[str, int]],
+    samples: dict[Contender, dict[str, int]],
     skipped: dict[Contender, str],
     settings: TimingSettings,
     load: dict[str, Any],
     results: Path,
 ) -> TimingReport:
-    rates: dict[tuple[Contender, str], list[float]] = {}
-    for (contender, network), values in seconds.items():
-        samples = settings.batch * settings.batches_of(network)
-        work = 1 if contender.engine == "peak" else samples
-        rates[contender, network] = [work / max(s, 1e-12) for s in values]
+    rates = {
+        (contender, network): [samples[contender][network] / max(s, 1e-12) for s in values]
+        for (contender, network), values in seconds.items()
+    }
     peak_rates: dict[Contender, list[float]] = {}
     for (contender, network), values in rates.items():
         if contender.engine == "peak":
@@ -931,7 +959,7 @@ def _summarise(
                 "samples_per_s": _spread(values),
                 "rounds_samples_per_s": values,
                 "seconds": seconds[contender, network],
-                "samples_per_round": settings.batch * settings.batches_of(network),
+                "samples_per_round": samples[contender][network],
                 "flops_per_sample": per_sample,
                 "gflops": gflops,
                 "fraction_of_peak": gflops["median"] / peak_median if peak_median else None,
@@ -1145,6 +1173,10 @@ def format_report(report: TimingReport) -> str:
                         _number(ours["target_seconds"], 2),
                         _number(theirs["target_seconds"], 2),
                         f"{r['target_ratio']:.1f}x",
+                    ],
+                    [
+                        f"best validation accuracy in {r['epoch_cap']} epochs (IgNet / Keras)",
+                        f"{max(ours['val_accuracy']):.3f} / {max(theirs['val_accuracy']):.3f}",
                     ],
                 ],
             )
