@@ -65,6 +65,7 @@ __all__ = [
     "keras_flops_per_sample",
     "peak_gflops",
     "protocol_curves",
+    "protocol_ratios",
     "run_timing",
     "stopping_rule",
 ]
@@ -621,11 +622,14 @@ def stopping_rule(
     return min(epochs, len(val_loss))
 
 
-def _first_reaching(curve: dict[str, Any], target: float) -> int | None:
-    for epoch, accuracy in enumerate(curve["val_accuracy"], start=1):
-        if accuracy >= target - 1e-9:
-            return epoch
-    return None
+def _first_reaching(curve: dict[str, Any], target: float) -> int:
+    """The first epoch (from 1) whose validation accuracy reaches ``target``, which the
+    curve's best does."""
+    return next(
+        epoch
+        for epoch, accuracy in enumerate(curve["val_accuracy"], start=1)
+        if accuracy >= target - 1e-9
+    )
 
 
 def _protocol_data(out: Path, target: str, seed: int) -> tuple[str, dict[str, Any]]:
@@ -874,31 +878,37 @@ def _time_protocol(
     data, info = _protocol_data(out, settings.protocol_target, seed)
     command = {"cmd": "protocol", "data": data, "epochs": settings.protocol_epochs, "seed": seed}
     curves = {c: workers[c].ask(command) for c in [ours, *theirs]}
-    rows = []
-    for contender in theirs:
-        pair = {"ignet": curves[ours], "keras": curves[contender]}
-        target = min(max(curve["val_accuracy"]) for curve in pair.values())
-        row: dict[str, Any] = {
-            "against": contender.label,
-            "target_accuracy": target,
-            "epoch_cap": settings.protocol_epochs,
-            "protocol_target": settings.protocol_target,
-            **info,
+    extra = {"epoch_cap": settings.protocol_epochs, "protocol_target": settings.protocol_target,
+             **info}  # fmt: skip
+    return [
+        {"against": c.label, **extra, **protocol_ratios(curves[ours], curves[c])} for c in theirs
+    ]
+
+
+def protocol_ratios(ignet: dict[str, Any], keras: dict[str, Any]) -> dict[str, Any]:
+    """How much longer Keras takes than IgNet, from two :func:`protocol_curves`.
+
+    ``stop_ratio``: to the paper's stopping rule (:func:`stopping_rule` on each curve's
+    validation loss). ``target_ratio``: to the first epoch whose validation accuracy
+    reaches ``target_accuracy``, the lower of the two curves' best (so both reach it).
+    Each curve comes back with its ``stop_epoch``, ``stop_seconds``, ``target_epoch`` and
+    ``target_seconds``.
+    """
+    target = min(max(ignet["val_accuracy"]), max(keras["val_accuracy"]))
+    row: dict[str, Any] = {"target_accuracy": target}
+    for name, curve in (("ignet", ignet), ("keras", keras)):
+        stop = stopping_rule(curve["val_loss"])
+        reach = _first_reaching(curve, target)
+        row[name] = {
+            **curve,
+            "stop_epoch": stop,
+            "stop_seconds": curve["seconds"][stop - 1],
+            "target_epoch": reach,
+            "target_seconds": curve["seconds"][reach - 1],
         }
-        for name, curve in pair.items():
-            stop = stopping_rule(curve["val_loss"])
-            reach = _first_reaching(curve, target)
-            row[name] = {
-                **curve,
-                "stop_epoch": stop,
-                "stop_seconds": curve["seconds"][stop - 1],
-                "target_epoch": reach,
-                "target_seconds": None if reach is None else curve["seconds"][reach - 1],
-            }
-        row["stop_ratio"] = row["keras"]["stop_seconds"] / row["ignet"]["stop_seconds"]
-        row["target_ratio"] = row["keras"]["target_seconds"] / row["ignet"]["target_seconds"]
-        rows.append(row)
-    return rows
+    row["stop_ratio"] = row["keras"]["stop_seconds"] / row["ignet"]["stop_seconds"]
+    row["target_ratio"] = row["keras"]["target_seconds"] / row["ignet"]["target_seconds"]
+    return row
 
 
 def _summarise(

@@ -47,6 +47,22 @@ def test_stopping_rule_is_the_papers(losses, expected):
     assert timing.stopping_rule(losses) == expected
 
 
+def test_protocol_ratios_time_both_rules_on_each_curve():
+    epochs = range(1, 13)
+    ignet = {"seconds": [0.1 * e for e in epochs], "val_accuracy": [0.2, 0.5] + [0.6] * 10,
+             "val_loss": [3.0, 2.0] + [2.5] * 10}  # fmt: skip
+    keras = {"seconds": [1.0 * e for e in epochs], "val_accuracy": [0.1] * 5 + [0.55] * 7,
+             "val_loss": [3.0 - 0.1 * e for e in epochs]}  # fmt: skip
+    row = timing.protocol_ratios(ignet, keras)
+    # The common score is the lower best (0.55); IgNet reaches it at epoch 3, Keras at 6.
+    assert row["target_accuracy"] == 0.55
+    assert (row["ignet"]["target_epoch"], row["keras"]["target_epoch"]) == (3, 6)
+    assert row["target_ratio"] == pytest.approx(6.0 / 0.3)
+    # IgNet stops after 7 epochs without a lower loss (epoch 9), Keras at the cap of 10.
+    assert (row["ignet"]["stop_epoch"], row["keras"]["stop_epoch"]) == (9, 10)
+    assert row["stop_ratio"] == pytest.approx(10.0 / 0.9)
+
+
 def test_contenders_run_their_networks():
     keras, ours = timing.Contender("keras", "jax"), timing.Contender("ignet", "numpy", 2)
     assert keras.runs("fig2") and keras.runs("fig5")
