@@ -283,7 +283,12 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         "default: synthetic data generated in OUT/data",
     )
     parser.add_argument(
-        "--jobs", type=int, default=1, metavar="N", help="parallel local workers (default: 1)"
+        "--jobs",
+        type=int,
+        default=-1,
+        metavar="N",
+        help="parallel local workers; -1 (the default) uses every core, -2 all but one, "
+        "1 runs the jobs one by one in this process",
     )
     parser.add_argument(
         "--scheduler", metavar="ADDRESS", help="run the jobs on a Dask scheduler instead"

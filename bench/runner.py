@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import resource
 import time
 from collections.abc import Callable, Iterator
@@ -32,7 +33,7 @@ from bench.protocols import Plan, get_protocol, leakage
 from bench.results import ResultsStore, job_id, machine_info, versions
 from ignet.errors import DivergenceError
 
-__all__ = ["RunSummary", "execute", "fold_seed", "run_experiment"]
+__all__ = ["RunSummary", "execute", "fold_seed", "run_experiment", "workers"]
 
 _EXAMPLES = 12  # test images whose predicted attributes a multi-label record keeps
 
@@ -67,7 +68,8 @@ def run_experiment(
     ----------
     data : folder of the experiment's dataset.
     out : output folder; results go to ``out/results/<experiment>.jsonl``.
-    jobs : parallel local workers (joblib processes); 1 runs in this process.
+    jobs : parallel local workers (joblib processes); 1 runs in this process, -1 uses
+        every core (joblib's convention).
     scheduler : address of a Dask scheduler (``tcp://host:8786``) to run the jobs on
         instead; ``jobs`` then limits how many are in flight.
     engines, backend, seed : see :func:`bench.experiment.expand`.
@@ -100,10 +102,22 @@ def run_experiment(
     )
 
 
+def workers(jobs: int) -> int:
+    """Worker processes for ``--jobs``: a count, or as joblib counts, -1 for every core and
+    -2 for all but one."""
+    cores = os.cpu_count() or 1
+    count = jobs if jobs > 0 else cores + 1 + jobs
+    if jobs == 0 or count < 1:
+        raise BenchError(
+            f"--jobs must be a number of workers (1 or more) or -1 for all {cores} cores, "
+            f"-2 for all but one ...; not {jobs}"
+        )
+    return count
+
+
 @contextlib.contextmanager
 def _parallel(jobs: int, scheduler: str | None) -> Iterator[None]:
-    if jobs < 1:
-        raise BenchError(f"jobs must be at least 1, not {jobs}")
+    jobs = workers(jobs)
     if scheduler is None:
         with parallel_config(backend="loky", n_jobs=jobs):
             yield

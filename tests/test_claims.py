@@ -117,3 +117,20 @@ def test_a_speed_claim_gets_a_verdict():
         pd.concat([keras.assign(train_seconds=2.0), ignet]), {"age_category": {"time_ratio": 30.0}}
     )
     assert slow.iloc[0]["verdict"] == "not reproduced"
+
+
+def test_the_bootstrap_scorers_agree_with_scikit_learn():
+    from sklearn.metrics import accuracy_score, mean_absolute_percentage_error
+
+    from bench.claims import _SCORERS
+
+    rng = np.random.default_rng(0)
+    ages = rng.uniform(40, 140, 200)
+    guesses = ages + rng.normal(0, 10, 200)
+    assert _SCORERS["mape"](ages, guesses) == pytest.approx(
+        100 * mean_absolute_percentage_error(ages, guesses)
+    )
+    classes, predicted = rng.integers(0, 5, 200), rng.integers(0, 5, 200)
+    assert _SCORERS["accuracy"](classes, predicted) == pytest.approx(
+        accuracy_score(classes, predicted)
+    )

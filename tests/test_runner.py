@@ -290,3 +290,17 @@ def test_linear_engine_records_convergence_instead_of_warning():
     for options in ({}, {"max_iter": 30}):  # a closed-form solve has no iterations
         ridge = make_engine("linear", "pixels", "regression", 1, "numpy", 1, 0, options)
         assert ridge.fit(X, y.astype(float), (X, y.astype(float))).details() == {}
+
+
+def test_jobs_follow_joblibs_convention_and_a_bad_count_names_the_option():
+    import os
+
+    from bench.runner import workers
+
+    cores = os.cpu_count() or 1
+    assert workers(3) == 3 and workers(-1) == cores
+    if cores > 1:
+        assert workers(-2) == cores - 1
+    for bad in (0, -cores - 1):
+        with pytest.raises(BenchError, match="--jobs"):
+            workers(bad)
