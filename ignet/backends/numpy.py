@@ -27,6 +27,7 @@ import contextlib
 import functools
 import queue
 import threading
+import time
 import weakref
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -121,6 +122,51 @@ class _Workers:
             self._tasks.put(None)
 
 
+class _Chooser:
+    """Per op, whether shards beat one thread, learned from the op's own timings.
+
+    Each op (a key) is timed both ways on its first calls, then runs the way whose
+    moving average is lower, and every :attr:`EXPLORE`-th call the other way, so that a
+    change of load (another process taking a core, or leaving it) is noticed. When
+    another process holds a core, shards cannot run side by side and lose: the op then
+    runs on one thread, and the back end is not slower than with ``threads=1``.
+    """
+
+    EXPLORE = 16
+    WEIGHT = 0.3
+
+    def __init__(self) -> None:
+        self._seconds: dict[Any, list[float | None]] = {}
+        self._calls: dict[Any, int] = {}
+
+    def choose(self, key: Any) -> bool:
+        """True: run this op in shards (the first calls try shards, then one thread)."""
+        seconds = self._seconds.get(key)
+        if seconds is None or seconds[1] is None:
+            return True
+        if seconds[0] is None:
+            return False
+        calls = self._calls[key]
+        faster = seconds[1] <= seconds[0]  # index 1: in shards
+        return faster != (calls % self.EXPLORE == self.EXPLORE - 1)
+
+    def record(self, key: Any, shards: bool, seconds: float) -> None:
+        """Add one timing of the op ``key``, run in shards or not."""
+        calls = self._calls.get(key, 0)
+        self._calls[key] = calls + 1
+        averages = self._seconds.setdefault(key, [None, None])
+        if calls == 0:
+            return  # the first call pays for starting threads and touching new memory
+        old, other = averages[shards], averages[not shards]
+        # An exploring call replaces its way's average: one fresh timing tells whether
+        # that way has become the faster, and the way in use moves its average at every
+        # call, so a lucky timing is undone within a few calls.
+        exploring = old is not None and other is not None and old > other
+        averages[shards] = (
+            seconds if old is None or exploring else old + self.WEIGHT * (seconds - old)
+        )
+
+
 class NumpyBackend(Backend):
     """numpy back end.
 
@@ -151,10 +197,13 @@ class NumpyBackend(Backend):
         self.parallel = parallel
         self._shard_count = self.threads if parallel == "shards" else 1
         self._workers: _Workers | None = None
+        self._chooser = _Chooser()
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_workers"] = None
+        # Timings belong to this process and machine state.
+        state["_chooser"] = _Chooser()
         return state
 
     def scope(self) -> contextlib.AbstractContextManager[Any]:
@@ -174,17 +223,27 @@ class NumpyBackend(Backend):
     def _split(self, n: int, work: Callable[[int, int], T], macs: int) -> list[T]:
         """``work(start, stop)`` over shards of range(n), results in shard order.
 
-        One shard when the back end has one thread or the op is small (``macs``).
+        One shard when the back end has one thread or the op is small (``macs``), or when
+        :class:`_Chooser` has found one shard faster for this op.
         """
         k = min(self._shard_count, n)
         if k <= 1 or macs < _PARALLEL_MACS:
             return [work(0, n)]
-        if self._workers is None:
-            self._workers = _Workers(self._shard_count - 1)
-            # Threads end with the back end that started them.
-            weakref.finalize(self, self._workers.close)
-        bounds = [n * i // k for i in range(k + 1)]
-        return self._workers.run([partial(work, bounds[i], bounds[i + 1]) for i in range(k)])
+        # The same code on the same amount of work is the same op of the same layer.
+        key = (getattr(work, "__code__", None), macs)
+        shards = self._chooser.choose(key)
+        start = time.perf_counter()
+        if not shards:
+            result = [work(0, n)]
+        else:
+            if self._workers is None:
+                self._workers = _Workers(self._shard_count - 1)
+                # Threads end with the back end that started them.
+                weakref.finalize(self, self._workers.close)
+            bounds = [n * i // k for i in range(k + 1)]
+            result = self._workers.run([partial(work, bounds[i], bounds[i + 1]) for i in range(k)])
+        self._chooser.record(key, shards, time.perf_counter() - start)
+        return result
 
     # memory -------------------------------------------------------------------------
     def asarray(self, x: np.ndarray) -> np.ndarray:

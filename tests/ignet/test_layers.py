@@ -179,3 +179,27 @@ def test_gemm_update_folds_an_update_into_the_product(rng, monkeypatch, trans_a,
     be.gemm_update(y, a, b, -0.3, 0.7, trans_a, trans_b)
     np.testing.assert_allclose(y, expected, rtol=1e-12)
     be.close()
+
+
+def test_chooser_runs_each_op_the_faster_way_and_keeps_checking():
+    chooser = numpy_backend._Chooser()
+    key = ("op", 1)
+
+    def run(shards_seconds: float, single_seconds: float, calls: int) -> list[bool]:
+        picks = []
+        for _ in range(calls):
+            shards = chooser.choose(key)
+            chooser.record(key, shards, shards_seconds if shards else single_seconds)
+            picks.append(shards)
+        return picks
+
+    # Shards twice (the first call is not timed), then one thread: both ways measured.
+    assert run(2.0, 1.0, 3) == [True, True, False]
+    # Another process holds a core: shards are slower, so one thread, and shards again
+    # once in EXPLORE calls.
+    picks = run(2.0, 1.0, 2 * chooser.EXPLORE)
+    assert picks.count(True) == 2 and not any(picks[: chooser.EXPLORE - 4])
+    # The core is free again: the first exploring call finds shards faster and they take
+    # over, one thread now being the way explored.
+    picks = run(0.5, 1.0, 3 * chooser.EXPLORE)
+    assert picks[chooser.EXPLORE :].count(False) <= 2
