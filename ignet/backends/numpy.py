@@ -18,19 +18,19 @@ each with single-threaded BLAS. The workers wait on a queue (a futex), never spi
 another process holds a core, the caller finishes its shard and blocks, the kernel moves
 the worker onto the freed core, and the op takes about as long as on one thread, instead
 of the many times longer of a BLAS thread team spinning while it waits for a preempted
-member.
+member. Each op also times itself both ways (:class:`_Chooser`) and runs in one thread
+while that is faster, so that ``threads > 1`` is not slower than one thread.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import queue
 import threading
 import time
 import weakref
 from collections.abc import Callable, Sequence
-from functools import partial
+from functools import cache, partial
 from typing import Any, TypeVar
 
 import numpy as np
@@ -51,7 +51,7 @@ PARALLEL = ("shards", "blas")
 T = TypeVar("T")
 
 
-@functools.cache
+@cache
 def _blas_controller() -> ThreadpoolController:
     """One controller of the loaded BLAS libraries (numpy's and scipy's, both imported
     here): building one takes about a millisecond, limiting through it microseconds."""

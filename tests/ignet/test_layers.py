@@ -203,3 +203,18 @@ def test_chooser_runs_each_op_the_faster_way_and_keeps_checking():
     # over, one thread now being the way explored.
     picks = run(0.5, 1.0, 3 * chooser.EXPLORE)
     assert picks[chooser.EXPLORE :].count(False) <= 2
+
+
+def test_a_failing_shard_raises_and_leaves_the_workers_ready(monkeypatch):
+    monkeypatch.setattr(numpy_backend, "_PARALLEL_MACS", 0)
+    be = get_backend("numpy", threads=2)
+
+    def work(start: int, stop: int) -> int:
+        if start > 0:
+            raise ValueError(f"shard from {start} failed")
+        return stop - start
+
+    with pytest.raises(ValueError, match="shard from 5"):
+        be._split(10, work, macs=1)
+    assert be._split(10, lambda a, b: b - a, macs=1) == [5, 5]
+    be.close()
