@@ -190,7 +190,7 @@ def peak_gflops(size: int = 1024, repeats: int = 5) -> float:
     """
     _check_count("size", size)
     _check_count("repeats", repeats)
-    product = _matmul_round(size, 1)
+    product = partial(_matmul_round(size, 1), 1)
     product()  # the first call pays for thread start-up and page faults
     best = min(_timed(product) for _ in range(repeats))
     return 2.0 * size**3 / max(best, 1e-12) / 1e9
@@ -384,7 +384,7 @@ def _ignet_backend(contender: Contender) -> Any:
 
 def _trainer(
     contender: Contender, network: str, samples: int, batch: int
-) -> tuple[Callable[[int], None], int]:
+) -> tuple[Callable[[int], Any], int]:
     """A round of training on the first n of ``samples`` random drawings-sized samples
     (``train(n)``, in batches), and the FLOPs per sample it counts; the model is built
     and warmed up on one batch."""
@@ -458,7 +458,7 @@ def _worker_main() -> None:
     sys.stdout = sys.stderr
     spec = json.loads(sys.stdin.readline())
     contender = Contender(**spec["contender"])
-    trainers: dict[str, tuple[Callable[[int], None], int]] = {}
+    trainers: dict[str, tuple[Callable[[int], Any], int]] = {}
     sizes: dict[str, int] = {}
     try:
         if contender.engine == "peak":
@@ -468,7 +468,7 @@ def _worker_main() -> None:
                 threadpool_limits(limits=contender.threads, user_api="blas")
             size, repeats = spec["peak_size"], spec["peak_repeats"]
             run = _matmul_round(size, repeats)
-            run()
+            run(1)
             trainers = {network: (run, 2 * size**3 * repeats) for network in spec["networks"]}
             sizes = dict.fromkeys(spec["networks"], 1)
         else:
@@ -496,7 +496,7 @@ def _worker_main() -> None:
             return
 
 
-def _round_batches(train: Callable[[int], None], batch: int, most: int, seconds: float) -> int:
+def _round_batches(train: Callable[[int], Any], batch: int, most: int, seconds: float) -> int:
     """Batches per round: about ``seconds`` of training, at least min(5, ``most``) and at
     most ``most``.
 

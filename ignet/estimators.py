@@ -293,23 +293,25 @@ class _IgNetEstimator(BaseEstimator):
         return (maps - self.input_offset_) / self.input_scale_
 
     def _fit_scalings(self, maps: np.ndarray, targets: np.ndarray, used: dict[str, Any]) -> None:
-        """Input and target statistics of the data given to fit."""
-        self.input_offset_ = self.input_scale_ = None
+        """Input and target statistics of the data given to fit (None: no scaling)."""
+        self.input_offset_: np.ndarray | None = None
+        self.input_scale_: np.ndarray | None = None
         if used["input_scaling"] == "standard":
             self.input_offset_ = maps.mean(axis=0)
             self.input_scale_ = _spread(maps.std(axis=0))
-        self.target_offset_ = self.target_scale_ = None
+        offset: np.ndarray | None = None
+        scale: np.ndarray | None = None
         kind = used["target_scaling"]
         if kind == "center":
-            self.target_offset_, self.target_scale_ = targets.mean(axis=0), 1.0
+            offset, scale = targets.mean(axis=0), np.ones(targets.shape[1:])
         elif kind == "standard":
-            self.target_offset_ = targets.mean(axis=0)
-            self.target_scale_ = _spread(targets.std(axis=0))
+            offset, scale = targets.mean(axis=0), _spread(targets.std(axis=0))
         elif kind == "minmax":
             low, high = MINMAX_RANGE
             tmin, tmax = targets.min(axis=0), targets.max(axis=0)
-            self.target_scale_ = _spread(tmax - tmin) / (high - low)
-            self.target_offset_ = tmin - low * self.target_scale_
+            scale = _spread(tmax - tmin) / (high - low)
+            offset = tmin - low * scale
+        self.target_offset_, self.target_scale_ = offset, scale
 
     def _scale_targets(self, targets: np.ndarray) -> np.ndarray:
         if self.target_offset_ is None:
@@ -583,6 +585,6 @@ class IgNetRegressor(RegressorMixin, _IgNetEstimator):
     def predict(self, X: Any) -> np.ndarray:
         """Predicted targets, shaped like the training y (target scaling undone)."""
         out = self._outputs(X).astype(np.float64)
-        if self.target_offset_ is not None:
+        if self.target_offset_ is not None and self.target_scale_ is not None:
             out = out * self.target_scale_ + self.target_offset_
         return out.reshape(len(out)) if self._y_ndim == 1 else out

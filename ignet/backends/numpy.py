@@ -109,9 +109,9 @@ class _Workers:
         # Collect every shard even after a failure, so that no result is left behind
         # for the next op.
         for _ in calls[1:]:
-            index, value, error = self._done.get()
+            index, value, raised = self._done.get()
             results[index] = value
-            failure = failure or error
+            failure = failure or raised
         if failure is not None:
             raise failure
         return results
