@@ -252,7 +252,8 @@ def _attributes(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
     return Item(
         tables=[
             (
-                f"Per attribute, test side: {first['variant']} beside the paper's Table 3. "
+                f"Per attribute, test side: {first['variant']} (its fold {first['fold']}) beside "
+                "the paper's Table 3. "
                 "AVG as the paper defines it: the mean precision, the mean recall, the "
                 "F-measure of those two means, and as TP / positives the mean recall; "
                 "below it, the other averages where they differ",
