@@ -98,9 +98,13 @@ class _IgNetAdapter(EngineAdapter):
         )
 
     def details(self) -> dict[str, Any]:
-        # The Fig. 4 table at the start of learning: one dict per weighted layer.
+        # The Fig. 4 table at the start of learning, one dict per weighted layer, and every
+        # setting the estimator ran with (the paper's unless the experiment said otherwise).
         table = self.estimator.initial_diagnosis_.reset_index()
-        return {"diagnosis": table.to_dict(orient="records")}
+        return {
+            "diagnosis": table.to_dict(orient="records"),
+            "ignet_settings": self.estimator.settings_,
+        }
 
 
 class _LinearAdapter(EngineAdapter):
