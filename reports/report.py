@@ -301,6 +301,7 @@ def claims_table(sections: Sequence[Any]) -> pd.DataFrame:
                     ),
                     "verdict": line["verdict"],
                     "reason": line["reason"],
+                    "interval": line["ci_method"],
                 }
             )
         speed = section.speed
@@ -321,6 +322,7 @@ def claims_table(sections: Sequence[Any]) -> pd.DataFrame:
                     "trivial": "-",
                     "verdict": line["verdict"],
                     "reason": line["reason"],
+                    "interval": line["ci_method"],
                 }
             )
     return pd.DataFrame(rows)
