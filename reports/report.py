@@ -487,7 +487,10 @@ def _write_pdf(
 
         save(_front_page(context, has_results))
         if not claims.empty:
-            save(_table_page(CLAIMS_TITLE, CLAIMS_CAPTION, claims))
+            # The page keeps the columns that fit it; reasons and methods are in the HTML
+            # and in tables/claims.csv.
+            compact = claims.drop(columns=["claim", "reason", "interval", "test samples"])
+            save(_table_page(CLAIMS_TITLE, CLAIMS_CAPTION, compact))
         for table in data[1]:
             save(_table_page("Data", table.caption, table.frame))
         for item in data[0]:
