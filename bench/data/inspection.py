@@ -51,9 +51,13 @@ def describe_drawings(dataset: Dataset) -> str:
     lines.append("classes per target:")
     # Ours are counted from the labels; the paper's column holds its own count, if any.
     lines.append(f"  {'target':<42} {'ours':>5} {'paper':>5}")
+    per_target = class_counts(labels)
+    papers = ["-" if pd.isna(value) else str(value) for value in per_target["paper"]]
     lines.extend(
-        f"  {row.target:<42} {row.classes:>5} {'-' if pd.isna(row.paper) else row.paper:>5}"
-        for row in class_counts(labels).itertuples()
+        f"  {target:<42} {classes:>5} {paper:>5}"
+        for target, classes, paper in zip(
+            per_target["target"], per_target["classes"], papers, strict=True
+        )
     )
     if dataset.skipped:
         lines.append(f"bad files ({len(dataset.skipped)}):")
