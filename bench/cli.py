@@ -320,9 +320,10 @@ def _run(args: argparse.Namespace) -> int:
     from bench.claims import evidence_table
     from bench.experiment import load_experiment
     from bench.results import ResultsStore
-    from bench.runner import run_experiment
+    from bench.runner import run_experiment, workers
     from reports.tables import paper_table
 
+    workers(args.jobs)  # a bad --jobs fails before any data is made
     experiment = load_experiment(args.experiment)
     if args.data:
         data = Path(args.data)
@@ -377,10 +378,11 @@ def _reproduce(args: argparse.Namespace) -> int:
 
     from bench.experiment import list_experiments, load_experiment
     from bench.reporting import build_report
-    from bench.runner import run_experiment
+    from bench.runner import run_experiment, workers
 
     start = time.perf_counter()
     out = Path(args.out)
+    workers(args.jobs)  # a bad --jobs fails before any data is made
     names = args.experiment or list_experiments()
     experiments = [load_experiment(name) for name in names]  # fail early on a bad name
     folders, labels = {}, []

@@ -97,3 +97,11 @@ def test_diagnose_bad_options_fail_in_one_line(generated_folder, capsys, option,
     error = capsys.readouterr().err
     assert error.startswith("ignet-bench: error:") and complaint in error
     assert len(error.strip().splitlines()) == 1
+
+
+def test_a_bad_jobs_count_fails_before_any_data_is_made(tmp_path, capsys):
+    from bench.cli import main
+
+    assert main(["reproduce", "--profile", "smoke", "--jobs", "0", "--out", str(tmp_path)]) != 0
+    assert "--jobs" in capsys.readouterr().err
+    assert not (tmp_path / "data").exists()
