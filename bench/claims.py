@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from bench import evidence
+from reports import tables
 
 __all__ = [
     "MAIN_METRIC",
@@ -33,8 +34,8 @@ __all__ = [
     "speed_table",
 ]
 
-#: The measure each task is judged by.
-MAIN_METRIC = {"classification": "accuracy", "regression": "mape", "multilabel": "f1"}
+#: The measure each task is judged by: the one its tables report.
+MAIN_METRIC = {task: metric for task, (metric, _percent) in tables.MAIN_METRIC.items()}
 _ROW = ["engine", "variant", "target", "task"]
 _BOOTSTRAP_DRAWS = 1000
 
@@ -239,9 +240,7 @@ def speed_table(
 def _distinct_jobs(records: pd.DataFrame) -> pd.DataFrame:
     """One record per job: a job written twice must never count as two folds. Multi-label
     averages of records written before they followed the face paper move to today's keys."""
-    from reports.tables import with_current_averages, with_variant
-
-    records = with_current_averages(with_variant(records))
+    records = tables.with_current_averages(tables.with_variant(records))
     if "job_id" in records:
         records = records.drop_duplicates("job_id", keep="last")
     return records

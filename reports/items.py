@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from reports.figures import confusion_matrix, diagnostic_table
 from reports.paper_checks import table3_averages
-from reports.tables import HIGHER_IS_BETTER, MAIN_METRIC, with_current_averages
+from reports.tables import HIGHER_IS_BETTER, MAIN_METRIC, format_ratio, with_current_averages
 
 __all__ = ["AVERAGE_LABELS", "ITEMS", "Item", "build_item"]
 
@@ -178,7 +178,7 @@ def _time_ratio(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
             "keras train s (median)": speed["slow_seconds"].map(_seconds),
             "ignet train s (median)": speed["fast_seconds"].map(_seconds),
             "time ratio keras/ignet, 95% CI": [
-                f"{r:.1f}x [{lo:.1f}, {hi:.1f}]"
+                format_ratio(r, lo, hi)
                 for r, lo, hi in zip(speed["ratio"], speed["ci_low"], speed["ci_high"], strict=True)
             ],
             "folds": speed["folds"],

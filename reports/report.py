@@ -29,6 +29,7 @@ from reports.paper_checks import Finding, check_papers
 from reports.tables import (
     format_interval,
     format_number,
+    format_ratio,
     metric_digits,
     metric_scale,
     paper_table,
@@ -315,8 +316,7 @@ def claims_table(sections: Sequence[Any]) -> pd.DataFrame:
                     "metric": "time ratio",
                     "paper": f"{line['paper']:.0f}x",
                     "protocol": line["protocol"],
-                    "ours, 95% CI": f"{line['ratio']:.1f}x [{line['ci_low']:.1f}, "
-                    f"{line['ci_high']:.1f}]",
+                    "ours, 95% CI": format_ratio(line["ratio"], line["ci_low"], line["ci_high"]),
                     "folds": int(line["folds"]),
                     "test samples": "-",
                     "trivial": "-",

@@ -11,6 +11,7 @@ __all__ = [
     "f_measure",
     "format_interval",
     "format_number",
+    "format_ratio",
     "metric_digits",
     "metric_scale",
     "paper_table",
@@ -82,6 +83,11 @@ def metric_scale(metric: str) -> tuple[float, str]:
     if metric in ("accuracy", "tp_pooled", "exact_match"):
         return 100.0, "%"
     return 1.0, "%" if metric == "mape" else ""
+
+
+def format_ratio(ratio: float, low: float, high: float) -> str:
+    """A speed ratio with its interval: ``12.3x [8.1, 17.0]``."""
+    return f"{ratio:.1f}x [{low:.1f}, {high:.1f}]"
 
 
 def format_number(value: object, scale: float, digits: int) -> str:
