@@ -10,8 +10,9 @@ with numeric columns that ``reports`` renders and any tool can re-read:
   predictor's score with its interval, and the verdict against the paper's number;
 - :func:`protocol_effects`: paper protocol minus leak-free, paired by fold and seed;
 - :func:`engine_comparisons`: every run against the experiment's first run, paired by fold;
-- :func:`speed_table`: the paper's speed claims (Keras's training time over IgNet's), with
-  the spread over folds as the interval.
+- :func:`speed_table`: the paper's claims about training time (one run's seconds over
+  another's: Keras over IgNet, the Fig. 5 net over the 7-layer one), with the spread over
+  folds as the interval.
 """
 
 from __future__ import annotations
@@ -182,58 +183,72 @@ def engine_comparisons(
     return pd.DataFrame(rows)
 
 
-def speed_table(
-    records: pd.DataFrame,
-    paper: Mapping[str, Mapping[str, float]],
-    slow: str = "keras",
-    fast: str = "ignet",
-) -> pd.DataFrame:
-    """How many times faster ``fast`` trains than ``slow`` on the same samples, per target.
+def speed_table(records: pd.DataFrame, claims: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """The paper's claims about training time, each judged on our timings.
 
-    The ratio is paired by fold (the two engines train on the very same samples of a fold);
-    its interval is a bootstrap over folds of the median ratio, and the claim is judged by
-    :func:`bench.evidence.verdict`. Columns: target, task, protocol, slow_seconds,
-    fast_seconds (medians over folds), ratio, ci_low, ci_high, folds, throughput_ratio,
-    paper, verdict, reason, ci_method.
+    Parameters
+    ----------
+    records : flat result records of one experiment.
+    claims : the experiment's ``[[speed]]`` entries (:class:`bench.experiment.Experiment`):
+        ``claim``, ``slow`` and ``fast`` (run names), ``paper`` (the claimed ratio of
+        the slow run's seconds to the fast one's), optional ``targets`` and ``tolerance``.
+
+    Returns
+    -------
+    DataFrame with one row per claim, target and protocol: claim, slow, fast, target,
+    task, protocol, slow_seconds, fast_seconds (medians over folds), ratio, ci_low,
+    ci_high, folds, throughput_ratio, paper, verdict, reason, ci_method. The ratio is
+    paired by fold and seed (both runs train on the very same samples of a fold); its
+    interval is a bootstrap over folds of the median ratio, and
+    :func:`bench.evidence.verdict` judges it.
     """
     records = _distinct_jobs(records)
+    if "status" in records:
+        records = records[records["status"].fillna("ok") == "ok"]
     rows = []
-    for (target, task, protocol), group in records.groupby(
-        ["target", "task", "protocol"], sort=False
-    ):
-        keys = _pairing(group)
-        ok = group[group["status"].fillna("ok") == "ok"] if "status" in group else group
-        a = ok[ok["engine"] == slow].set_index(keys)
-        b = ok[ok["engine"] == fast].set_index(keys)
-        both = a.index.intersection(b.index)
-        if len(both) == 0:
-            continue
-        slow_s = a.loc[both, "train_seconds"].to_numpy(dtype=float)
-        fast_s = b.loc[both, "train_seconds"].to_numpy(dtype=float)
-        ratio = evidence.speed_ratio(slow_s / fast_s)
-        claimed = paper.get(str(target), {}).get("time_ratio")
-        judged = evidence.verdict("time_ratio", claimed, ratio) if claimed is not None else None
-        throughput = b.loc[both, "samples_per_second"].to_numpy(dtype=float) / a.loc[
-            both, "samples_per_second"
-        ].to_numpy(dtype=float)
-        rows.append(
-            {
-                "target": target,
-                "task": task,
-                "protocol": protocol,
-                "slow_seconds": float(np.median(slow_s)),
-                "fast_seconds": float(np.median(fast_s)),
-                "ratio": ratio.estimate,
-                "ci_low": ratio.low,
-                "ci_high": ratio.high,
-                "folds": len(both),
-                "throughput_ratio": float(np.median(throughput)),
-                "paper": claimed,
-                "verdict": judged.word if judged else "",
-                "reason": judged.reason if judged else "",
-                "ci_method": ratio.method,
-            }
-        )
+    for claim in claims:
+        chosen = records[records["variant"].isin([claim["slow"], claim["fast"]])]
+        if "targets" in claim:
+            chosen = chosen[chosen["target"].isin(claim["targets"])]
+        for (target, task, protocol), group in chosen.groupby(
+            ["target", "task", "protocol"], sort=False
+        ):
+            keys = _pairing(group)
+            slow = group[group["variant"] == claim["slow"]].set_index(keys)
+            fast = group[group["variant"] == claim["fast"]].set_index(keys)
+            both = slow.index.intersection(fast.index)
+            if len(both) == 0:
+                continue
+            slow_s = _column(slow.loc[both], "train_seconds")
+            fast_s = _column(fast.loc[both], "train_seconds")
+            ratio = evidence.speed_ratio(slow_s / fast_s)
+            judged = evidence.verdict(
+                "time_ratio", float(claim["paper"]), ratio, tolerance=claim.get("tolerance")
+            )
+            throughput = _column(fast.loc[both], "samples_per_second") / _column(
+                slow.loc[both], "samples_per_second"
+            )
+            rows.append(
+                {
+                    "claim": claim["claim"],
+                    "slow": claim["slow"],
+                    "fast": claim["fast"],
+                    "target": target,
+                    "task": task,
+                    "protocol": protocol,
+                    "slow_seconds": float(np.median(slow_s)),
+                    "fast_seconds": float(np.median(fast_s)),
+                    "ratio": ratio.estimate,
+                    "ci_low": ratio.low,
+                    "ci_high": ratio.high,
+                    "folds": len(both),
+                    "throughput_ratio": float(np.median(throughput)),
+                    "paper": float(claim["paper"]),
+                    "verdict": judged.word,
+                    "reason": judged.reason,
+                    "ci_method": ratio.method,
+                }
+            )
     return pd.DataFrame(rows)
 
 

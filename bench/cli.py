@@ -317,7 +317,7 @@ def _data_generate(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from bench.claims import evidence_table
+    from bench.claims import evidence_table, speed_table
     from bench.experiment import load_experiment
     from bench.results import ResultsStore
     from bench.runner import run_experiment, workers
@@ -350,6 +350,12 @@ def _run(args: argparse.Namespace) -> int:
     table = paper_table(evidence_table(records, experiment.paper()))
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(table.to_string(index=False))
+    speed = speed_table(records, experiment.speed)
+    for _, claim in speed.iterrows():
+        print(
+            f"{claim['claim']} ({claim['target']}, {claim['protocol']}): "
+            f"{claim['verdict']}, {claim['reason']}"
+        )
     return 0
 
 

@@ -158,7 +158,7 @@ METRICS: Mapping[str, MetricRule] = {
     "f1": _SCORE,
     "mape": MetricRule(False, 0.10, True, suffix="%", digits=2),
     "mae": MetricRule(False, 0.10, True, digits=2),
-    "time_ratio": MetricRule(True, 0.20, True, suffix="x"),
+    "time_ratio": MetricRule(True, 0.20, True, suffix="x", digits=2),
 }
 
 

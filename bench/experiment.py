@@ -81,6 +81,13 @@ class Experiment:
     report : list of str
         Extra report items besides the paper table, curves and timing (see
         :data:`REPORT_ITEMS`).
+    speed : list of dict
+        The paper's claims about training time, each judged by
+        :func:`bench.claims.speed_table`: ``claim`` (the sentence), ``slow`` and ``fast``
+        (run names), ``paper`` (the claimed ratio of the slow run's seconds to the fast
+        one's; 1 for "as quick"), ``targets`` (all when absent) and ``tolerance``
+        (relative to ``paper``; the verdict's default when absent, 0 for "quicker" with
+        ``paper = 1``).
     """
 
     name: str
@@ -92,6 +99,7 @@ class Experiment:
     profiles: dict[str, dict[str, Any]]
     notes: str = ""
     report: list[str] = field(default_factory=list)
+    speed: list[dict[str, Any]] = field(default_factory=list)
     source: Path | None = field(default=None, compare=False)
 
     def paper(self) -> dict[str, dict[str, dict[str, float]]]:
@@ -237,6 +245,9 @@ def _parse(path: Path, data: dict[str, Any]) -> Experiment:
                     _check_names(path, field_name, chosen, target_names)
         else:
             _check_names(path, f"profile.{profile}.runs", included, names)
+    speed = data.get("speed", [])
+    for number, claim in enumerate(speed, 1):
+        _check_speed(path, f"speed {number}", claim, names, target_names)
     return Experiment(
         name=path.stem,
         title=need("title", str),
@@ -247,6 +258,7 @@ def _parse(path: Path, data: dict[str, Any]) -> Experiment:
         profiles=profiles,
         notes=data.get("notes", ""),
         report=list(report),
+        speed=list(speed),
         source=path,
     )
 
@@ -263,6 +275,21 @@ def _check_names(path: Path, field_name: str, given: Any, allowed: list[str]) ->
             f"{path.name}: {field_name}: {', '.join(map(repr, unknown))} not among "
             f"{', '.join(allowed)}"
         )
+
+
+def _check_speed(path: Path, where: str, claim: Any, runs: list[str], targets: list[str]) -> None:
+    """A ``[[speed]]`` claim: two runs, the claimed ratio and optionally targets."""
+    if not isinstance(claim, dict) or not isinstance(claim.get("claim"), str):
+        raise BenchError(f"{path.name}: {where} needs claim, the paper's sentence")
+    for side in ("slow", "fast"):
+        _check_names(path, f"{where}: {side}", [claim.get(side)], runs)
+    for number in ("paper", "tolerance"):
+        value = claim.get(number, 0.0 if number == "tolerance" else None)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise BenchError(f"{path.name}: {where}: {number} must be a number of 0 or more")
+    if claim["paper"] <= 0:
+        raise BenchError(f"{path.name}: {where}: paper must be a ratio above 0")
+    _check_names(path, f"{where}: targets", claim.get("targets"), targets)
 
 
 def _check_per_attribute(path: Path, target: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from bench.augment import IGNET_PAPER_AUGMENTATION, KERAS_PAPER_AUGMENTATION
 from bench.claims import engine_comparisons, evidence_table, protocol_effects, speed_table
 from bench.data import load_faces
+from bench.data.provenance import is_synthetic
 from bench.errors import BenchError
 from bench.experiment import list_experiments, load_experiment
 from bench.results import ResultsStore
@@ -72,10 +73,10 @@ def build_report(
     names += sorted(set(records["experiment"]) - set(names))
     experiments = [_describe(name) for name in names]
     for experiment in experiments:
+        rows = records[records["experiment"] == experiment["name"]]
         experiment["figures"] = _prediction_figures(records, experiment["name"])
-        experiment.update(
-            _evidence(records[records["experiment"] == experiment["name"]], experiment)
-        )
+        experiment["data_kind"] = _data_kind(rows)
+        experiment.update(_evidence(rows, experiment))
     context = _context(records, profile, data_label)
     figures = _data_figures(Path(data), seed) if data is not None else []
     tables = _data_tables(Path(data)) if data is not None else []
@@ -92,9 +93,18 @@ def _evidence(rows: pd.DataFrame, experiment: dict[str, Any]) -> dict[str, pd.Da
         "effects": protocol_effects(rows),
         "comparisons": engine_comparisons(rows, runs),
     }
-    if "time_ratio" in (experiment.get("report") or ()):
-        found["speed"] = speed_table(rows, experiment.get("paper") or {})
+    if experiment.get("speed_claims"):
+        found["speed"] = speed_table(rows, experiment["speed_claims"])
     return found
+
+
+def _data_kind(rows: pd.DataFrame) -> str:
+    """``synthetic`` when every folder the rows were trained on is a generated stand-in
+    (scikit-learn's digits are real images), else ``real``: what a verdict can test."""
+    folders = rows["data"].dropna().unique() if "data" in rows else []
+    if len(folders) and all(is_synthetic(folder) for folder in folders):
+        return "synthetic"
+    return "real"
 
 
 def _describe(name: str) -> dict[str, Any]:
@@ -110,6 +120,7 @@ def _describe(name: str) -> dict[str, Any]:
         "paper": {t["name"]: t["paper"] for t in experiment.targets},
         "paper_runs": experiment.paper(),
         "report": experiment.report,
+        "speed_claims": experiment.speed,
         "paper_attributes": next(
             (t["per_attribute"] for t in experiment.targets if "per_attribute" in t), {}
         ),

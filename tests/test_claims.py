@@ -23,6 +23,7 @@ def _records(
     seconds=1.0,
 ):
     rows = []
+    seconds = np.broadcast_to(seconds, len(scores))
     for fold, value in enumerate(scores):
         rows.append(
             {
@@ -41,8 +42,8 @@ def _records(
                 "n_test": 200,
                 f"metrics.test.{metric}": value,
                 f"metrics.trivial.{metric}": trivial + 0.001 * fold,
-                "train_seconds": seconds * (1 + 0.01 * fold),
-                "samples_per_second": 1000 / seconds,
+                "train_seconds": seconds[fold] * (1 + 0.01 * fold),
+                "samples_per_second": 1000 / seconds[fold],
             }
         )
     return pd.DataFrame(rows)
@@ -106,17 +107,37 @@ def test_engine_comparison_against_the_first_run():
     assert table.loc[0, "p_run_higher"] < 0.05
 
 
+_CLAIM = {"claim": "30 times as fast", "slow": "fig2", "fast": "fig5", "paper": 30.0}
+
+
 def test_a_speed_claim_gets_a_verdict():
     keras = _records([0.5, 0.5, 0.5], engine="keras", variant="fig2", seconds=30.0)
     ignet = _records([0.5, 0.5, 0.5], engine="ignet", variant="fig5", seconds=1.0)
-    table = speed_table(pd.concat([keras, ignet]), {"age_category": {"time_ratio": 30.0}})
+    table = speed_table(pd.concat([keras, ignet]), [_CLAIM])
     row = table.iloc[0]
     assert row["ratio"] == pytest.approx(30.0, rel=0.02)
     assert row["verdict"] == "reproduced" and row["folds"] == 3
-    slow = speed_table(
-        pd.concat([keras.assign(train_seconds=2.0), ignet]), {"age_category": {"time_ratio": 30.0}}
-    )
+    slow = speed_table(pd.concat([keras.assign(train_seconds=2.0), ignet]), [_CLAIM])
     assert slow.iloc[0]["verdict"] == "not reproduced"
+
+
+def test_a_quicker_claim_with_no_tolerance_needs_the_whole_interval_above_one():
+    deep = _records([0.5] * 4, variant="fig7 freezeconnect", seconds=[2.0, 2.1, 1.9, 2.0])
+    quicker = {"claim": "shorter", "slow": "fig7", "fast": "fig7 freezeconnect", "paper": 1.0}
+    quicker["tolerance"] = 0.0
+    cases = {
+        "reproduced": [3.0, 3.1, 2.9, 3.0],
+        "not reproduced": [1.0, 1.1, 0.9, 1.0],
+        "inconclusive": [1.6, 2.4, 1.8, 2.3],
+    }
+    for word, seconds in cases.items():
+        slow = _records([0.5] * 4, variant="fig7", seconds=seconds)
+        row = speed_table(pd.concat([slow, deep]), [quicker]).iloc[0]
+        assert row["verdict"] == word, (word, row["reason"])
+    # Only the claim's targets, only the runs it names.
+    other = _records([0.5] * 4, variant="fig5", seconds=9.0)
+    assert speed_table(pd.concat([other, deep]), [quicker]).empty
+    assert speed_table(pd.concat([slow, deep]), [{**quicker, "targets": ["x"]}]).empty
 
 
 def test_the_bootstrap_scorers_agree_with_scikit_learn():

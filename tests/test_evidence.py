@@ -241,7 +241,7 @@ def test_a_speed_claim_gets_a_verdict() -> None:
     assert (ratio.n, ratio.unit) == (5, "rounds")
     assert speed_verdict(30.0, ours_seconds=ignet, theirs_seconds=keras).word == "reproduced"
     slow = speed_verdict(10.0, [2.0, 2.5, 3.0, 2.2])
-    assert slow.word == "not reproduced" and slow.reason.endswith("(paper 10.0x)")
+    assert slow.word == "not reproduced" and slow.reason.endswith("(paper 10.00x)")
     assert speed_verdict(30.0, [40.0, 45.0]).word == "inconclusive"
 
 

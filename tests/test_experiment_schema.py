@@ -329,3 +329,37 @@ def test_options_named_after_a_task_apply_to_its_targets_only(tmp_path):
         "target_scaling": "minmax",
     }
     assert options["age_category"] == {"output_activation": "bipolar_sigmoid"}
+
+
+_TWO_RUNS = (
+    '[[run]]\nengine = "keras"\nnetwork = "fig2"\n[[run]]\nengine = "ignet"\nnetwork = "fig5"\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "message"),
+    [
+        ('slow = "fig2"\nfast = "fig5"\npaper = 30\n', "needs claim"),
+        ('claim = "c"\nslow = "fig9"\nfast = "fig5"\npaper = 30\n', "slow: 'fig9' not among"),
+        ('claim = "c"\nslow = "fig2"\nfast = "fig5"\npaper = 0\n', "paper must be a ratio"),
+        ('claim = "c"\nslow = "fig2"\nfast = "fig5"\npaper = "x"\n', "paper must be a number"),
+        ('claim = "c"\nslow = "fig2"\nfast = "fig5"\npaper = 2\ntolerance = -1\n', "tolerance"),
+        ('claim = "c"\nslow = "fig2"\nfast = "fig5"\npaper = 2\ntargets = ["age"]\n', "'age'"),
+    ],
+)
+def test_speed_claims_are_validated(tmp_path, claim, message):
+    with pytest.raises(BenchError, match=message):
+        _experiment(
+            tmp_path,
+            runs=_TWO_RUNS,
+            extra="",
+            targets=f'[[target]]\nname = "age_category"\n[[speed]]\n{claim}',
+        )
+
+
+def test_speed_claims_load(tmp_path):
+    claim = '[[speed]]\nclaim = "c"\nslow = "fig2"\nfast = "fig5"\npaper = 30\n'
+    exp = _experiment(
+        tmp_path, runs=_TWO_RUNS, targets=f'[[target]]\nname = "age_category"\n{claim}'
+    )
+    assert exp.speed == [{"claim": "c", "slow": "fig2", "fast": "fig5", "paper": 30}]

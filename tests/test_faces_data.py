@@ -84,7 +84,7 @@ def test_same_seed_gives_identical_bytes(tmp_path):
     b = generate_faces(tmp_path / "b", seed=3, n_images=12, image_size=(64, 78))
     c = generate_faces(tmp_path / "c", seed=4, n_images=12, image_size=(64, 78))
     first = _files(a)
-    assert len(first) == 14  # 12 images and the two label files
+    assert len(first) == 15  # 12 images, the two label files and the marker
     assert first == _files(b)
     other = _files(c)
     assert first.keys() == other.keys()

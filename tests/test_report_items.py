@@ -91,42 +91,49 @@ def _timing_rows():
 
 
 def _speed_item(rows, paper=None):
-    paper = paper or {}
-    experiment = {"name": "exp", "paper": paper, "speed": speed_table(rows, paper)}
+    claims = [
+        {
+            "claim": f"faster on {target}",
+            "slow": "fig2",
+            "fast": "fig5",
+            "targets": [target],
+            "paper": ratio,
+        }
+        for target, ratio in (paper or {"age_category": 15.0, "age_months": 10.0}).items()
+    ]
+    experiment = {"name": "exp", "speed": speed_table(rows, claims)}
     return build_item("time_ratio", rows, experiment)
 
 
 def test_time_ratio_divides_keras_seconds_by_ignets_fold_by_fold():
-    item = _speed_item(_timing_rows(), {"age_category": {"time_ratio": 15.0}})
+    item = _speed_item(_timing_rows())
     assert len(item.tables) == 1 and item.figures == []
     caption, table = item.tables[0]
-    assert "Keras" in caption
+    assert "same samples" in caption
     assert len(table) == 2
-    assert _cell(table, "keras train s (median)", target="age_category") == "30"
-    assert _cell(table, "ignet train s (median)", target="age_category") == "3"
+    assert _cell(table, "slow train s (median)", target="age_category") == "30"
+    assert _cell(table, "fast train s (median)", target="age_category") == "3"
     # Fold ratios 15 and 7.5: their median, 11.25.
-    assert _cell(table, "time ratio keras/ignet, 95% CI", target="age_category").startswith(
-        "11.2x ["
-    )
+    assert _cell(table, "time ratio slow/fast, 95% CI", target="age_category").startswith("11.2x [")
     assert _cell(table, "paper", target="age_category") == "15x"
     assert _cell(table, "verdict", target="age_category") == "inconclusive"  # 2 folds
-    assert _cell(table, "paper", target="age_months") == "-"
-    assert _cell(table, "verdict", target="age_months") == "-"
-    assert _cell(table, "task", target="age_months") == "regression"
+    assert _cell(table, "verdict", target="age_months") == "inconclusive"  # 1 fold
+    assert _cell(table, "claim", target="age_months") == "faster on age_months"
 
 
 def test_time_ratio_is_per_protocol_and_never_rounds_seconds_to_zero():
+    keras = {"engine": "keras", "network": "fig2", "variant": "fig2"}
     rows = _frame(
-        _record(engine="keras", train_seconds=0.03),
+        _record(**keras, train_seconds=0.03),
         _record(engine="ignet", train_seconds=0.003),
-        _record(engine="keras", protocol="leak-free", train_seconds=8.0),
+        _record(**keras, protocol="leak-free", train_seconds=8.0),
         _record(engine="ignet", protocol="leak-free", train_seconds=2.0),
     )
     ((_, table),) = _speed_item(rows).tables
-    cell = _cell(table, "time ratio keras/ignet, 95% CI", protocol="paper-ignet")
+    cell = _cell(table, "time ratio slow/fast, 95% CI", protocol="paper-ignet")
     assert cell.startswith("10.0x")
-    assert _cell(table, "ignet train s (median)", protocol="paper-ignet") == "0.003"
-    assert _cell(table, "time ratio keras/ignet, 95% CI", protocol="leak-free").startswith("4.0x")
+    assert _cell(table, "fast train s (median)", protocol="paper-ignet") == "0.003"
+    assert _cell(table, "time ratio slow/fast, 95% CI", protocol="leak-free").startswith("4.0x")
 
 
 def test_time_ratio_needs_both_engines():

@@ -67,3 +67,58 @@ def test_paper_table_puts_the_paper_beside_each_protocol():
 
 def test_empty_records_give_an_empty_table():
     assert paper_table(pd.DataFrame()).empty
+
+
+def _section(kind):
+    from reports.report import _Section
+
+    evidence = evidence_table(_records(), {"fig2": {"age_category": {"accuracy": 0.9}}})
+    speed = pd.DataFrame(
+        [
+            {
+                "claim": "10 times as fast",
+                "slow": "fig2",
+                "fast": "fig5",
+                "target": "age_months",
+                "protocol": "paper-keras",
+                "ratio": 12.0,
+                "ci_low": 11.0,
+                "ci_high": 13.0,
+                "folds": 3,
+                "paper": 10.0,
+                "verdict": "reproduced",
+                "reason": "95% CI 11.00-13.00x is better than 8.00-12.00x (paper 10.00x)",
+                "ci_method": "median ratio",
+            }
+        ]
+    )
+    return _Section("t", "Table", "", paper_table(evidence), evidence, speed, data_kind=kind)
+
+
+def test_claims_say_what_their_data_can_decide():
+    from reports.report import VERDICT_TESTS, _with_verdicts, claims_table
+
+    claims = claims_table([_section("synthetic")])
+    assert set(claims["data"]) == {VERDICT_TESTS["synthetic"]}
+    speed = claims[claims["metric"] == "time ratio"].iloc[0]
+    assert speed["claim"] == "10 times as fast" and speed["run"] == "fig2 / fig5"
+    assert speed["paper"] == "10x" and speed["verdict"] == "reproduced"
+    summary = _with_verdicts("", [_section("synthetic"), _section("real")])
+    assert "synthetic stand-in (a verdict there tests our reimplementation)" in summary
+    assert "real data (a verdict there tests the paper's claim)" in summary
+    assert "paper-keras: " in summary and "1 reproduced" in summary
+
+
+def test_a_generated_folder_is_marked_synthetic(tmp_path):
+    from bench.data import generate_drawings
+    from bench.data.provenance import is_synthetic
+    from bench.reporting import _data_kind
+
+    generate_drawings(tmp_path / "made", n_drawings=3)
+    (tmp_path / "given").mkdir()
+    assert is_synthetic(tmp_path / "made") and not is_synthetic(tmp_path / "given")
+    rows = pd.DataFrame({"data": [str(tmp_path / "made")] * 2})
+    assert _data_kind(rows) == "synthetic"
+    assert _data_kind(pd.concat([rows, pd.DataFrame({"data": [str(tmp_path / "given")]})])) == (
+        "real"
+    )

@@ -20,6 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from bench.data.provenance import mark_synthetic
 from bench.data.stirling import (
     AGE_CATEGORIES,
     IMAGE_SUFFIXES,
@@ -996,4 +997,5 @@ def generate_drawings(
         path = folder / child.file_name(subject)
         path.write_bytes(data)
         written.append(path)
+    mark_synthetic(folder, "the Stirling drawings collection", seed)
     return written

@@ -35,6 +35,7 @@ from bench.data.celeba import (
     write_partitions,
 )
 from bench.data.drawing_generator import _check_seed, _check_size
+from bench.data.provenance import mark_synthetic
 from bench.data.stirling import IMAGE_SUFFIXES
 from bench.errors import BenchError
 
@@ -848,4 +849,5 @@ def generate_faces(
     write_partitions(
         folder / PARTITION_FILE, dict(zip(names, default_partitions(len(names)), strict=True))
     )
+    mark_synthetic(folder, "CelebA", seed)
     return folder
