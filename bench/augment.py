@@ -12,7 +12,7 @@ is Keras's ``ImageDataGenerator``, the tool of the Keras paper's section 4.2, th
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import cv2
 import numpy as np
@@ -78,6 +78,35 @@ class Augmentation:
             value = getattr(self, name)
             if not isinstance(value, int | float) or not low <= value <= high:
                 raise BenchError(f"augmentation {name} must be in [{low}, {high}], not {value!r}")
+
+    def scaled(self, strength: float) -> Augmentation:
+        """The same augmentation with rotation, stretch, shift and noise level times ``strength``.
+
+        One factor moves every continuous range together, so a sweep from 0 (exact copies)
+        through 1 (these ranges) to 2 (twice them) is a single axis. Flips cannot be
+        scaled: they stay as they are for any positive strength and are dropped at 0, so
+        that strength 0 makes exact copies of the originals.
+
+        Raises
+        ------
+        BenchError
+            When ``strength`` is negative or a scaled range leaves its bounds.
+        """
+        if isinstance(strength, bool) or not isinstance(strength, int | float) or strength < 0:
+            raise BenchError(
+                f"augmentation strength must be a number of 0 or more, not {strength!r}"
+            )
+        kept = strength > 0
+        return replace(
+            self,
+            rotation=self.rotation * strength,
+            stretch=self.stretch * strength,
+            shift=self.shift * strength,
+            noise_level=self.noise_level * strength,
+            noise_portion=self.noise_portion if kept else 0.0,
+            flip_horizontal=self.flip_horizontal and kept,
+            flip_vertical=self.flip_vertical and kept,
+        )
 
     def to_dict(self) -> dict[str, float | bool | str]:
         """The settings, for result records."""

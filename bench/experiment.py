@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.errors import BenchError
-from bench.protocols import PROTOCOLS
+from bench.protocols import MIRRORS, PROTOCOLS
 
 __all__ = [
     "Experiment",
@@ -39,15 +39,25 @@ _SMOKE_SIZES = {
 }
 REPORT_ITEMS = ("attributes", "confusion", "diagnostics", "time_ratio", "training_time")
 DATASETS = ("drawings", "faces", "digits")
-# The paper protocol each engine was evaluated with; leak-free mirrors it.
-ENGINE_PROTOCOL = {"keras": "paper-keras", "ignet": "paper-ignet", "linear": "paper-ignet"}
+# The paper protocol each engine was evaluated with; leak-free and image-split mirror it.
+# The memorisation baseline (1-nearest-neighbour) has no paper: it sits beside IgNet.
+ENGINE_PROTOCOL = {
+    "keras": "paper-keras",
+    "ignet": "paper-ignet",
+    "linear": "paper-ignet",
+    "nearest": "paper-ignet",
+}
 # Whether an engine sees ink intensity (1 - pixel) rather than the pixels in [0, 1]. IgNet
 # gets the pixels as section 5.4.2 says ("normalized to be between 0 and 1"): its biases do
 # not learn, so the white paper is what lets it fit an intercept. The linear baseline is
 # compared with IgNet on the same input. The Keras section is silent; see
 # docs/protocols.md for the measured choice. A profile or run may set ``invert`` to change it.
-ENGINE_INVERT = {"keras": True, "ignet": False, "linear": False}
+ENGINE_INVERT = {"keras": True, "ignet": False, "linear": False, "nearest": False}
 TASKS = ("classification", "regression", "multilabel")
+# Protocol options a profile may sweep (``sweep = { strength = [0, 1, 2], copies = [10] }``):
+# every run becomes one variant per combination of values, named after its point
+# (``fig5 strength 0.5 copies 10``), and the values join the base protocol's options.
+SWEEP_OPTIONS = ("strength", "copies", "learn_test")
 
 
 @dataclass(frozen=True)
@@ -77,7 +87,8 @@ class Experiment:
     profiles : dict
         Profile name -> settings (``epochs``, ``folds``, per-protocol sizes, and
         optionally ``runs``: the runs the profile includes, all when absent; a list of run
-        names, or a table of run name -> ``"all"`` or the list of targets it trains on).
+        names, or a table of run name -> ``"all"`` or the list of targets it trains on;
+        and ``sweep``: protocol option -> list of values, see :data:`SWEEP_OPTIONS`).
     report : list of str
         Extra report items besides the paper table, curves and timing (see
         :data:`REPORT_ITEMS`).
@@ -245,6 +256,7 @@ def _parse(path: Path, data: dict[str, Any]) -> Experiment:
                     _check_names(path, field_name, chosen, target_names)
         else:
             _check_names(path, f"profile.{profile}.runs", included, names)
+        _check_sweep(path, f"profile.{profile}.sweep", settings.get("sweep", {}))
     speed = data.get("speed", [])
     for number, claim in enumerate(speed, 1):
         _check_speed(path, f"speed {number}", claim, names, target_names)
@@ -275,6 +287,31 @@ def _check_names(path: Path, field_name: str, given: Any, allowed: list[str]) ->
             f"{path.name}: {field_name}: {', '.join(map(repr, unknown))} not among "
             f"{', '.join(allowed)}"
         )
+
+
+def _check_sweep(path: Path, field_name: str, sweep: Any) -> None:
+    """A profile's ``sweep``: protocol options of :data:`SWEEP_OPTIONS` -> lists of numbers."""
+    if not isinstance(sweep, dict):
+        raise BenchError(f"{path.name}: {field_name} must be a table of option -> values")
+    for option, values in sweep.items():
+        if option not in SWEEP_OPTIONS:
+            raise BenchError(
+                f"{path.name}: {field_name}: {option!r} is not one of {', '.join(SWEEP_OPTIONS)}"
+            )
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        ):
+            raise BenchError(f"{path.name}: {field_name}.{option} must be a list of numbers")
+
+
+def _sweep_points(sweep: dict[str, list[float]]) -> list[dict[str, float]]:
+    """Every combination of a sweep's values (one empty point when nothing is swept)."""
+    points: list[dict[str, float]] = [{}]
+    for option, values in sweep.items():
+        points = [{**point, option: value} for point in points for value in values]
+    return points
 
 
 def _check_speed(path: Path, where: str, claim: Any, runs: list[str], targets: list[str]) -> None:
@@ -341,9 +378,10 @@ def expand(
             f"experiment {experiment.name} has no run for engine(s) {', '.join(engines or [])}"
         )
     jobs = []
-    for run in runs:
+    for run, point in ((r, p) for r in runs for p in _sweep_points(settings.get("sweep", {}))):
         engine = run["engine"]
         run_backend = _backend(engine, run["options"].get("backend", backend))
+        variant = " ".join([run["name"], *(f"{k} {v:g}" for k, v in point.items())])
         for protocol in experiment.protocols:
             base = _base_protocol(engine, protocol, experiment.protocols)
             targets = [t for t in experiment.targets if _trains_on(run, t["name"], included)]
@@ -357,13 +395,13 @@ def expand(
                             engine=engine,
                             backend=run_backend,
                             network=run["network"],
-                            variant=run["name"],
+                            variant=variant,
                             protocol=protocol,
                             target=target["name"],
                             task=target["task"],
                             fold=fold,
                             seed=seed,
-                            settings=_job_settings(settings, run, base, target["task"]),
+                            settings=_job_settings(settings, run, base, target["task"], point),
                         )
                     )
     return jobs
@@ -378,6 +416,12 @@ def profile_settings(experiment: Experiment, profile: str) -> dict[str, Any]:
             settings["size"] = quick.get("size", _SMOKE["size"])
         for base, sizes in _SMOKE_SIZES.items():
             settings[base] = {**quick.get(base, {}), **sizes}
+        # One point of a sweep, at the smoke sizes: every run still goes end to end.
+        settings["sweep"] = {
+            option: values[:1]
+            for option, values in quick.get("sweep", {}).items()
+            if option not in ("copies", "learn_test")
+        }
         return settings
     if profile not in experiment.profiles:
         raise BenchError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
@@ -407,16 +451,17 @@ def _backend(engine: str, backend: str | None) -> str:
         import os
 
         return os.environ.get("KERAS_BACKEND", "tensorflow")
-    if engine == "linear":
+    if engine in ("linear", "nearest"):
         return "sklearn"
     return backend or "numpy"
 
 
 def _base_protocol(engine: str, protocol: str, protocols: list[str]) -> str:
-    """The paper protocol a job's splits follow; leak-free mirrors the experiment's own."""
-    if protocol != "leak-free":
+    """The paper protocol a job's splits follow; leak-free and image-split mirror the
+    experiment's own."""
+    if protocol not in MIRRORS:
         return protocol
-    papers = [p for p in protocols if p != "leak-free"]
+    papers = [p for p in protocols if p not in MIRRORS]
     return papers[0] if papers else ENGINE_PROTOCOL[engine]
 
 
@@ -427,12 +472,12 @@ def _folds(settings: dict[str, Any], base: str) -> int:
 
 
 def _job_settings(
-    settings: dict[str, Any], run: dict[str, Any], base: str, task: str
+    settings: dict[str, Any], run: dict[str, Any], base: str, task: str, point: dict[str, float]
 ) -> dict[str, Any]:
     engine = run["engine"]
     return {
         "protocol_base": base,
-        "protocol_options": dict(settings.get(base, {})),
+        "protocol_options": {**settings.get(base, {}), **point},
         "epochs": settings.get("epochs", 10),
         "size": list(settings.get("size", (36, 58))),
         "invert": bool(run.get("invert", settings.get("invert", ENGINE_INVERT[engine]))),

@@ -14,6 +14,9 @@ into that table. Engines never see the plan, only the arrays it materialises.
   validation children, then test children per fold, are held out before anything is
   augmented, and only training images are augmented. No augmented copy, and no other
   drawing of a test child, is ever in training.
+- ``image-split``: as ``leak-free``, but every split is by drawing: no augmented copy of a
+  test drawing is in training, while the other drawings of its child may be. Paper minus
+  image-split is the copy leak, image-split minus leak-free the same-child leak.
 
 Two protocols are no paper's evaluation of the drawings: ``partition`` is a data set's own
 train / validation / test partition (CelebA's, as the face paper used it), and
@@ -45,6 +48,7 @@ from bench.errors import BenchError
 __all__ = [
     "PROTOCOLS",
     "Fold",
+    "ImageSplit",
     "LeakFree",
     "PaperIgnet",
     "PaperKeras",
@@ -166,6 +170,9 @@ class PaperKeras(_Protocol):
     tool : {"image_data_generator", "opencv"}, optional
         Replaces the augmentation's tool; ``"opencv"`` applies the same ranges with the
         suite's own warp. Experiment files name it so that every result records it.
+    strength : float
+        Factor on the augmentation's ranges (:meth:`Augmentation.scaled`): 0 makes exact
+        copies, 1 the ranges as given, 2 twice them.
     """
 
     name = "paper-keras"
@@ -179,11 +186,13 @@ class PaperKeras(_Protocol):
         augmentation: Augmentation = KERAS_PAPER_AUGMENTATION,
         seed: int = 0,
         tool: str | None = None,
+        strength: float = 1.0,
     ) -> None:
         if tool is not None:
             augmentation = replace(augmentation, tool=tool)
         self.learn_test, self.validation = learn_test, validation
-        self.n_folds, self.augmentation, self.seed = n_folds, augmentation, seed
+        self.n_folds, self.augmentation, self.seed = n_folds, augmentation.scaled(strength), seed
+        self.strength = strength
 
     @property
     def validation_fraction(self) -> float:
@@ -215,6 +224,7 @@ class PaperKeras(_Protocol):
             "n_folds": self.n_folds,
             "seed": self.seed,
             "tool": self.augmentation.tool,
+            "strength": self.strength,
         }
 
 
@@ -231,6 +241,8 @@ class PaperIgnet(_Protocol):
         Part of the pool kept for validation (the paper gives none; the Keras ratio, 1/6).
     augmentation : Augmentation
     seed : int
+    strength : float
+        Factor on the augmentation's ranges, as for :class:`PaperKeras`.
     """
 
     name = "paper-ignet"
@@ -243,10 +255,12 @@ class PaperIgnet(_Protocol):
         validation_fraction: float = 1 / 6,
         augmentation: Augmentation = IGNET_PAPER_AUGMENTATION,
         seed: int = 0,
+        strength: float = 1.0,
     ) -> None:
         self.copies, self.n_folds = copies, n_folds
         self.validation_fraction = validation_fraction
-        self.augmentation, self.seed = augmentation, seed
+        self.augmentation, self.seed = augmentation.scaled(strength), seed
+        self.strength = strength
 
     def copies_per_original(self, n: int) -> int:
         return self.copies
@@ -270,7 +284,12 @@ class PaperIgnet(_Protocol):
             folds,
             self.augmentation,
             on_the_fly=True,
-            settings={"copies": self.copies, "n_folds": self.n_folds, "seed": self.seed},
+            settings={
+                "copies": self.copies,
+                "n_folds": self.n_folds,
+                "seed": self.seed,
+                "strength": self.strength,
+            },
         )
 
 
@@ -294,8 +313,13 @@ class LeakFree(_Protocol):
         self.base = base
         self.n_folds, self.augmentation, self.seed = base.n_folds, base.augmentation, base.seed
 
+    def _units(self, groups: np.ndarray) -> np.ndarray:
+        """What the splits keep together: each child's drawings."""
+        return groups
+
     def plan(self, y: np.ndarray, groups: np.ndarray) -> Plan:
         y, groups = self._check(y, groups)
+        groups = self._units(groups)
         n = len(y)
         rng = np.random.default_rng(self.seed)
         n_parts = max(2, round(1 / self.base.validation_fraction))
@@ -319,11 +343,40 @@ class LeakFree(_Protocol):
             folds,
             self.augmentation,
             on_the_fly=isinstance(self.base, PaperIgnet),
-            settings={"base": self.base.name, "copies": copies, "n_folds": self.n_folds},
+            settings={
+                "base": self.base.name,
+                "copies": copies,
+                "n_folds": self.n_folds,
+                "strength": self.base.strength,
+            },
         )
 
 
-PROTOCOLS = ("paper-keras", "paper-ignet", "leak-free", "partition", "stratified-cv")
+class ImageSplit(LeakFree):
+    """A paper protocol with every split made by drawing before any augmentation.
+
+    As :class:`LeakFree` in every other respect (sizes, folds, only the training side
+    augmented, test and validation images the originals), but the originals are split one
+    by one, stratified by the target where the classes allow. No augmented copy of a test
+    drawing is in training; the child's other drawings may be, which is the same-child
+    leak alone.
+
+    Parameters
+    ----------
+    base : PaperKeras or PaperIgnet
+        The protocol whose sizes, folds and augmentation are mirrored.
+    """
+
+    name = "image-split"
+
+    def _units(self, groups: np.ndarray) -> np.ndarray:
+        """Every drawing on its own."""
+        return np.arange(len(groups))
+
+
+PROTOCOLS = ("paper-keras", "paper-ignet", "leak-free", "image-split", "partition", "stratified-cv")
+# Protocols that mirror a paper protocol's sizes, folds and augmentation with their own splits.
+MIRRORS = {"leak-free": LeakFree, "image-split": ImageSplit}
 
 
 class Partition(_Protocol):
@@ -413,7 +466,8 @@ class StratifiedCV(_Protocol):
 
 
 def get_protocol(name: str, base: str = "paper-keras", **options) -> _Protocol:
-    """A protocol by name; ``leak-free`` mirrors ``base`` built with ``options``."""
+    """A protocol by name; ``leak-free`` and ``image-split`` mirror ``base`` built with
+    ``options``."""
     builders: dict[str, type[PaperKeras | PaperIgnet]] = {
         "paper-keras": PaperKeras,
         "paper-ignet": PaperIgnet,
@@ -422,10 +476,10 @@ def get_protocol(name: str, base: str = "paper-keras", **options) -> _Protocol:
         return Partition(**options)
     if name == "stratified-cv":
         return StratifiedCV(**options)
-    if name == "leak-free":
+    if name in MIRRORS:
         if base not in builders:
-            raise BenchError(f"leak-free base must be one of {', '.join(builders)}, not {base!r}")
-        return LeakFree(builders[base](**options))
+            raise BenchError(f"{name} base must be one of {', '.join(builders)}, not {base!r}")
+        return MIRRORS[name](builders[base](**options))
     if name not in builders:
         raise BenchError(f"protocol must be one of {', '.join(PROTOCOLS)}, not {name!r}")
     return builders[name](**options)
@@ -435,7 +489,9 @@ def leakage(plan: Plan, fold: Fold, groups: np.ndarray) -> dict[str, float]:
     """How much of the test side is already in training, through the same image or child.
 
     Returns the fraction of test samples whose original image has a sample in training
-    (``same_image``) and whose child has a drawing in training (``same_child``).
+    (``same_image``: a copy, the leak that ``image-split`` closes) and whose child has a
+    drawing in training (``same_child``: the same image or another drawing of the child,
+    the leak that ``leak-free`` closes as well).
     """
     groups = np.asarray(groups)
     train_sources = plan.source[fold.train]

@@ -131,3 +131,23 @@ def test_both_tools_depend_on_each_samples_seed_only(images, tool):
     whole = augmentation(images, SEEDS)
     np.testing.assert_array_equal(augmentation(images[3:], SEEDS[3:]), whole[3:])
     assert not np.array_equal(whole, augmentation(images, SEEDS + 1))
+
+
+def test_strength_scales_every_range_together(images):
+    paper = IGNET_PAPER_AUGMENTATION
+    double = paper.scaled(2.0)
+    assert (double.rotation, double.stretch, double.shift, double.noise_level) == (
+        2 * paper.rotation,
+        2 * paper.stretch,
+        2 * paper.shift,
+        2 * paper.noise_level,
+    )
+    assert double.flip_horizontal and double.noise_portion == paper.noise_portion
+    seeds = np.arange(len(images))
+    # Strength 0 drops the flips and noise too: exact copies.
+    np.testing.assert_array_equal(paper.scaled(0.0)(images, seeds), images)
+    assert not np.allclose(paper.scaled(0.5)(images, seeds), images)
+    with pytest.raises(BenchError, match="strength"):
+        paper.scaled(-0.5)
+    with pytest.raises(BenchError, match="rotation"):
+        paper.scaled(20.0)  # 200 degrees is out of bounds

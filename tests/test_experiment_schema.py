@@ -175,6 +175,57 @@ def test_leak_free_mirrors_the_experiments_own_paper_protocol(tmp_path):
     )
 
 
+def test_image_split_mirrors_the_paper_protocol_as_leak_free_does(tmp_path):
+    exp = _experiment(tmp_path, protocols='["paper-ignet", "image-split", "leak-free"]')
+    jobs = expand(exp, "quick")
+    assert {j.protocol for j in jobs} == {"paper-ignet", "image-split", "leak-free"}
+    assert {j.settings["protocol_base"] for j in jobs} == {"paper-ignet"}
+    assert len({job_id(j.key()) for j in jobs}) == len(jobs) == 3 * 2  # 2 folds each
+
+
+def test_a_sweep_makes_one_variant_per_point(tmp_path):
+    runs = '[[run]]\nengine = "nearest"\nnetwork = "pixels"\n'
+    profiles = PROFILES.replace(
+        "[profile.paper]", "sweep = { strength = [0, 0.5], copies = [3, 10] }\n[profile.paper]"
+    )
+    path = _write(
+        tmp_path,
+        f'title = "t"\ndataset = "drawings"\nprotocols = ["paper-ignet"]\n{runs}'
+        '[[target]]\nname = "age_category"\n',
+        profiles=profiles,
+    )
+    jobs = expand(load_experiment(path), "quick")
+    variants = {j.variant: j.settings["protocol_options"] for j in jobs}
+    assert variants["pixels strength 0.5 copies 3"] == {
+        "copies": 3,
+        "n_folds": 5,
+        "validation_fraction": 0.2,
+        "strength": 0.5,
+    }
+    assert len(variants) == 4 and len(jobs) == 4 * 2
+    assert {j.backend for j in jobs} == {"sklearn"}
+    # Smoke keeps the first strength at its own sizes.
+    smoke = expand(load_experiment(path), "smoke")
+    assert {j.variant for j in smoke} == {"pixels strength 0"}
+    assert smoke[0].settings["protocol_options"]["copies"] == 2
+
+
+@pytest.mark.parametrize(
+    ("sweep", "message"),
+    [("{ epochs = [1, 2] }", "not one of"), ("{ strength = 1 }", "list of numbers")],
+)
+def test_bad_sweeps_name_the_field(tmp_path, sweep, message):
+    profiles = PROFILES.replace("[profile.paper]", f"sweep = {sweep}\n[profile.paper]")
+    path = _write(
+        tmp_path,
+        'title = "t"\ndataset = "drawings"\nprotocols = ["paper-ignet"]\n'
+        '[[run]]\nengine = "ignet"\nnetwork = "fig5"\n[[target]]\nname = "age"\n',
+        profiles=profiles,
+    )
+    with pytest.raises(BenchError, match=f"profile.quick.sweep.*{message}"):
+        load_experiment(path)
+
+
 def test_leak_free_alone_follows_the_engines_paper_protocol(tmp_path):
     runs = (
         '[[run]]\nengine = "ignet"\nnetwork = "fig5"\n[[run]]\nengine = "keras"\nnetwork = "fig2"\n'

@@ -8,6 +8,7 @@ from bench.errors import BenchError
 from bench.experiment import expand, load_experiment
 from bench.protocols import (
     ORIGINAL,
+    ImageSplit,
     LeakFree,
     PaperIgnet,
     PaperKeras,
@@ -84,6 +85,46 @@ def test_leak_free_never_shares_a_child(originals, base):
         assert (plan.seed[fold.train] != ORIGINAL).any()
         tested |= test
     assert tested | validation == set(groups)  # every child is tested or validates
+
+
+@pytest.mark.parametrize("base", [PaperKeras(learn_test=3_000, validation=600), PaperIgnet()])
+def test_image_split_keeps_copies_out_but_children_in(originals, base):
+    y, groups = originals
+    plan = ImageSplit(base).plan(y, groups)
+    assert plan.protocol == "image-split" and len(plan.folds) == base.n_folds
+    tested = set()
+    for fold in plan.folds:
+        train = set(plan.source[fold.train])
+        test = set(plan.source[fold.test])
+        validation = set(plan.source[fold.validation])
+        # No copy of a test or validation drawing is in training ...
+        assert not train & test and not train & validation and not test & validation
+        share = leakage(plan, fold, groups)
+        assert share["same_image"] == 0.0
+        # ... but other drawings of most test children are: 2 or 3 drawings per child here.
+        assert share["same_child"] > 0.5
+        assert (plan.seed[fold.test] == ORIGINAL).all()
+        assert (plan.seed[fold.validation] == ORIGINAL).all()
+        tested |= test
+    assert tested | validation == set(range(len(y)))  # every drawing is tested or validates
+    # Same sizes as the leak-free mirror: the two differ in what is kept together only.
+    leak_free = LeakFree(base).plan(y, groups)
+    assert len(plan) == len(leak_free) and plan.settings == leak_free.settings
+
+
+def test_strength_scales_the_ranges_and_zero_makes_copies(originals):
+    y, groups = originals
+    images = np.random.default_rng(0).random((338, 20, 12), dtype=np.float32)
+    for name in ("paper-ignet", "leak-free", "image-split"):
+        protocol = get_protocol(name, base="paper-ignet", copies=3, strength=0.0)
+        plan = protocol.plan(y, groups)
+        assert plan.settings["strength"] == 0.0
+        rows = plan.folds[0].train
+        assert np.array_equal(plan.materialize(images, rows), images[plan.source[rows]])
+    double = get_protocol("image-split", base="paper-keras", strength=2.0)
+    assert double.augmentation.rotation == 2 * KERAS_PAPER_AUGMENTATION.rotation
+    with pytest.raises(BenchError, match="strength"):
+        PaperIgnet(strength=-1.0)
 
 
 def test_paper_protocols_leak(originals):
