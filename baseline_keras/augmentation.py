@@ -19,22 +19,14 @@ from typing import Any
 import numpy as np
 from keras.src.legacy.preprocessing.image import ImageDataGenerator
 
+from baseline_keras.checks import KerasBaselineError, check_choice, check_flag, check_number
+
 __all__ = ["FILL_MODES", "enlarge", "image_data_generator"]
 
 FILL_MODES = ("nearest", "reflect", "wrap", "constant")
 
 #: ``np.random.seed``, which ``random_transform`` calls, takes seeds below 2**32.
 SEED_LIMIT = 2**32
-
-
-def _check_range(name: str, value: Any, high: float, *, closed: bool) -> float:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if ok:
-        ok = 0.0 <= value <= high if closed else 0.0 <= value < high
-    if not ok:
-        bracket = "]" if closed else ")"
-        raise ValueError(f"{name} must be a number in [0, {high}{bracket}, not {value!r}")
-    return float(value)
 
 
 def image_data_generator(
@@ -76,17 +68,15 @@ def image_data_generator(
 
     Raises
     ------
-    ValueError
+    KerasBaselineError
         For a bad range or fill mode, naming the argument.
     """
-    rotation = _check_range("rotation", rotation, 180.0, closed=True)
-    shift = _check_range("shift", shift, 1.0, closed=False)
-    zoom = _check_range("zoom", zoom, 1.0, closed=False)
-    for name, flag in (("horizontal_flip", horizontal_flip), ("vertical_flip", vertical_flip)):
-        if not isinstance(flag, bool | np.bool_):
-            raise ValueError(f"{name} must be True or False, not {flag!r}")
-    if fill_mode not in FILL_MODES:
-        raise ValueError(f"fill_mode must be one of {FILL_MODES}, not {fill_mode!r}")
+    rotation = check_number("rotation", rotation, 0.0, 180.0)
+    shift = check_number("shift", shift, 0.0, 1.0, high_open=True)
+    zoom = check_number("zoom", zoom, 0.0, 1.0, high_open=True)
+    check_flag("horizontal_flip", horizontal_flip)
+    check_flag("vertical_flip", vertical_flip)
+    check_choice("fill_mode", fill_mode, FILL_MODES)
     return ImageDataGenerator(
         rotation_range=rotation,
         width_shift_range=shift,
@@ -125,7 +115,7 @@ def enlarge(images: np.ndarray, seeds: np.ndarray, **ranges: Any) -> np.ndarray:
 
     Raises
     ------
-    ValueError
+    KerasBaselineError
         For bad images, seeds or ranges, naming the argument.
 
     Notes
@@ -136,16 +126,18 @@ def enlarge(images: np.ndarray, seeds: np.ndarray, **ranges: Any) -> np.ndarray:
     generator = image_data_generator(**ranges)
     array = np.asarray(images)
     if array.ndim not in (3, 4) or array.shape[0] == 0 or min(array.shape[1:]) < 1:
-        raise ValueError(
+        raise KerasBaselineError(
             f"images must have shape (N, H, W) or (N, H, W, C) with N >= 1, not {array.shape}"
         )
     if not np.issubdtype(array.dtype, np.floating):
-        raise ValueError(f"images must be floating point in [0, 1], not {array.dtype}")
+        raise KerasBaselineError(f"images must be floating point in [0, 1], not {array.dtype}")
     draws = np.asarray(seeds)
     if draws.shape != (len(array),) or not np.issubdtype(draws.dtype, np.integer):
-        raise ValueError(f"seeds must be {len(array)} integers, one per image, not {draws!r:.80}")
+        raise KerasBaselineError(
+            f"seeds must be {len(array)} integers, one per image, not {draws!r:.80}"
+        )
     if draws.min() < 0 or draws.max() >= SEED_LIMIT:
-        raise ValueError(f"seeds must be in [0, 2**32), got {draws.min()}..{draws.max()}")
+        raise KerasBaselineError(f"seeds must be in [0, 2**32), got {draws.min()}..{draws.max()}")
 
     grayscale = array.ndim == 3
     stack = (array[..., None] if grayscale else array).astype(np.float32, copy=False)

@@ -17,6 +17,14 @@ from typing import Any
 import keras
 from keras import layers
 
+from baseline_keras.checks import (
+    KerasBaselineError,
+    check_choice,
+    check_flag,
+    check_number,
+    check_positive_ints,
+)
+
 __all__ = [
     "BUILDERS",
     "TASKS",
@@ -45,40 +53,23 @@ PAPER_N_CLASSES = 186
 
 
 def _check_task(task: str) -> None:
-    if task not in TASKS:
-        raise ValueError(f"task must be one of {TASKS}, not {task!r}")
-
-
-def _check_positive_ints(name: str, values: Sequence[Any], length: int | None) -> tuple[int, ...]:
-    """``length`` positive integers, or one or more when ``length`` is None."""
-    if not isinstance(values, Sequence) or isinstance(values, str):
-        raise ValueError(f"{name} must be a sequence of positive integers, not {values!r}")
-    values = tuple(values)
-    count_ok = len(values) >= 1 if length is None else len(values) == length
-    if not count_ok or not all(
-        isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in values
-    ):
-        count = "one or more" if length is None else length
-        raise ValueError(f"{name} must be {count} positive integers, not {values!r}")
-    return values
+    check_choice("task", task, TASKS)
 
 
 def _check_rate(name: str, value: Any) -> float:
-    if not isinstance(value, int | float) or isinstance(value, bool) or not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be a number in [0, 1), not {value!r}")
-    return float(value)
+    return check_number(name, value, 0.0, 1.0, high_open=True)
 
 
 def _check_threshold(value: Any) -> float:
-    if not isinstance(value, int | float) or isinstance(value, bool) or not 0.0 < value < 1.0:
-        raise ValueError(f"threshold must be a number in (0, 1), not {value!r}")
-    return float(value)
+    return check_number("threshold", value, 0.0, 1.0, low_open=True, high_open=True)
 
 
 def _check_n_outputs(n_outputs: Any, task: str) -> int:
     least = 2 if task == "classification" else 1
     if not isinstance(n_outputs, int) or isinstance(n_outputs, bool) or n_outputs < least:
-        raise ValueError(f"n_outputs must be an integer >= {least} for {task}, not {n_outputs!r}")
+        raise KerasBaselineError(
+            f"n_outputs must be an integer >= {least} for {task}, not {n_outputs!r}"
+        )
     return n_outputs
 
 
@@ -166,12 +157,7 @@ def compile_for_task(
         ``model`` itself.
     """
     _check_task(task)
-    if (
-        not isinstance(learning_rate, int | float)
-        or isinstance(learning_rate, bool)
-        or not learning_rate > 0
-    ):
-        raise ValueError(f"learning_rate must be a positive number, not {learning_rate!r}")
+    check_number("learning_rate", learning_rate, low_open=True)
     threshold = _check_threshold(threshold)
     if task == "classification":
         loss: Any = keras.losses.CategoricalCrossentropy()
@@ -278,35 +264,34 @@ def drawings_cnn(
 
     Raises
     ------
-    ValueError
+    KerasBaselineError
         For a bad argument, naming it; also when ``input_shape`` is too small for the two
         blocks.
     """
     _check_task(task)
-    shape = _check_positive_ints("input_shape", input_shape, 3)
+    shape = check_positive_ints("input_shape", input_shape, 3)
     if n_outputs is None:
         if task == "multilabel":
-            raise ValueError("n_outputs (the number of labels) is required for multilabel")
+            raise KerasBaselineError("n_outputs (the number of labels) is required for multilabel")
         n_outputs = PAPER_N_CLASSES if task == "classification" else 1
     n_outputs = _check_n_outputs(n_outputs, task)
-    filters = _check_positive_ints("filters", filters, 2)
-    (kernel_size,) = _check_positive_ints("kernel_size", (kernel_size,), 1)
-    (pool_size,) = _check_positive_ints("pool_size", (pool_size,), 1)
-    dense_units = _check_positive_ints("dense_units", dense_units, None)
+    filters = check_positive_ints("filters", filters, 2)
+    (kernel_size,) = check_positive_ints("kernel_size", (kernel_size,), 1)
+    (pool_size,) = check_positive_ints("pool_size", (pool_size,), 1)
+    dense_units = check_positive_ints("dense_units", dense_units, None)
     padding = tuple(padding)
     if len(padding) != 2 or not all(p in ("same", "valid") for p in padding):
-        raise ValueError(f"padding must be two of 'same' / 'valid', not {padding!r}")
+        raise KerasBaselineError(f"padding must be two of 'same' / 'valid', not {padding!r}")
     conv_dropout = _check_rate("conv_dropout", conv_dropout)
     dense_dropout = _check_rate("dense_dropout", dense_dropout)
-    if not isinstance(sigmoid_output, bool):
-        raise ValueError(f"sigmoid_output must be True or False, not {sigmoid_output!r}")
+    check_flag("sigmoid_output", sigmoid_output)
 
     height, width = shape[0], shape[1]
     for _ in range(2):
         height = _block_output(height, kernel_size, padding, pool_size)
         width = _block_output(width, kernel_size, padding, pool_size)
     if height < 1 or width < 1:
-        raise ValueError(
+        raise KerasBaselineError(
             f"input_shape {shape} is too small for two blocks of {kernel_size}x{kernel_size} "
             f"convolutions and {pool_size}x{pool_size} pooling"
         )
@@ -477,28 +462,26 @@ def faces_cnn(
 
     Raises
     ------
-    ValueError
+    KerasBaselineError
         For a bad argument, naming it.
     """
     _check_task(task)
-    shape = _check_positive_ints("input_shape", input_shape, 3)
+    shape = check_positive_ints("input_shape", input_shape, 3)
     if shape[0] < 2 or shape[1] < 2:
-        raise ValueError(
+        raise KerasBaselineError(
             f"input_shape {shape} is too small: height and width must be at least 2 for the "
             "2x2 max pooling of conv1"
         )
     n_outputs = _check_n_outputs(n_outputs, task)
-    filters = _check_positive_ints("filters", filters, 4)
-    (kernel_size,) = _check_positive_ints("kernel_size", (kernel_size,), 1)
-    (dense_units,) = _check_positive_ints("dense_units", (dense_units,), 1)
+    filters = check_positive_ints("filters", filters, 4)
+    (kernel_size,) = check_positive_ints("kernel_size", (kernel_size,), 1)
+    (dense_units,) = check_positive_ints("dense_units", (dense_units,), 1)
     dropout = _check_rate("dropout", dropout)
     turn_dropout = _check_rate("turn_dropout", turn_dropout)
     momentum = _check_rate("batch_norm_momentum", batch_norm_momentum)
-    for flag, value in (("conv3", conv3), ("fc1", fc1)):
-        if not isinstance(value, bool):
-            raise ValueError(f"{flag} must be True or False, not {value!r}")
-    if upsampling not in UPSAMPLING:
-        raise ValueError(f"upsampling must be one of {UPSAMPLING}, not {upsampling!r}")
+    check_flag("conv3", conv3)
+    check_flag("fc1", fc1)
+    check_choice("upsampling", upsampling, UPSAMPLING)
     if name is None:
         name = "faces_cnn" + ("" if conv3 else "_no_conv3") + ("" if fc1 else "_no_fc1")
 

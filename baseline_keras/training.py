@@ -15,8 +15,16 @@ from typing import Any
 import keras
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils import ClassifierTags, RegressorTags, Tags
 from sklearn.utils.metaestimators import available_if
 
+from baseline_keras.checks import (
+    KerasBaselineError,
+    check_choice,
+    check_flag,
+    check_int,
+    check_number,
+)
 from baseline_keras.models import (
     TASKS,
     TargetScaling,
@@ -82,19 +90,15 @@ class _EpochTimer(keras.callbacks.Callback):
 def _as_images(X: Any, name: str) -> np.ndarray:
     array = np.asarray(X)
     if array.ndim not in (3, 4) or array.shape[0] == 0:
-        raise ValueError(
+        raise KerasBaselineError(
             f"{name} must have shape (N, H, W) or (N, H, W, C) with N >= 1, not {array.shape}"
         )
     if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
-        raise ValueError(f"{name} must hold real numbers (float32 in [0, 1]), not {array.dtype}")
+        raise KerasBaselineError(
+            f"{name} must hold real numbers (float32 in [0, 1]), not {array.dtype}"
+        )
     array = array.astype(np.float32, copy=False)
     return array[..., None] if array.ndim == 3 else array
-
-
-def _is_int(value: Any, least: int) -> bool:
-    return bool(
-        isinstance(value, int | np.integer) and not isinstance(value, bool) and value >= least
-    )
 
 
 class KerasCNN(BaseEstimator):
@@ -214,32 +218,37 @@ class KerasCNN(BaseEstimator):
         self.deterministic = deterministic
         self.verbose = verbose
 
+    def __sklearn_tags__(self) -> Tags:
+        """Classifier or regressor by ``task``, so that scikit-learn's model selection
+        treats it as one: ``cross_val_score`` then stratifies the folds of a classifier."""
+        tags = super().__sklearn_tags__()
+        if self.task == "regression":
+            tags.estimator_type = "regressor"
+            tags.regressor_tags = RegressorTags()
+        else:
+            tags.estimator_type = "classifier"
+            tags.classifier_tags = ClassifierTags(multi_label=self.task == "multilabel")
+        tags.target_tags.multi_output = self.task != "classification"
+        return tags
+
     # -- validation -----------------------------------------------------------------
 
     def _check_params(self) -> str:
-        if self.task not in TASKS:
-            raise ValueError(f"task must be one of {TASKS}, not {self.task!r}")
+        check_choice("task", self.task, TASKS)
         if not callable(self.build):
-            raise ValueError(f"build must be callable, not {self.build!r}")
+            raise KerasBaselineError(f"build must be callable, not {self.build!r}")
         if self.build_kwargs is not None and not isinstance(self.build_kwargs, dict):
-            raise ValueError(f"build_kwargs must be a dict or None, not {self.build_kwargs!r}")
-        if self.n_classes is not None and (
-            self.task != "classification" or not _is_int(self.n_classes, 2)
-        ):
-            raise ValueError(
-                "n_classes must be None or an integer >= 2 (classification only), "
-                f"not {self.n_classes!r}"
+            raise KerasBaselineError(
+                f"build_kwargs must be a dict or None, not {self.build_kwargs!r}"
             )
+        if self.n_classes is not None:
+            if self.task != "classification":
+                raise KerasBaselineError(f"n_classes is for classification, not {self.task}")
+            check_int("n_classes", self.n_classes, 2)
         for name, least in (("epochs", 1), ("batch_size", 1), ("patience", 0), ("seed", 0)):
-            if not _is_int(getattr(self, name), least):
-                raise ValueError(
-                    f"{name} must be an integer >= {least}, not {getattr(self, name)!r}"
-                )
-        if not isinstance(self.early_stopping, bool):
-            raise ValueError(f"early_stopping must be True or False, not {self.early_stopping!r}")
-        rate = self.learning_rate
-        if not isinstance(rate, int | float) or isinstance(rate, bool) or not rate > 0:
-            raise ValueError(f"learning_rate must be a positive number, not {rate!r}")
+            check_int(name, getattr(self, name), least)
+        check_flag("early_stopping", self.early_stopping)
+        check_number("learning_rate", self.learning_rate, low_open=True)
         _check_threshold(self.threshold)
         monitor = self.monitor
         if monitor is None:
@@ -247,40 +256,44 @@ class KerasCNN(BaseEstimator):
         allowed = _MONITORS[self.task]
         if not isinstance(monitor, str) or monitor.removeprefix("val_") not in allowed:
             choices = [*allowed, *(f"val_{m}" for m in allowed)]
-            raise ValueError(f"monitor must be one of {choices} for {self.task}, not {monitor!r}")
+            raise KerasBaselineError(
+                f"monitor must be one of {choices} for {self.task}, not {monitor!r}"
+            )
         return monitor
 
     def _encode_y(self, y: Any, n: int, name: str, *, fitting: bool) -> np.ndarray:
         target = np.asarray(y)
         if self.task == "regression":
             if target.ndim not in (1, 2) or len(target) != n:
-                raise ValueError(
+                raise KerasBaselineError(
                     f"{name} must have shape ({n},) or ({n}, k) for regression, not {target.shape}"
                 )
             if not np.issubdtype(target.dtype, np.number):
-                raise ValueError(f"{name} must hold numbers for regression, not {target.dtype}")
+                raise KerasBaselineError(
+                    f"{name} must hold numbers for regression, not {target.dtype}"
+                )
             target = target.astype(np.float32)
             if not np.all(np.isfinite(target)):
-                raise ValueError(f"{name} must be finite")
+                raise KerasBaselineError(f"{name} must be finite")
             return target[:, None] if target.ndim == 1 else target
         if self.task == "multilabel":
             return self._encode_labels(target, n, name, fitting=fitting)
         if target.ndim != 1 or len(target) != n:
-            raise ValueError(
+            raise KerasBaselineError(
                 f"{name} must have shape ({n},) for classification, not {target.shape}"
             )
         if fitting:
             if self.n_classes is None:
                 self.classes_ = np.unique(target)
                 if len(self.classes_) < 2:
-                    raise ValueError(f"{name} must hold at least two classes")
+                    raise KerasBaselineError(f"{name} must hold at least two classes")
             else:
                 self.classes_ = np.arange(self.n_classes)
         indices = np.searchsorted(self.classes_, target)
         indices = np.clip(indices, 0, len(self.classes_) - 1)
         unknown = self.classes_[indices] != target
         if np.any(unknown):
-            raise ValueError(
+            raise KerasBaselineError(
                 f"{name} holds labels not among the {len(self.classes_)} classes: "
                 f"{np.unique(target[unknown])[:5]!r}"
             )
@@ -288,7 +301,7 @@ class KerasCNN(BaseEstimator):
 
     def _encode_labels(self, target: np.ndarray, n: int, name: str, *, fitting: bool) -> np.ndarray:
         if target.ndim != 2 or len(target) != n or target.shape[1] == 0:
-            raise ValueError(
+            raise KerasBaselineError(
                 f"{name} must have shape ({n}, k), one 0/1 column per label, for multilabel, "
                 f"not {target.shape}"
             )
@@ -296,17 +309,17 @@ class KerasCNN(BaseEstimator):
             if not np.issubdtype(target.dtype, np.number) or np.issubdtype(
                 target.dtype, np.complexfloating
             ):
-                raise ValueError(f"{name} must hold 0/1 for multilabel, not {target.dtype}")
+                raise KerasBaselineError(f"{name} must hold 0/1 for multilabel, not {target.dtype}")
             bad = (target != 0) & (target != 1)
             if np.any(bad):
-                raise ValueError(
+                raise KerasBaselineError(
                     f"{name} must hold only 0 and 1 for multilabel, found "
                     f"{np.unique(target[bad])[:5]!r}"
                 )
         if fitting:
             self.n_labels_ = target.shape[1]
         elif target.shape[1] != self.n_labels_:
-            raise ValueError(
+            raise KerasBaselineError(
                 f"{name} has {target.shape[1]} labels, the network predicts {self.n_labels_}"
             )
         return target.astype(np.float32)
@@ -336,10 +349,10 @@ class KerasCNN(BaseEstimator):
         validation = None
         if validation_data is not None:
             if not isinstance(validation_data, tuple | list) or len(validation_data) != 2:
-                raise ValueError("validation_data must be a pair (X_val, y_val)")
+                raise KerasBaselineError("validation_data must be a pair (X_val, y_val)")
             val_images = _as_images(validation_data[0], "validation_data[0]")
             if val_images.shape[1:] != images.shape[1:]:
-                raise ValueError(
+                raise KerasBaselineError(
                     f"validation_data[0] images have shape {val_images.shape[1:]}, "
                     f"X has {images.shape[1:]}"
                 )
@@ -347,7 +360,9 @@ class KerasCNN(BaseEstimator):
                 validation_data[1], len(val_images), "validation_data[1]", fitting=False
             )
             if val_targets.shape[1:] != targets.shape[1:]:
-                raise ValueError("validation_data[1] has a different number of targets than y")
+                raise KerasBaselineError(
+                    "validation_data[1] has a different number of targets than y"
+                )
             validation = (val_images, val_targets)
         elif monitor.startswith("val_"):
             monitor = monitor.removeprefix("val_")
@@ -360,7 +375,7 @@ class KerasCNN(BaseEstimator):
             **(self.build_kwargs or {}),
         )
         if not isinstance(model, keras.Model):
-            raise ValueError(f"build must return a keras.Model, not {type(model).__name__}")
+            raise KerasBaselineError(f"build must return a keras.Model, not {type(model).__name__}")
         if self.task == "regression" and self.standardize_target:
             mean = targets.mean(axis=0)
             # A constant target column has nothing to scale.
@@ -408,7 +423,7 @@ class KerasCNN(BaseEstimator):
             raise NotFittedError("this KerasCNN is not fitted yet: call fit first")
         images = _as_images(X, "X")
         if images.shape[1:] != self.input_shape_:
-            raise ValueError(
+            raise KerasBaselineError(
                 f"X images have shape {images.shape[1:]}, the network takes {self.input_shape_}"
             )
         return images
@@ -457,7 +472,7 @@ class KerasCNN(BaseEstimator):
             return float(np.mean(predicted == target))
         target = np.asarray(y)
         if len(target) != len(predicted):
-            raise ValueError(f"y must have {len(predicted)} entries, not {len(target)}")
+            raise KerasBaselineError(f"y must have {len(predicted)} entries, not {len(target)}")
         if self.task == "classification":
             return float(np.mean(predicted == target))
         target = target.astype(np.float64).reshape(predicted.shape)

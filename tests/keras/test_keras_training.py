@@ -10,6 +10,7 @@ keras = pytest.importorskip("keras")
 from sklearn.base import clone  # noqa: E402
 
 from baseline_keras import KerasCNN  # noqa: E402
+from baseline_keras.checks import KerasBaselineError  # noqa: E402
 
 # A small version of the Fig. 2 network keeps each fit to a few seconds on two cores.
 SMALL = {"filters": (8, 16), "dense_units": (64,)}
@@ -189,7 +190,7 @@ def test_not_fitted():
 )
 def test_bad_parameters_raise_in_fit_naming_them(params, name):
     est = KerasCNN(**params)  # stored as given, checked in fit
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(KerasBaselineError, match=name):
         est.fit(FOUR, np.array([0, 1, 0, 1]))
 
 
@@ -205,10 +206,24 @@ def test_bad_parameters_raise_in_fit_naming_them(params, name):
     ],
 )
 def test_bad_data_raise_naming_the_argument(X, y, validation_data, name):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(KerasBaselineError, match=name):
         KerasCNN().fit(X, np.asarray(y), validation_data=validation_data)
 
 
 def test_class_indices_outside_n_classes():
     with pytest.raises(ValueError, match="y"):
         KerasCNN(n_classes=2).fit(FOUR, np.array([0, 1, 2, 1]))
+
+
+def test_scikit_learn_sees_a_classifier_or_a_regressor_by_task():
+    from sklearn.base import is_classifier, is_regressor
+    from sklearn.model_selection import KFold, StratifiedKFold, check_cv
+
+    y = np.array([0, 1] * 10)
+    assert is_classifier(KerasCNN()) and not is_regressor(KerasCNN())
+    assert is_regressor(KerasCNN(task="regression"))
+    assert is_classifier(KerasCNN(task="multilabel"))
+    # What cross_val_score does with cv=2: stratified folds for a classifier.
+    assert isinstance(check_cv(2, y, classifier=is_classifier(KerasCNN())), StratifiedKFold)
+    regression = check_cv(2, y.astype(float), classifier=is_classifier(KerasCNN(task="regression")))
+    assert isinstance(regression, KFold)
