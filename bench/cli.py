@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import functools
+import os
 import sys
+import traceback
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bench import __version__, console
 from bench.engines import ENGINES
-from bench.errors import BenchError
+from bench.errors import BenchError, RunInterrupted
 from bench.experiment import PROFILES
+from bench.interrupts import Stopped, stop_on_signals
 from ignet.backends import BACKENDS
 from ignet.errors import IgNetError
 from ignet.presets import PRESETS
@@ -29,28 +34,82 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
+    console.configure(getattr(args, "verbosity", "normal"))
     if not hasattr(args, "handler"):
         return _usage(parser)
+    debug = getattr(args, "debug", False) or os.environ.get("IGNET_BENCH_DEBUG", "0") != "0"
     try:
-        return args.handler(args) or 0
+        with stop_on_signals():
+            return args.handler(args) or 0
     except (BenchError, IgNetError) as error:
-        print(f"ignet-bench: error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("ignet-bench: interrupted", file=sys.stderr)
-        return 130
+        return _fail(f"error: {error}", getattr(error, "exit_status", 2), debug)
+    except RunInterrupted as stop:
+        return _fail(f"stopped: {stop}", stop.exit_status, debug)
+    except Stopped as stop:
+        return _fail(f"stopped by {stop.name} before any job finished", 128 + stop.signum, debug)
+    except OSError as error:  # a full disk, a folder made read-only during the run
+        return _fail(f"error: {error}", 1, debug)
+
+
+def _fail(message: str, status: int, debug: bool) -> int:
+    if debug:
+        traceback.print_exc()
+    print(f"ignet-bench: {message}", file=sys.stderr)
+    return status
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Shows each option's default, unless its help already says it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if "default" in text or any(action.default is v for v in (None, False, argparse.SUPPRESS)):
+            return action.help
+        return f"{text} (default: %(default)s)"
+
+
+def _console_options() -> argparse.ArgumentParser:
+    """-q, -v and --debug, accepted before or after the command."""
+    options = argparse.ArgumentParser(add_help=False)
+    group = options.add_mutually_exclusive_group()
+    for flags, level, words in (
+        (("-q", "--quiet"), "quiet", "print only errors and the final summary"),
+        (("-v", "--verbose"), "verbose", "also show TensorFlow's native log lines"),
+    ):
+        group.add_argument(
+            *flags, dest="verbosity", action="store_const", const=level,
+            default=argparse.SUPPRESS, help=words,
+        )  # fmt: skip
+    options.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS,
+        help="print the traceback of an error (also IGNET_BENCH_DEBUG=1)",
+    )  # fmt: skip
+    return options
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ignet-bench", description=DESCRIPTION)
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    common = _console_options()
+    parser = argparse.ArgumentParser(
+        prog="ignet-bench",
+        description=DESCRIPTION,
+        parents=[common],
+        formatter_class=_HelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    # Every command takes the console options and shows its defaults.
+    command = functools.partial(
+        argparse.ArgumentParser, parents=[common], formatter_class=_HelpFormatter
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=command)
 
     data = commands.add_parser(
         "data",
         help="generate or inspect a folder of drawings",
         description="Generate a synthetic drawings folder, or inspect any drawings folder.",
     )
-    data_commands = data.add_subparsers(title="data commands", metavar="COMMAND")
+    data_commands = data.add_subparsers(
+        title="data commands", metavar="COMMAND", parser_class=command
+    )
     data.set_defaults(handler=lambda _: _usage(data))
 
     generate = data_commands.add_parser(
@@ -156,6 +215,29 @@ def _parser() -> argparse.ArgumentParser:
         "--data", metavar="DIR", help="drawings folder for the data figures (default: none)"
     )
     report.set_defaults(handler=_report)
+
+    results = commands.add_parser(
+        "results",
+        help="check a results folder for corrupt or duplicate lines",
+        description="Check or repair the JSON Lines files of a results folder.",
+    )
+    results_commands = results.add_subparsers(
+        title="results commands", metavar="COMMAND", parser_class=command
+    )
+    results.set_defaults(handler=lambda _: _usage(results))
+    check = results_commands.add_parser(
+        "check",
+        help="list corrupt lines and duplicate records with file and line number",
+        description=(
+            "List every line of DIR's *.jsonl files that a read leaves out: corrupt lines "
+            "(e.g. cut short by a killed run) and second records of a job. Exit status 1 "
+            "when there are any. --repair rewrites the files without them, keeping each "
+            "old file as NAME.jsonl.bak."
+        ),
+    )
+    check.add_argument("folder", metavar="DIR", help="a results folder, or a run's --out")
+    check.add_argument("--repair", action="store_true", help="remove the lines listed")
+    check.set_defaults(handler=_results_check)
 
     devices = commands.add_parser(
         "devices",
@@ -319,27 +401,37 @@ def _run(args: argparse.Namespace) -> int:
 
     from bench.claims import evidence_table, speed_table
     from bench.experiment import load_experiment
+    from bench.locking import results_lock
     from bench.results import ResultsStore
-    from bench.runner import run_experiment, workers
+    from bench.runner import run_experiment
+    from bench.validation import check_run
     from reports.tables import paper_table
 
-    workers(args.jobs)  # a bad --jobs fails before any data is made
+    out = Path(args.out)
     experiment = load_experiment(args.experiment)
-    if args.data:
-        data = Path(args.data)
-    else:
-        data = _default_data(Path(args.out), args.seed, experiment.dataset)
-    summary = run_experiment(
-        experiment,
-        args.profile,
-        data,
-        args.out,
+    check_run(
+        [experiment],
+        profile=args.profile,
+        out=out,
         jobs=args.jobs,
+        folders={experiment.dataset: ("--data", args.data)},
         scheduler=args.scheduler,
         engines=args.engine,
-        backend=args.backend,
-        seed=args.seed,
     )
+    with results_lock(out / "results"):
+        data = Path(args.data) if args.data else _default_data(out, args.seed, experiment.dataset)
+        summary = run_experiment(
+            experiment,
+            args.profile,
+            data,
+            out,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            engines=args.engine,
+            backend=args.backend,
+            seed=args.seed,
+            progress=console.progress(),
+        )
     print(
         f"{experiment.name}: {summary.ran} jobs run, {summary.skipped} already done, "
         f"{summary.seconds:.0f} s; results in {summary.results}"
@@ -371,11 +463,11 @@ def _default_data(out: Path, seed: int = 0, dataset: str = "drawings") -> Path:
         return Path(DIGITS_SOURCE)
     folder = out / "data" / dataset
     if not folder.is_dir() or not any(folder.iterdir()):
-        print(f"no data folder given: generating synthetic {dataset} in {folder}")
+        console.say(f"no data folder given: generating synthetic {dataset} in {folder}")
         if dataset == "faces":
-            generate_faces(folder, seed=seed, n_images=_DEFAULT_FACES, progress=True)
+            generate_faces(folder, seed=seed, n_images=_DEFAULT_FACES, progress=console.progress())
         else:
-            generate_drawings(folder, seed=seed, progress=True)
+            generate_drawings(folder, seed=seed, progress=console.progress())
     return folder
 
 
@@ -383,45 +475,41 @@ def _reproduce(args: argparse.Namespace) -> int:
     import time
 
     from bench.experiment import list_experiments, load_experiment
+    from bench.locking import results_lock
     from bench.reporting import build_report
-    from bench.runner import run_experiment, workers
+    from bench.runner import run_experiment
+    from bench.validation import check_run
 
     start = time.perf_counter()
     out = Path(args.out)
-    workers(args.jobs)  # a bad --jobs fails before any data is made
-    names = args.experiment or list_experiments()
-    experiments = [load_experiment(name) for name in names]  # fail early on a bad name
-    folders, labels = {}, []
-    for dataset, given in (("drawings", args.data), ("faces", args.faces)):
-        if not any(e.dataset == dataset for e in experiments):
-            continue
-        if given:
-            folders[dataset] = Path(given)
-            labels.append(f"{dataset}: {given}")
-        else:
-            folders[dataset] = _default_data(out, args.seed, dataset)
-            labels.append(
-                f"{dataset}: {folders[dataset]} (synthetic, seed {args.seed}; "
-                f"docs/synthetic-{dataset}.md)"
+    experiments = [load_experiment(name) for name in args.experiment or list_experiments()]
+    given = {"drawings": ("--data", args.data), "faces": ("--faces", args.faces)}
+    check_run(
+        experiments,
+        profile=args.profile,
+        out=out,
+        jobs=args.jobs,
+        folders=given,
+        scheduler=args.scheduler,
+    )
+    with results_lock(out / "results"):
+        folders, labels = _reproduce_data(experiments, out, args.seed, given)
+        for experiment in experiments:
+            summary = run_experiment(
+                experiment,
+                args.profile,
+                folders[experiment.dataset],
+                out,
+                jobs=args.jobs,
+                scheduler=args.scheduler,
+                backend=args.backend,
+                seed=args.seed,
+                progress=console.progress(),
             )
-    if any(e.dataset == "digits" for e in experiments):
-        folders["digits"] = _default_data(out, args.seed, "digits")
-        labels.append("digits: scikit-learn's 1,797 handwritten digits (real images)")
-    for experiment in experiments:
-        summary = run_experiment(
-            experiment,
-            args.profile,
-            folders[experiment.dataset],
-            out,
-            jobs=args.jobs,
-            scheduler=args.scheduler,
-            backend=args.backend,
-            seed=args.seed,
-        )
-        print(
-            f"{experiment.name}: {summary.ran} jobs run, {summary.skipped} already done, "
-            f"{summary.seconds:.0f} s"
-        )
+            console.say(
+                f"{experiment.name}: {summary.ran} jobs run, {summary.skipped} already done, "
+                f"{summary.seconds:.0f} s"
+            )
     written = build_report(
         out,
         profile=args.profile,
@@ -434,11 +522,52 @@ def _reproduce(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reproduce_data(
+    experiments: list, out: Path, seed: int, given: dict[str, tuple[str, str | None]]
+) -> tuple[dict[str, Path], list[str]]:
+    """Each dataset's folder (given, or generated in OUT/data) and how the report names it."""
+    folders: dict[str, Path] = {}
+    labels: list[str] = []
+    for dataset in ("drawings", "faces", "digits"):
+        if not any(e.dataset == dataset for e in experiments):
+            continue
+        folder = given.get(dataset, ("", None))[1]
+        folders[dataset] = Path(folder) if folder else _default_data(out, seed, dataset)
+        if folder:
+            labels.append(f"{dataset}: {folder}")
+        elif dataset == "digits":
+            labels.append("digits: scikit-learn's 1,797 handwritten digits (real images)")
+        else:
+            labels.append(
+                f"{dataset}: {folders[dataset]} (synthetic, seed {seed}; "
+                f"docs/synthetic-{dataset}.md)"
+            )
+    return folders, labels
+
+
 def _report(args: argparse.Namespace) -> int:
     from bench.reporting import build_report
 
     written = build_report(args.out, report=args.report, profile=args.profile, data=args.data)
     print(f"report: {written['report.html']} and {written['report.pdf']}")
+    return 0
+
+
+def _results_check(args: argparse.Namespace) -> int:
+    from bench.locking import results_lock
+    from bench.results import ResultsStore, describe_problems
+    from bench.validation import results_folder
+
+    store = ResultsStore(results_folder(Path(args.folder), "results check"))
+    count = store.check()
+    for problem in store.problems:
+        print(f"{store.folder / problem.file}:{problem.line}: {problem.detail}")
+    print(f"{store.folder}: {count} records; {describe_problems(store.problems)}")
+    if not store.problems or not args.repair:
+        return 1 if store.problems else 0
+    with results_lock(store.folder):
+        for path, backup in store.repair().items():
+            print(f"repaired {path} (the old file is {backup})")
     return 0
 
 

@@ -4,7 +4,9 @@ Appends are one ``write`` of one whole line to a file opened in append mode, fol
 an ``fsync``: a run killed at any moment leaves every finished record intact and at most
 one partial last line. Reading detects such a line (or any line that is not a record),
 reports it with file and line number, and leaves it out; the job it belonged to is not
-counted as done, so a re-run repeats it.
+counted as done, so a re-run repeats it. Reading also keeps one record per job id, so a
+duplicate (whatever wrote it) can never count as a second fold; :meth:`ResultsStore.repair`
+removes both kinds of line for good.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from __future__ import annotations
 import json
 import os
 import platform
-import warnings
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -21,9 +23,18 @@ from typing import Any
 
 import pandas as pd
 
+from bench import console
 from bench.errors import BenchError
 
-__all__ = ["JOB_FIELDS", "ResultsStore", "job_id", "machine_info", "versions"]
+__all__ = [
+    "JOB_FIELDS",
+    "Problem",
+    "ResultsStore",
+    "describe_problems",
+    "job_id",
+    "machine_info",
+    "versions",
+]
 
 # The fields that identify a job; two records with the same values are the same job.
 JOB_FIELDS = (
@@ -49,9 +60,35 @@ def job_id(job: Mapping[str, Any]) -> str:
     return "/".join(str(job[name]) for name in JOB_FIELDS)
 
 
+@dataclass(frozen=True)
+class Problem:
+    """A line of a results file left out on reading: corrupt, or a second record of a job.
+
+    Attributes
+    ----------
+    file : the results file's name (in the store's folder).
+    line : the line's number, from 1.
+    kind : ``corrupt`` (not a JSON result record, e.g. cut short by a kill) or
+        ``duplicate`` (a record of a job already recorded on an earlier line).
+    detail : what was wrong, for a person.
+    """
+
+    file: str
+    line: int
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.detail}"
+
+
 @dataclass
 class ResultsStore:
     """A folder of ``*.jsonl`` result files.
+
+    Reading keeps one record per job (the first) and leaves corrupt lines out; both kinds
+    of left-out lines are listed in :attr:`problems` after each read, so that a table or a
+    report can say what it did not count.
 
     Parameters
     ----------
@@ -60,7 +97,7 @@ class ResultsStore:
     """
 
     folder: Path
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.folder = Path(self.folder)
@@ -85,31 +122,42 @@ class ResultsStore:
             os.close(fd)
 
     def records(self) -> list[dict[str, Any]]:
-        """Every valid record in the folder; bad lines go to :attr:`problems` and a warning."""
-        self.problems = []
-        out: list[dict[str, Any]] = []
-        if not self.folder.is_dir():
-            return out
-        for path in sorted(self.folder.glob("*.jsonl")):
-            for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError:
-                    self.problems.append(f"{path.name}:{number}: truncated or corrupt line")
-                    continue
-                if not isinstance(record, dict) or "job_id" not in record:
-                    self.problems.append(f"{path.name}:{number}: not a result record")
-                    continue
-                out.append(record)
+        """Every job's first valid record; the lines left out go to :attr:`problems` and
+        to one warning line on the console."""
+        out = self._read()
         if self.problems:
-            warnings.warn(
-                f"{self.folder}: {len(self.problems)} bad line(s) left out: "
-                + "; ".join(self.problems),
-                stacklevel=2,
+            console.warn(
+                f"{self.folder}: {describe_problems(self.problems)} left out "
+                f"(`ignet-bench results check {self.folder}` lists them, --repair removes them)"
             )
         return out
+
+    def check(self) -> int:
+        """Read every file without a warning; returns the number of valid records and
+        leaves the lines a read leaves out in :attr:`problems`."""
+        return len(self._read())
+
+    def _read(self) -> list[dict[str, Any]]:
+        self.problems = []
+        out: list[dict[str, Any]] = []
+        seen: dict[str, str] = {}
+        for path in self.files():
+            for number, record, detail in _read_lines(path):
+                if record is None:
+                    self.problems.append(Problem(path.name, number, "corrupt", detail))
+                elif record["job_id"] in seen:
+                    detail = (
+                        f"second record of job {record['job_id']} (first: {seen[record['job_id']]})"
+                    )
+                    self.problems.append(Problem(path.name, number, "duplicate", detail))
+                else:
+                    seen[record["job_id"]] = f"{path.name}:{number}"
+                    out.append(record)
+        return out
+
+    def files(self) -> list[Path]:
+        """The folder's results files, by name."""
+        return sorted(self.folder.glob("*.jsonl")) if self.folder.is_dir() else []
 
     def done(self) -> set[str]:
         """Identifiers of the jobs that have a valid record."""
@@ -121,6 +169,65 @@ class ResultsStore:
         if not records:
             return pd.DataFrame(columns=[*JOB_FIELDS, "job_id"])
         return pd.json_normalize(records, sep=".")
+
+    def repair(self) -> dict[Path, Path]:
+        """Rewrite every file with :attr:`problems` without its corrupt and duplicate lines.
+
+        Each rewritten file's old content is kept beside it as ``<name>.jsonl.bak`` (an
+        older backup is replaced). Call it with the folder's lock held.
+
+        Returns
+        -------
+        The backup of each rewritten file, keyed by the file.
+        """
+        self._read()
+        bad: dict[str, set[int]] = {}
+        for problem in self.problems:
+            bad.setdefault(problem.file, set()).add(problem.line)
+        backups: dict[Path, Path] = {}
+        for name, lines in bad.items():
+            path = self.folder / name
+            content = path.read_bytes().split(b"\n")
+            kept = [line for number, line in enumerate(content, 1) if number not in lines]
+            text = b"\n".join(line for line in kept if line.strip())
+            backup = path.with_name(path.name + ".bak")
+            fresh = path.with_name(path.name + ".repaired")
+            fresh.write_bytes(text + b"\n" if text else b"")
+            os.replace(path, backup)
+            os.replace(fresh, path)
+            backups[path] = backup
+        return backups
+
+
+def describe_problems(problems: Iterable[Problem]) -> str:
+    """``"2 corrupt lines (a.jsonl: 1, b.jsonl: 1) and 1 duplicate record (a.jsonl: 1)"``:
+    how many lines of each kind a read left out, per file."""
+    parts = []
+    for kind, noun in (("corrupt", "corrupt line"), ("duplicate", "duplicate record")):
+        files = Counter(p.file for p in problems if p.kind == kind)
+        if files:
+            count = sum(files.values())
+            where = ", ".join(f"{name}: {n}" for name, n in sorted(files.items()))
+            parts.append(f"{count} {noun}{'s' if count > 1 else ''} ({where})")
+    return " and ".join(parts) if parts else "no problems"
+
+
+def _read_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    """``(line number, record or None, what is wrong)`` for each non-blank line."""
+    # Split on newlines only: a stray \r or form feed inside a corrupt line must not shift
+    # the numbers of the lines after it.
+    for number, raw in enumerate(path.read_bytes().split(b"\n"), 1):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw.decode())
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            yield number, None, "truncated or corrupt line"
+            continue
+        if not isinstance(record, dict) or not isinstance(record.get("job_id"), str):
+            yield number, None, "not a result record"
+            continue
+        yield number, record, ""
 
 
 def versions(

@@ -23,11 +23,14 @@ from joblib import Parallel, delayed, parallel_config
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from tqdm.auto import tqdm
 
+from bench import console
 from bench.data import FACE_ATTRIBUTES, Dataset, load_digits, load_drawings, load_faces
 from bench.data.targets import age_months, encode_target
 from bench.engines import make_engine
-from bench.errors import BenchError
+from bench.errors import BenchError, RunInterrupted
 from bench.experiment import Experiment, Job, expand
+from bench.interrupts import Stopped, stop_on_signals
+from bench.locking import results_lock
 from bench.metrics import score
 from bench.protocols import Plan, get_protocol, leakage
 from bench.results import ResultsStore, job_id, machine_info, versions
@@ -77,22 +80,37 @@ def run_experiment(
     start = time.perf_counter()
     all_jobs = expand(experiment, profile, seed=seed, engines=engines, backend=backend)
     store = ResultsStore(Path(out) / "results")
-    done = store.done()
-    todo = [job for job in all_jobs if job_id(job.key()) not in done]
-    data = str(data)
-    with _parallel(jobs, scheduler):
-        finished = Parallel(return_as="generator_unordered")(
-            delayed(execute)(job, data) for job in todo
-        )
-        bar = tqdm(
-            finished,
-            total=len(todo),
-            desc=f"{experiment.name} ({profile})",
-            unit="job",
-            disable=not progress or not todo,
-        )
-        for record in bar:
-            store.append(record, name=experiment.name)
+    ran = 0
+    with results_lock(store.folder):
+        done = store.done()
+        todo = [job for job in all_jobs if job_id(job.key()) not in done]
+        data = str(data)
+        try:
+            with stop_on_signals(), _parallel(jobs, scheduler):
+                finished = Parallel(return_as="generator_unordered")(
+                    delayed(_run_job)(job, data) for job in todo
+                )
+                # Closing the generator early (a signal) makes joblib stop its workers:
+                # jobs in flight are abandoned, not waited for.
+                with contextlib.closing(finished):
+                    bar = tqdm(
+                        finished,
+                        total=len(todo),
+                        desc=f"{experiment.name} ({profile})",
+                        unit="job",
+                        disable=not progress or not todo,
+                    )
+                    for record, found in bar:
+                        store.append(record, name=experiment.name)
+                        ran += 1
+                        _tell(experiment.name, record, found)
+        except Stopped as stop:
+            kept = len(all_jobs) - len(todo) + ran
+            raise RunInterrupted(
+                stop.signum,
+                f"{experiment.name}: stopped by {stop.name}; {kept} of {len(all_jobs)} jobs "
+                f"done and kept in {store.folder}; run the same command again to resume",
+            ) from None
     return RunSummary(
         total=len(all_jobs),
         skipped=len(all_jobs) - len(todo),
@@ -100,6 +118,25 @@ def run_experiment(
         seconds=time.perf_counter() - start,
         results=store.folder / f"{experiment.name}.jsonl",
     )
+
+
+def _run_job(job: Job, data: str) -> tuple[dict[str, Any], list[str]]:
+    """A worker's entry: :func:`execute` with the console settings of the parent, and the
+    warnings it raised handed back for the parent to print once each."""
+    console.silence_native_logs()
+    with console.recorded_warnings() as found:
+        record = execute(job, data)
+    return record, found
+
+
+def _tell(experiment: str, record: dict[str, Any], found: list[str]) -> None:
+    for message in found:
+        console.warn(message)
+    if record.get("converged") is False:
+        console.warn(
+            f"{experiment}: the {record['engine']} baseline stopped at its iteration cap before "
+            "converging (the profile's max_iter); its records say converged: false"
+        )
 
 
 def workers(jobs: int) -> int:
@@ -198,6 +235,8 @@ def execute(job: Job, data: str) -> dict[str, Any]:
         "n_test": len(fold.test),
         "n_validation": len(fold.validation),
         "leakage": leakage(plan, fold, dataset.groups),
+        # The ranges actually applied, after the protocol's strength scaled them.
+        "augmentation": plan.augmentation.to_dict(),
     }
     try:
         model.fit(X_train, y_train, (X_val, y_val), resample=resample)
