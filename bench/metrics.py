@@ -6,7 +6,12 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
-from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+from sklearn.metrics import (
+    accuracy_score,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    precision_recall_fscore_support,
+)
 
 __all__ = [
     "classification_metrics",
@@ -26,10 +31,9 @@ def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, floa
     """MAPE in percent (the papers' unit) and MAE in the target's unit."""
     y_true = np.asarray(y_true, dtype=np.float64).reshape(-1)
     y_pred = np.asarray(y_pred, dtype=np.float64).reshape(-1)
-    error = np.abs(y_pred - y_true)
     return {
-        "mape": float(100.0 * np.mean(error / np.abs(y_true))),
-        "mae": float(error.mean()),
+        "mape": 100.0 * float(mean_absolute_percentage_error(y_true, y_pred)),
+        "mae": float(mean_absolute_error(y_true, y_pred)),
     }
 
 

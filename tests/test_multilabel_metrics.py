@@ -140,3 +140,9 @@ def test_records_of_the_old_keys_are_judged_on_the_papers_f():
     assert list(current["metrics.test.tp_pooled"]) == pytest.approx([0.8, 0.9])
     evidence = evidence_table(records.iloc[:1], {"faces_cnn": {"attributes": {"f1": 0.668}}})
     assert evidence["mean"].iloc[0] == pytest.approx(2 * 0.85 * 0.75 / 1.6)
+
+
+def test_regression_measures_in_the_papers_units():
+    measures = score("regression", np.array([100.0, 50.0]), np.array([[110.0], [40.0]]))
+    assert measures["mape"] == pytest.approx(15.0)  # percent: (10% + 20%) / 2
+    assert measures["mae"] == pytest.approx(10.0)  # months
