@@ -80,7 +80,6 @@ def run_experiment(
     start = time.perf_counter()
     all_jobs = expand(experiment, profile, seed=seed, engines=engines, backend=backend)
     store = ResultsStore(Path(out) / "results")
-    ran = 0
     with results_lock(store.folder):
         done = store.done()
         todo = [job for job in all_jobs if job_id(job.key()) not in done]
@@ -102,10 +101,11 @@ def run_experiment(
                     )
                     for record, found in bar:
                         store.append(record, name=experiment.name)
-                        ran += 1
                         _tell(experiment.name, record, found)
         except Stopped as stop:
-            kept = len(all_jobs) - len(todo) + ran
+            # Read back rather than counted: a signal can land between a record's write
+            # and the count.
+            kept = len({job_id(job.key()) for job in all_jobs} & store.done())
             raise RunInterrupted(
                 stop.signum,
                 f"{experiment.name}: stopped by {stop.name}; {kept} of {len(all_jobs)} jobs "
