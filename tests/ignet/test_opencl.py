@@ -16,6 +16,8 @@ from ignet import Conv, Dense, MaxPool, Network, Softmax, preset
 from ignet.backends import BACKENDS, get_backend
 from ignet.backends.base import UNARY_OPS, ConvGeometry
 from ignet.backends.numpy import NumpyBackend
+from ignet.backends.opencl import backend as ocl_backend
+from ignet.backends.opencl import devices as ocl_devices
 from ignet.errors import IgNetError
 
 TOL = 1e-4
@@ -278,7 +280,7 @@ def test_device_choice(be, monkeypatch):
 
 
 def test_missing_pyopencl_says_how_to_install(monkeypatch):
-    monkeypatch.setattr(ocl, "cl", None)
+    monkeypatch.setattr(ocl_devices, "cl", None)
     with pytest.raises(IgNetError, match=r"pip install 'ignet-bench\[opencl\]'"):
         get_backend("opencl")
     with pytest.raises(IgNetError, match="pyopencl"):
@@ -286,15 +288,15 @@ def test_missing_pyopencl_says_how_to_install(monkeypatch):
 
 
 def test_missing_device_says_how_to_install(monkeypatch):
-    if ocl.cl is None:
+    if ocl_devices.cl is None:
         pytest.skip(ocl.INSTALL_HINT)
-    monkeypatch.setattr(ocl, "_all_devices", lambda: [])
+    monkeypatch.setattr(ocl_devices, "_all_devices", lambda: [])
     with pytest.raises(IgNetError, match=r"no OpenCL device found.*ignet-bench\[opencl\]"):
         get_backend("opencl")
 
 
 def test_float64_needs_fp64(be, monkeypatch):
-    monkeypatch.setattr(ocl, "_has_fp64", lambda device: False)
+    monkeypatch.setattr(ocl_backend, "has_fp64", lambda device: False)
     with pytest.raises(IgNetError, match="float64 needs cl_khr_fp64"):
         get_backend("opencl", dtype="float64")
     with pytest.raises(IgNetError, match="dtype must be float32 or float64"):
@@ -316,7 +318,7 @@ def test_devices_command_lists_devices(be, capsys):
 def test_devices_command_without_pyopencl(monkeypatch, capsys):
     from bench.cli import main
 
-    monkeypatch.setattr(ocl, "cl", None)
+    monkeypatch.setattr(ocl_devices, "cl", None)
     assert main(["devices"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1

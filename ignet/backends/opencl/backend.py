@@ -1,46 +1,35 @@
 """The OpenCL back end: pyopencl device arrays and hand-written kernels.
 
-Kernels live in ``ignet/backends/kernels/*.cl`` (OpenCL C 1.2). They are built once per
-(context, dtype) into one program and cached for the life of the process, together with
-one context, one in-order queue and one memory pool per device, so that every network
-on a device shares them. Tensors are :class:`CLArray` objects (a pooled device buffer
-with a shape) that stay on the device: a training batch enqueues its forward pass,
-backward pass and update without waiting, and the host reads back only what the network
-asks for (the loss and the outputs of each batch).
-
-Device choice: the ``device`` argument (an index into :func:`list_devices` or part of a
-device's name), else the ``PYOPENCL_CTX`` environment variable (pyopencl's syntax), else
-the first GPU, else the first CPU device. The ``opencl`` extra installs PoCL, a CPU
-driver, so this works without a GPU or a system OpenCL driver.
+Kernels live in ``kernels/*.cl`` next to this module (OpenCL C 1.2). They are built once
+per (context, dtype) into one program and cached for the life of the process; the
+context, the in-order queue and the memory pool are per device
+(:func:`ignet.backends.opencl.devices.device_state`), so that every network on a device
+shares them. Tensors are :class:`CLArray` objects (a pooled device buffer with a shape)
+that stay on the device: a training batch enqueues its forward pass, backward pass and
+update without waiting, and the host reads back only what the network asks for (the
+loss and the outputs of each batch).
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ignet.backends.base import EPS, UNARY_OPS, Array, Backend, ConvGeometry, check_settings
-from ignet.errors import IgNetError
-
-cl: Any
-cl_tools: Any
-try:
-    import pyopencl as cl
-    import pyopencl.tools as cl_tools
-except ImportError:  # reported by OpenCLBackend with the install hint
-    cl = cl_tools = None
-
-INSTALL_HINT = (
-    "the opencl back end needs pyopencl and an OpenCL device: "
-    "pip install 'ignet-bench[opencl]' (installs PoCL, a CPU OpenCL driver)"
+from ignet.backends.opencl.devices import (
+    choose_device,
+    cl,
+    device_state,
+    has_fp64,
+    is_pocl,
+    type_name,
 )
+from ignet.errors import IgNetError
 
 KERNEL_DIR = Path(__file__).with_name("kernels")
 # common.cl holds the shared defines, so it goes first; the rest in name order.
@@ -97,159 +86,8 @@ class CLArray:
         return host
 
 
-@dataclass
-class _DeviceState:
-    """What every back end on one device shares: context, queue and memory pool."""
-
-    context: Any
-    queue: Any
-    allocator: Any
-
-
-# Keyed by the device's int_ptr: one context, queue and pool per device per process.
-_DEVICES: dict[int, _DeviceState] = {}
 # Keyed by (context int_ptr, dtype name): the built program's kernels.
 _PROGRAMS: dict[tuple[int, str], dict[str, Any]] = {}
-
-
-@dataclass(frozen=True)
-class DeviceInfo:
-    """One OpenCL device, as listed by :func:`list_devices`."""
-
-    index: int
-    platform: str
-    name: str
-    type: str
-    compute_units: int
-    global_memory: int
-    fp64: bool
-
-
-def _require_pyopencl() -> None:
-    if cl is None:
-        raise IgNetError(INSTALL_HINT)
-
-
-def _all_devices() -> list[Any]:
-    """Every device of every platform, in platform order (the index of list_devices)."""
-    _require_pyopencl()
-    try:
-        platforms = cl.get_platforms()
-    except cl.Error:
-        # pyopencl raises when no ICD is installed at all
-        platforms = []
-    devices = []
-    for platform in platforms:
-        try:
-            devices.extend(platform.get_devices())
-        except cl.Error:
-            continue
-    return devices
-
-
-def _has_fp64(device: Any) -> bool:
-    return "cl_khr_fp64" in device.extensions.split() or bool(
-        getattr(device, "double_fp_config", 0)
-    )
-
-
-def _type_name(device: Any) -> str:
-    kind = device.type
-    for flag, name in ((cl.device_type.GPU, "GPU"), (cl.device_type.CPU, "CPU")):
-        if kind & flag:
-            return name
-    return "accelerator" if kind & cl.device_type.ACCELERATOR else "other"
-
-
-def list_devices() -> list[DeviceInfo]:
-    """Every OpenCL device on this machine.
-
-    Raises
-    ------
-    IgNetError
-        When pyopencl is not installed.
-    """
-    return [
-        DeviceInfo(
-            index=i,
-            platform=d.platform.name.strip(),
-            name=d.name.strip(),
-            type=_type_name(d),
-            compute_units=int(d.max_compute_units),
-            global_memory=int(d.global_mem_size),
-            fp64=_has_fp64(d),
-        )
-        for i, d in enumerate(_all_devices())
-    ]
-
-
-def choose_device(device: int | str | None = None) -> Any:
-    """The pyopencl device that ``OpenCLBackend(device=device)`` runs on.
-
-    Parameters
-    ----------
-    device : an index into :func:`list_devices`, a part of a device's name
-        (case-insensitive), or None: then ``PYOPENCL_CTX`` when set, else the first GPU,
-        else the first CPU device.
-
-    Raises
-    ------
-    IgNetError
-        When pyopencl or a matching device is missing.
-    """
-    devices = _all_devices()
-    if not devices:
-        raise IgNetError(f"no OpenCL device found; {INSTALL_HINT}")
-    if device is None and os.environ.get("PYOPENCL_CTX"):
-        try:
-            return cl.create_some_context(interactive=False).devices[0]
-        except (cl.Error, RuntimeError, ValueError, IndexError) as error:
-            raise IgNetError(
-                f"PYOPENCL_CTX={os.environ['PYOPENCL_CTX']!r} names no usable device: {error}"
-            ) from None
-    if device is None:
-        for kind in (cl.device_type.GPU, cl.device_type.CPU):
-            for d in devices:
-                if d.type & kind:
-                    return d
-        return devices[0]
-    if isinstance(device, str) and device.strip().isdigit():
-        device = int(device)
-    if isinstance(device, int | np.integer) and not isinstance(device, bool):
-        if not 0 <= device < len(devices):
-            raise IgNetError(f"device index {device} out of range: {len(devices)} device(s)")
-        return devices[int(device)]
-    if isinstance(device, str):
-        for d in devices:
-            if device.lower() in d.name.lower():
-                return d
-        names = ", ".join(repr(d.name.strip()) for d in devices)
-        raise IgNetError(f"no OpenCL device named like {device!r}; found {names}")
-    raise IgNetError(f"device must be an int index or a name, got {device!r}")
-
-
-def chosen_device(device: int | str | None = None) -> DeviceInfo:
-    """The :func:`list_devices` entry of the device that ``choose_device(device)`` picks."""
-    chosen = choose_device(device)
-    for info, candidate in zip(list_devices(), _all_devices(), strict=True):
-        if candidate.int_ptr == chosen.int_ptr:
-            return info
-    raise IgNetError(f"the chosen OpenCL device {chosen.name.strip()!r} is not listed")
-
-
-def _device_state(device: Any) -> _DeviceState:
-    state = _DEVICES.get(device.int_ptr)
-    if state is None:
-        context = cl.Context([device])
-        queue = cl.CommandQueue(context)
-        allocator = cl_tools.MemoryPool(cl_tools.ImmediateAllocator(queue))
-        state = _DEVICES[device.int_ptr] = _DeviceState(context, queue, allocator)
-    return state
-
-
-def _is_pocl(device: Any) -> bool:
-    name = device.platform.name.lower()
-    return "pocl" in name or "portable computing language" in name
 
 
 def _kernel_source() -> str:
@@ -275,7 +113,7 @@ def _build(context: Any, dtype: np.dtype) -> dict[str, Any]:
         ]
         if dtype == np.float64:
             options.append("-DIGNET_FP64")
-        if any(_is_pocl(d) for d in context.devices):
+        if any(is_pocl(d) for d in context.devices):
             options.append("-DIGNET_VECTOR_CAST")
         try:
             program = cl.Program(context, _kernel_source()).build(options=options)
@@ -339,12 +177,12 @@ class OpenCLBackend(Backend):
         self.dtype, threads = check_settings(dtype, threads)
         self.threads = int(threads)
         self.device = choose_device(device)
-        if self.dtype == np.float64 and not _has_fp64(self.device):
+        if self.dtype == np.float64 and not has_fp64(self.device):
             raise IgNetError(
                 f"dtype float64 needs cl_khr_fp64, which the OpenCL device "
                 f"{self.device.name.strip()!r} lacks; use dtype float32"
             )
-        state = _device_state(self.device)
+        state = device_state(self.device)
         self.context, self.queue, self._allocator = state.context, state.queue, state.allocator
         self._k = _build(self.context, self.dtype)
         # GPUs read B^T in gemm_vk's dot products with uncoalesced rows, so there the
@@ -362,7 +200,7 @@ class OpenCLBackend(Backend):
     @property
     def device_type(self) -> str:
         """``"GPU"``, ``"CPU"``, ``"accelerator"`` or ``"other"``."""
-        return _type_name(self.device)
+        return type_name(self.device)
 
     def scope(self) -> contextlib.AbstractContextManager[None]:
         return self._finish_after()
@@ -663,14 +501,3 @@ class OpenCLBackend(Backend):
         out = self._empty((parts,))
         self._map1("reduce_mid", parts, 1, x.size, 1, parts, chunk, True, x, out)
         return float(np.sum(out.get(), dtype=np.float64) / x.size)
-
-
-__all__ = [
-    "INSTALL_HINT",
-    "CLArray",
-    "DeviceInfo",
-    "OpenCLBackend",
-    "choose_device",
-    "chosen_device",
-    "list_devices",
-]
