@@ -88,7 +88,8 @@ class Experiment:
         Profile name -> settings (``epochs``, ``folds``, per-protocol sizes, and
         optionally ``runs``: the runs the profile includes, all when absent; a list of run
         names, or a table of run name -> ``"all"`` or the list of targets it trains on;
-        and ``sweep``: protocol option -> list of values, see :data:`SWEEP_OPTIONS`).
+        ``sweep``: protocol option -> list of values, see :data:`SWEEP_OPTIONS`; and
+        ``protocols``: the experiment's protocols the profile runs, all when absent).
     report : list of str
         Extra report items besides the paper table, curves and timing (see
         :data:`REPORT_ITEMS`).
@@ -117,16 +118,23 @@ class Experiment:
         """The paper's numbers: run name -> target -> {metric: value}.
 
         A run's own ``paper`` table, when it has one, replaces the targets' numbers (an
-        empty one says the paper has no such run).
+        empty one says the paper has no such run). A profile's sweep makes variants of a
+        run (:data:`SWEEP_OPTIONS`); each has its run's numbers.
         """
+        points = [
+            point
+            for settings in self.profiles.values()
+            for point in _sweep_points(settings.get("sweep", {}))
+        ]
         return {
-            run["name"]: {
+            _variant(run["name"], point): {
                 target["name"]: (
                     run["paper"].get(target["name"], {}) if "paper" in run else target["paper"]
                 )
                 for target in self.targets
             }
             for run in self.runs
+            for point in points
         }
 
 
@@ -257,6 +265,7 @@ def _parse(path: Path, data: dict[str, Any]) -> Experiment:
         else:
             _check_names(path, f"profile.{profile}.runs", included, names)
         _check_sweep(path, f"profile.{profile}.sweep", settings.get("sweep", {}))
+        _check_names(path, f"profile.{profile}.protocols", settings.get("protocols"), protocols)
     speed = data.get("speed", [])
     for number, claim in enumerate(speed, 1):
         _check_speed(path, f"speed {number}", claim, names, target_names)
@@ -312,6 +321,11 @@ def _sweep_points(sweep: dict[str, list[float]]) -> list[dict[str, float]]:
     for option, values in sweep.items():
         points = [{**point, option: value} for point in points for value in values]
     return points
+
+
+def _variant(run: str, point: dict[str, float]) -> str:
+    """A run's name at one point of a sweep: ``fig5 strength 0.5 copies 10``."""
+    return " ".join([run, *(f"{option} {value:g}" for option, value in point.items())])
 
 
 def _check_speed(path: Path, where: str, claim: Any, runs: list[str], targets: list[str]) -> None:
@@ -373,6 +387,7 @@ def expand(
         if (engines is None or r["engine"] in engines)
         and (included is None or r["name"] in included)
     ]
+    protocols = settings.get("protocols", experiment.protocols)
     if not runs:
         raise BenchError(
             f"experiment {experiment.name} has no run for engine(s) {', '.join(engines or [])}"
@@ -381,8 +396,8 @@ def expand(
     for run, point in ((r, p) for r in runs for p in _sweep_points(settings.get("sweep", {}))):
         engine = run["engine"]
         run_backend = _backend(engine, run["options"].get("backend", backend))
-        variant = " ".join([run["name"], *(f"{k} {v:g}" for k, v in point.items())])
-        for protocol in experiment.protocols:
+        variant = _variant(run["name"], point)
+        for protocol in protocols:
             base = _base_protocol(engine, protocol, experiment.protocols)
             targets = [t for t in experiment.targets if _trains_on(run, t["name"], included)]
             for target in targets[: 1 if profile == "smoke" else None]:

@@ -9,6 +9,8 @@ import pytest
 from bench.errors import BenchError
 from bench.experiment import (
     REPORT_ITEMS,
+    _sweep_points,
+    _variant,
     expand,
     list_experiments,
     load_experiment,
@@ -183,6 +185,23 @@ def test_image_split_mirrors_the_paper_protocol_as_leak_free_does(tmp_path):
     assert len({job_id(j.key()) for j in jobs}) == len(jobs) == 3 * 2  # 2 folds each
 
 
+def test_a_profile_may_run_some_of_the_protocols(tmp_path):
+    profiles = PROFILES.replace("[profile.paper]", 'protocols = ["leak-free"]\n[profile.paper]')
+    body = (
+        'title = "t"\ndataset = "drawings"\nprotocols = ["paper-keras", "image-split", '
+        '"leak-free"]\n[[run]]\nengine = "ignet"\nnetwork = "fig5"\n'
+        '[[target]]\nname = "age"\n'
+    )
+    exp = load_experiment(_write(tmp_path, body, profiles=profiles))
+    quick = expand(exp, "quick")
+    assert {j.protocol for j in quick} == {"leak-free"}
+    assert {j.settings["protocol_base"] for j in quick} == {"paper-keras"}
+    assert {j.protocol for j in expand(exp, "paper")} == {"paper-keras", "image-split", "leak-free"}
+    wrong = PROFILES.replace("[profile.paper]", 'protocols = ["partition"]\n[profile.paper]')
+    with pytest.raises(BenchError, match=r"profile\.quick\.protocols: 'partition'"):
+        load_experiment(_write(tmp_path, body, name="wrong", profiles=wrong))
+
+
 def test_a_sweep_makes_one_variant_per_point(tmp_path):
     runs = '[[run]]\nengine = "nearest"\nnetwork = "pixels"\n'
     profiles = PROFILES.replace(
@@ -204,6 +223,7 @@ def test_a_sweep_makes_one_variant_per_point(tmp_path):
     }
     assert len(variants) == 4 and len(jobs) == 4 * 2
     assert {j.backend for j in jobs} == {"sklearn"}
+    assert set(variants) <= set(load_experiment(path).paper())  # paper numbers per variant
     # Smoke keeps the first strength at its own sizes.
     smoke = expand(load_experiment(path), "smoke")
     assert {j.variant for j in smoke} == {"pixels strength 0"}
@@ -291,10 +311,14 @@ def test_every_shipped_experiment_expands_with_unique_job_ids(name):
         assert jobs, (name, profile)
         ids = [job_id(job.key()) for job in jobs]
         assert len(ids) == len(set(ids)), (name, profile)
-        selected = profile_settings(exp, profile).get("runs") or [r["name"] for r in exp.runs]
-        assert {j.variant for j in jobs} == set(selected)
+        settings = profile_settings(exp, profile)
+        selected = settings.get("runs") or [r["name"] for r in exp.runs]
+        points = _sweep_points(settings.get("sweep", {}))
+        assert {j.variant for j in jobs} == {_variant(r, p) for r in selected for p in points}
         if profile == "paper":  # the paper profile runs everything the file declares
-            assert {j.variant for j in jobs} == {r["name"] for r in exp.runs}
+            assert {j.variant for j in jobs} == {
+                _variant(r["name"], p) for r in exp.runs for p in points
+            }
             assert {j.target for j in jobs} == {t["name"] for t in exp.targets}
         if profile == "smoke":
             assert len({(j.variant, j.protocol) for j in jobs}) == len(jobs)

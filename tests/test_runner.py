@@ -50,9 +50,9 @@ def test_shipped_experiments_load():
     assert "table1" in list_experiments()
     table1 = load_experiment("table1")
     jobs = expand(table1, "paper")
-    # 2 readings of Fig. 2 x 5 targets x 2 protocols x 10 folds of the paper's protocol
-    assert len(jobs) == 200
-    assert {job.protocol for job in jobs} == {"paper-keras", "leak-free"}
+    # (2 readings of Fig. 2 + 2 memorisation baselines) x 5 targets x 3 protocols x 10 folds
+    assert len(jobs) == 600
+    assert {job.protocol for job in jobs} == {"paper-keras", "image-split", "leak-free"}
     assert all(job.settings["protocol_base"] == "paper-keras" for job in jobs)
 
 
