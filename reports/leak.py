@@ -1,0 +1,214 @@
+"""The leak curve: score against augmentation strength, per engine and protocol.
+
+The ``leak_curve`` experiment runs every engine at several augmentation strengths (and
+enlargements) under the paper protocol, image-split and leak-free. :func:`leak_points`
+reduces its records to one point per run, protocol, target, strength and enlargement;
+:func:`leak_figure` draws one target's curves with the paper's claim as a line and, when
+given, a ceiling as a band; :func:`reach_sentences` says in words where a claim is reached.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from reports.tables import HIGHER_IS_BETTER, MAIN_METRIC
+
+__all__ = ["leak_figure", "leak_points", "reach_sentences"]
+
+# A sweep's suffix of a variant name (bench.experiment): "fig5 strength 0.5 copies 10".
+_SWEPT = re.compile(r"( (strength|copies|learn_test) [-+.\deE]+)+$")
+_PROTOCOL_STYLE = {"paper-ignet": "-", "paper-keras": "-", "image-split": "--", "leak-free": ":"}
+_FIGSIZE = (9.0, 4.6)
+
+
+def leak_points(records: pd.DataFrame) -> pd.DataFrame:
+    """One row per run, protocol, target, strength and enlargement: the test score over folds.
+
+    Parameters
+    ----------
+    records : DataFrame
+        Flat result records (``pd.json_normalize`` of the JSON lines) of a sweep.
+
+    Returns
+    -------
+    DataFrame
+        Columns run, engine, protocol, target, task, metric, strength, copies, mean, low,
+        high (the smallest and largest fold), folds, trivial (mean over folds). Accuracy is
+        a fraction, MAPE a percentage, as in the records.
+    """
+    rows = records
+    if "status" in rows:
+        rows = rows[rows["status"].fillna("ok") == "ok"]
+    points = []
+    for task, metric_rows in rows.groupby("task", sort=False):
+        metric = MAIN_METRIC[str(task)][0]
+        score, trivial = f"metrics.test.{metric}", f"metrics.trivial.{metric}"
+        frame = metric_rows.assign(
+            run=metric_rows["variant"].str.replace(_SWEPT, "", regex=True),
+            strength=_option(metric_rows, "strength", 1.0),
+            copies=_option(metric_rows, "copies", np.nan),
+        )
+        keys = ["run", "engine", "protocol", "target", "strength", "copies"]
+        for key, group in frame.groupby(keys, sort=False, dropna=False):
+            values = group[score].to_numpy(dtype=float)
+            points.append(
+                {
+                    **dict(zip(keys, key, strict=True)),
+                    "task": task,
+                    "metric": metric,
+                    "mean": float(values.mean()),
+                    "low": float(values.min()),
+                    "high": float(values.max()),
+                    "folds": len(values),
+                    "trivial": float(group[trivial].mean()),
+                }
+            )
+    columns = ["run", "engine", "protocol", "target", "task", "metric", "strength", "copies"]
+    extra = ["mean", "low", "high", "folds", "trivial"]
+    return pd.DataFrame(points, columns=columns + extra).sort_values(
+        ["target", "run", "protocol", "copies", "strength"], ignore_index=True
+    )
+
+
+def leak_figure(
+    points: pd.DataFrame,
+    target: str,
+    claim: float | None = None,
+    ceiling: tuple[float, float] | None = None,
+) -> Figure:
+    """Score against strength for one target: a colour per run, a line style per protocol.
+
+    Parameters
+    ----------
+    points : DataFrame
+        From :func:`leak_points`.
+    target : str
+    claim : float, optional
+        The paper's number for the target, drawn as a horizontal line (accuracy as a
+        fraction, MAPE in percent).
+    ceiling : (low, high), optional
+        A band for the best score the data supports (an oracle's interval).
+
+    Returns
+    -------
+    Figure
+        One panel per enlargement (``copies``).
+    """
+    rows = points[points["target"] == target]
+    enlargements = list(dict.fromkeys(rows["copies"].tolist())) or [np.nan]
+    figure = Figure(figsize=_FIGSIZE, layout="constrained")
+    axes = figure.subplots(1, len(enlargements), sharey=True, squeeze=False)[0]
+    metric = rows["metric"].iloc[0] if len(rows) else "accuracy"
+    scale = 100.0 if metric in ("accuracy",) else 1.0
+    colours = matplotlib.colormaps["tab10"]
+    runs = list(dict.fromkeys(rows["run"].tolist()))
+    for ax, copies in zip(axes, enlargements, strict=True):
+        panel = rows[rows["copies"].isna()] if pd.isna(copies) else rows[rows["copies"] == copies]
+        if ceiling is not None:
+            ax.axhspan(ceiling[0] * scale, ceiling[1] * scale, color="0.85", label="ceiling")
+        if claim is not None:
+            ax.axhline(claim * scale, color="black", linewidth=1.0, label="paper's claim")
+        for (run, protocol), line in panel.groupby(["run", "protocol"], sort=False):
+            line = line.sort_values("strength")
+            colour = colours(runs.index(run) % 10)
+            x = line["strength"].to_numpy(dtype=float)
+            ax.plot(
+                x,
+                line["mean"].to_numpy(dtype=float) * scale,
+                _PROTOCOL_STYLE.get(str(protocol), "-."),
+                color=colour,
+                marker="o",
+                markersize=3,
+                label=f"{run}, {protocol}",
+            )
+            ax.fill_between(
+                x,
+                line["low"].to_numpy(dtype=float) * scale,
+                line["high"].to_numpy(dtype=float) * scale,
+                color=colour,
+                alpha=0.12,
+                linewidth=0,
+            )
+        if len(panel):
+            ax.plot(
+                *_trivial_line(panel, scale),
+                color="0.5",
+                linewidth=0.8,
+                linestyle=(0, (1, 3)),
+                label="trivial",
+            )
+        title = target if pd.isna(copies) else f"{target}, x{copies:g}"
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("augmentation strength (1 = the paper's ranges)")
+    axes[0].set_ylabel("accuracy (%)" if metric == "accuracy" else f"{metric.upper()} (%)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside right upper", fontsize=7)
+    return figure
+
+
+def reach_sentences(
+    points: pd.DataFrame, claims: Mapping[str, float], protocol: str = "paper-ignet"
+) -> list[str]:
+    """For each target and run: the weakest augmentation at which the claim is reached.
+
+    Parameters
+    ----------
+    points : DataFrame
+        From :func:`leak_points`.
+    claims : target -> the paper's number (accuracy as a fraction, MAPE in percent).
+    protocol : the protocol under which the claim was made.
+
+    Returns
+    -------
+    list of str
+        One sentence per target and run, from the numbers: the largest swept strength at
+        which the mean over folds reaches the claim, or that no point does, with the
+        best point.
+    """
+    sentences = []
+    for target, claim in claims.items():
+        rows = points[(points["target"] == target) & (points["protocol"] == protocol)]
+        for run, line in rows.groupby("run", sort=False):
+            metric = str(line["metric"].iloc[0])
+            higher = metric in HIGHER_IS_BETTER
+            scale, unit = (100.0, "%") if metric == "accuracy" else (1.0, "%")
+            reached = line[line["mean"] >= claim] if higher else line[line["mean"] <= claim]
+            best = line.loc[line["mean"].idxmax() if higher else line["mean"].idxmin()]
+            shown = f"{metric} {claim * scale:.4g}{unit}"
+            if len(reached):
+                point = reached.loc[reached["strength"].idxmax()]
+                sentences.append(
+                    f"{run} reaches the paper's {shown} on {target} under {protocol} up to "
+                    f"strength {point['strength']:g}{_at(point)} "
+                    f"({point['mean'] * scale:.3g}{unit})."
+                )
+            else:
+                sentences.append(
+                    f"{run} does not reach the paper's {shown} on {target} under {protocol} "
+                    f"anywhere in the sweep; its best is {best['mean'] * scale:.3g}{unit} at "
+                    f"strength {best['strength']:g}{_at(best)}."
+                )
+    return sentences
+
+
+def _option(rows: pd.DataFrame, option: str, default: float) -> pd.Series:
+    column = f"settings.protocol_options.{option}"
+    if column not in rows:
+        return pd.Series(default, index=rows.index, dtype=float)
+    return rows[column].astype(float).fillna(default)
+
+
+def _at(point: pd.Series) -> str:
+    return "" if pd.isna(point["copies"]) else f" at x{point['copies']:g}"
+
+
+def _trivial_line(panel: pd.DataFrame, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """The trivial predictor's score per strength (it does not depend on the engine)."""
+    per_strength = panel.groupby("strength")["trivial"].mean()
+    return per_strength.index.to_numpy(dtype=float), per_strength.to_numpy() * scale
