@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from bench import console
-from bench.errors import BenchError
+from bench.errors import BenchError, DataError
 
 __all__ = [
     "JOB_FIELDS",
@@ -111,15 +111,23 @@ class ResultsStore:
         line = json.dumps(record, sort_keys=True, default=_json_default) + "\n"
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{name}.jsonl"
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            if _ends_without_newline(path):
-                # A killed writer left a partial line: keep it apart so it stays detectable.
-                line = "\n" + line
-            os.write(fd, line.encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                if _ends_without_newline(path):
+                    # A killed writer left a partial line: keep it apart so it stays
+                    # detectable.
+                    line = "\n" + line
+                os.write(fd, line.encode())
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as error:
+            # A full disk or a folder made read-only: at worst a partial last line, which
+            # a read reports and leaves out.
+            raise DataError(
+                f"{path}: cannot write a record ({error.strerror}); the records before it are kept"
+            ) from None
 
     def records(self) -> list[dict[str, Any]]:
         """Every job's first valid record; the lines left out go to :attr:`problems` and

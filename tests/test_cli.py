@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+import bench
 from bench.cli import main
 
 
@@ -105,3 +106,115 @@ def test_a_bad_jobs_count_fails_before_any_data_is_made(tmp_path, capsys):
     assert main(["reproduce", "--profile", "smoke", "--jobs", "0", "--out", str(tmp_path)]) != 0
     assert "--jobs" in capsys.readouterr().err
     assert not (tmp_path / "data").exists()
+
+
+def test_help_shows_defaults_and_version():
+    result = _run("run", "--help")
+    assert "output folder (default: results)" in result.stdout
+    assert "(default: 0)" in " ".join(result.stdout.split())  # --seed
+    assert _run("--version").stdout.strip() == f"ignet-bench {bench.__version__}"
+
+
+def _experiment_with_bad_field(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('title = "bad"\ndataset = "pictures"\n')
+    return str(path)
+
+
+# Each bad input, the exit status and words of its one line; {tmp} is a fresh folder.
+BAD_INPUTS = [
+    (["reproduce", "--faces", "/nonexistent"], 2, "--faces /nonexistent: folder does not exist"),
+    (["reproduce", "--data", "/nonexistent"], 2, "--data /nonexistent: folder does not exist"),
+    (["reproduce", "--out", "/proc/forbidden"], 2, "--out /proc/forbidden: cannot create"),
+    (["run", "digits", "--out", "/proc/x/y"], 2, "--out /proc/x/y: cannot create"),
+    (["reproduce", "--jobs", "0"], 2, "--jobs must be"),
+    (["run", "digits", "--jobs", "-99"], 2, "--jobs must be"),
+    (["run", "nosuch"], 2, "experiment 'nosuch' not found"),
+    (["run", "digits", "--engine", "nearest"], 2, "has no run for engine(s) nearest"),
+    (["run", "digits", "--scheduler", "tcp://127.0.0.1:1"], 2, "no scheduler reachable"),
+    (["run", "digits", "--scheduler", "nohost"], 2, "not a tcp://HOST:PORT address"),
+    (["run", "table1", "--data", "{tmp}/empty"], 1, "holds no .jpeg, .jpg or .png drawings"),
+    (["run", "faces_table3", "--data", "{tmp}/empty"], 1, "not a CelebA-style faces folder"),
+    (["run", "table1", "--data", "{tmp}/file.txt"], 2, "not a folder"),
+    (["run", "table1", "--out", "{tmp}/file.txt"], 2, "file.txt: not a folder"),
+    (["results", "check", "/nonexistent"], 2, "folder does not exist"),
+    (["results", "check", "{tmp}/empty"], 1, "holds no results"),
+    (["report", "--out", "{tmp}/empty"], 2, "no results to report"),
+]
+
+
+@pytest.mark.parametrize(("args", "status", "words"), BAD_INPUTS)
+def test_bad_inputs_fail_at_once_in_one_line_before_any_work(tmp_path, capsys, args, status, words):
+    import time
+
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "file.txt").write_text("x")
+    args = [a.format(tmp=tmp_path) for a in args]
+    if args[0] in ("run", "reproduce") and "--out" not in args:
+        args += ["--out", str(tmp_path / "out")]
+    began = time.monotonic()
+    assert main([*args, "--profile", "smoke"] if args[0] != "results" else args) == status
+    assert time.monotonic() - began < 2  # checked first: nothing was generated or run
+    error = capsys.readouterr().err
+    assert len(error.strip().splitlines()) == 1, error
+    assert error.startswith("ignet-bench: error: ") and words in error
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_bad_experiment_field_names_the_file_and_field(tmp_path, capsys):
+    assert main(["run", _experiment_with_bad_field(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    error = capsys.readouterr().err
+    assert "bad.toml" in error and "dataset" in error and len(error.strip().splitlines()) == 1
+
+
+def test_debug_shows_the_traceback(monkeypatch):
+    result = _run("--debug", "run", "nosuch")
+    assert result.returncode == 2 and "Traceback" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("ignet-bench: error: ")
+    monkeypatch.setenv("IGNET_BENCH_DEBUG", "1")
+    assert "Traceback" in _run("run", "nosuch").stderr
+
+
+def test_results_check_lists_and_repairs(tmp_path, capsys):
+    from bench.results import JOB_FIELDS, ResultsStore
+
+    store = ResultsStore(tmp_path / "results")
+    for fold in (0, 1, 1):
+        store.append({**dict.fromkeys(JOB_FIELDS, "x"), "fold": fold}, name="exp")
+    with (store.folder / "exp.jsonl").open("a") as handle:
+        handle.write("{not json\n")
+    assert main(["results", "check", str(tmp_path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    job = "/".join(["x"] * 9 + ["1", "x"])
+    assert (
+        out[0] == f"{store.folder / 'exp.jsonl'}:3: second record of job {job} (first: exp.jsonl:2)"
+    )
+    assert out[1] == f"{store.folder / 'exp.jsonl'}:4: truncated or corrupt line"
+    assert out[2].endswith(
+        "2 records; 1 corrupt line (exp.jsonl: 1) and 1 duplicate record (exp.jsonl: 1)"
+    )
+    assert main(["results", "check", str(store.folder), "--repair"]) == 0
+    assert "exp.jsonl.bak" in capsys.readouterr().out
+    assert main(["results", "check", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.strip().endswith("2 records; no problems")
+
+
+def test_a_failing_write_is_one_line_and_keeps_the_file_readable(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from bench.results import ResultsStore
+
+    def disk_full(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("os.write", disk_full)
+    args = ["run", "digits", "--profile", "smoke", "--jobs", "1", "--engine", "linear", "-q"]
+    assert main([*args, "--out", str(tmp_path)]) == 1
+    monkeypatch.undo()
+    error = capsys.readouterr().err.strip().splitlines()
+    assert error == [
+        f"ignet-bench: error: {tmp_path / 'results' / 'digits.jsonl'}: cannot write a record "
+        "(No space left on device); the records before it are kept"
+    ]
+    assert not (tmp_path / "results" / ".lock.owner").exists()
+    assert ResultsStore(tmp_path / "results").check() == 0
