@@ -18,7 +18,7 @@ from bench.errors import BenchError
 
 __all__ = ["ENGINES", "NEAREST_NETWORKS", "EngineAdapter", "hog_features", "make_engine"]
 
-ENGINES = ("keras", "ignet", "linear", "nearest")
+ENGINES = ("keras", "ignet", "linear", "nearest", "oracle")
 # The nearest-neighbour baseline's representations: the raw pixels, or a histogram of
 # gradient orientations of the drawing cut to its bounding box (see :func:`hog_features`).
 NEAREST_NETWORKS = ("pixels", "hog")
@@ -112,8 +112,12 @@ class _IgNetAdapter(EngineAdapter):
 
 
 class _LinearAdapter(EngineAdapter):
-    """Logistic or ridge regression on the raw pixels: IgNet with identity activations
-    is itself a linear map of the pixels, so this says what the convolution adds."""
+    """A scikit-learn model fitted in one go on flat inputs.
+
+    The linear baseline is logistic or ridge regression on the raw pixels: IgNet with
+    identity activations is itself a linear map of the pixels, so it says what the
+    convolution adds. The oracle is a model on the generator's latent parameters.
+    """
 
     def _inputs(self, X: np.ndarray) -> np.ndarray:
         return X.reshape(len(X), -1)
@@ -203,6 +207,28 @@ def hog_features(images: np.ndarray) -> np.ndarray:
     return np.asarray(rows, dtype=np.float32)
 
 
+def _oracle(network: str, task: str, seed: int, options: dict[str, Any]) -> Any:
+    """A model of the drawings' latent parameters: ``logistic`` (logistic or ridge
+    regression on standardised latents) or ``boosting`` (histogram gradient boosting)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    regression = task == "regression"
+    if task == "multilabel":
+        raise BenchError("the oracle engine has latents for the drawings only, not for faces")
+    if network == "logistic":
+        model = Ridge(**options) if regression else LogisticRegression(max_iter=1000, **options)
+    elif network == "boosting":
+        kind = HistGradientBoostingRegressor if regression else HistGradientBoostingClassifier
+        model = kind(random_state=seed, **options)
+    else:
+        raise BenchError(f"oracle network must be logistic or boosting, not {network!r}")
+    # A pipeline hides the iteration cap: the record's "converged" is the pixel models' news.
+    return make_pipeline(StandardScaler(), model)
+
+
 def make_engine(
     engine: str,
     network: str,
@@ -217,9 +243,10 @@ def make_engine(
 
     Parameters
     ----------
-    engine : ``keras``, ``ignet``, ``linear`` or ``nearest``.
+    engine : ``keras``, ``ignet``, ``linear``, ``nearest`` or ``oracle``.
     network : Keras builder (``fig2``), IgNet preset (``fig5`` ... ``fig7``), ``pixels``
-        (linear, nearest) or ``hog`` (nearest).
+        (linear, nearest), ``hog`` (nearest), ``logistic`` or ``boosting`` (oracle: its
+        inputs are the generator's latent parameters, not images).
     task : ``classification`` (y class indices), ``regression`` (y floats) or
         ``multilabel`` (y 0/1 rows).
     n_outputs : classes, labels or 1.
@@ -271,6 +298,8 @@ def make_engine(
             else:
                 model = Ridge(**options)
             return _LinearAdapter(model, task)
+        if engine == "oracle":
+            return _LinearAdapter(_oracle(network, task, seed, options), task)
         if engine == "nearest":
             from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 

@@ -46,13 +46,20 @@ ENGINE_PROTOCOL = {
     "ignet": "paper-ignet",
     "linear": "paper-ignet",
     "nearest": "paper-ignet",
+    "oracle": "paper-ignet",
 }
 # Whether an engine sees ink intensity (1 - pixel) rather than the pixels in [0, 1]. IgNet
 # gets the pixels as section 5.4.2 says ("normalized to be between 0 and 1"): its biases do
 # not learn, so the white paper is what lets it fit an intercept. The linear baseline is
 # compared with IgNet on the same input. The Keras section is silent; see
 # docs/protocols.md for the measured choice. A profile or run may set ``invert`` to change it.
-ENGINE_INVERT = {"keras": True, "ignet": False, "linear": False, "nearest": False}
+ENGINE_INVERT = {
+    "keras": True,
+    "ignet": False,
+    "linear": False,
+    "nearest": False,
+    "oracle": False,
+}
 TASKS = ("classification", "regression", "multilabel")
 # Protocol options a profile may sweep (``sweep = { strength = [0, 1, 2], copies = [10] }``):
 # every run becomes one variant per combination of values, named after its point
@@ -78,8 +85,10 @@ class Experiment:
         ``options`` (a table named after a task, e.g. ``regression = {...}``, holds
         options for that task's targets only), ``invert`` (ink intensity instead of the pixels, see
         :data:`ENGINE_INVERT`), ``targets`` (the names of the targets this run trains on;
-        all when absent) and ``paper`` (target -> the paper's numbers for this run,
-        instead of the targets' own).
+        all when absent), ``paper`` (target -> the paper's numbers for this run,
+        instead of the targets' own), ``protocols`` (the experiment's protocols this run
+        runs under; all when absent) and ``sweep = false`` (one variant, whatever the
+        profile sweeps: for runs the swept options do not change, such as the oracle).
     protocols : list of str
     targets : list of dict
         Each has ``name`` (a factor combination or ``age_months``), ``task`` and ``paper``
@@ -250,6 +259,9 @@ def _parse(path: Path, data: dict[str, Any]) -> Experiment:
         raise BenchError(f"{path.name}: two [[target]]s share a name")
     for run in runs:
         _check_names(path, f"run {run['name']}: targets", run.get("targets"), target_names)
+        _check_names(path, f"run {run['name']}: protocols", run.get("protocols"), protocols)
+        if not isinstance(run.get("sweep", True), bool):
+            raise BenchError(f"{path.name}: run {run['name']}: sweep must be true or false")
     profiles = need("profile", dict)
     for profile in ("quick", "paper"):
         if profile not in profiles:
@@ -393,32 +405,50 @@ def expand(
             f"experiment {experiment.name} has no run for engine(s) {', '.join(engines or [])}"
         )
     jobs = []
-    for run, point in ((r, p) for r in runs for p in _sweep_points(settings.get("sweep", {}))):
-        engine = run["engine"]
-        run_backend = _backend(engine, run["options"].get("backend", backend))
-        variant = _variant(run["name"], point)
-        for protocol in protocols:
-            base = _base_protocol(engine, protocol, experiment.protocols)
-            targets = [t for t in experiment.targets if _trains_on(run, t["name"], included)]
-            for target in targets[: 1 if profile == "smoke" else None]:
-                for fold in range(_folds(settings, base)):
-                    jobs.append(
-                        Job(
-                            experiment=experiment.name,
-                            profile=profile,
-                            dataset=experiment.dataset,
-                            engine=engine,
-                            backend=run_backend,
-                            network=run["network"],
-                            variant=variant,
-                            protocol=protocol,
-                            target=target["name"],
-                            task=target["task"],
-                            fold=fold,
-                            seed=seed,
-                            settings=_job_settings(settings, run, base, target["task"], point),
-                        )
+    for run in runs:
+        for point in _sweep_points(settings.get("sweep", {}) if run.get("sweep", True) else {}):
+            jobs += _run_jobs(experiment, profile, settings, run, point, protocols, seed, backend)
+    return jobs
+
+
+def _run_jobs(
+    experiment: Experiment,
+    profile: str,
+    settings: dict[str, Any],
+    run: dict[str, Any],
+    point: dict[str, float],
+    protocols: list[str],
+    seed: int,
+    backend: str | None,
+) -> list[Job]:
+    """The jobs of one run at one sweep point: protocol x target x fold."""
+    included = settings.get("runs")
+    jobs = []
+    engine = run["engine"]
+    run_backend = _backend(engine, run["options"].get("backend", backend))
+    variant = _variant(run["name"], point)
+    for protocol in [p for p in protocols if p in run.get("protocols", protocols)]:
+        base = _base_protocol(engine, protocol, experiment.protocols)
+        targets = [t for t in experiment.targets if _trains_on(run, t["name"], included)]
+        for target in targets[: 1 if profile == "smoke" else None]:
+            for fold in range(_folds(settings, base)):
+                jobs.append(
+                    Job(
+                        experiment=experiment.name,
+                        profile=profile,
+                        dataset=experiment.dataset,
+                        engine=engine,
+                        backend=run_backend,
+                        network=run["network"],
+                        variant=variant,
+                        protocol=protocol,
+                        target=target["name"],
+                        task=target["task"],
+                        fold=fold,
+                        seed=seed,
+                        settings=_job_settings(settings, run, base, target["task"], point),
                     )
+                )
     return jobs
 
 
@@ -466,7 +496,7 @@ def _backend(engine: str, backend: str | None) -> str:
         import os
 
         return os.environ.get("KERAS_BACKEND", "tensorflow")
-    if engine in ("linear", "nearest"):
+    if engine in ("linear", "nearest", "oracle"):
         return "sklearn"
     return backend or "numpy"
 

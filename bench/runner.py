@@ -211,6 +211,15 @@ def execute(job: Job, data: str) -> dict[str, Any]:
     X_train = plan.materialize(images, fold.train)
     X_test = plan.materialize(images, fold.test)
     X_val = plan.materialize(images, fold.validation)
+    if job.engine == "oracle":
+        from bench.data.drawings import read_latents
+
+        # What each sample's original was drawn from, instead of its pixels: a copy has
+        # its original's latents, so augmentation does not reach them.
+        latents = read_latents(data, dataset.labels["file"].tolist()).to_numpy(np.float32)
+        X_train, X_test, X_val = (
+            latents[plan.source[rows]] for rows in (fold.train, fold.test, fold.validation)
+        )
     y_train, y_test, y_val = (
         y[plan.source[rows]] for rows in (fold.train, fold.test, fold.validation)
     )

@@ -4,7 +4,8 @@ The ``leak_curve`` experiment runs every engine at several augmentation strength
 enlargements) under the paper protocol, image-split and leak-free. :func:`leak_points`
 reduces its records to one point per run, protocol, target, strength and enlargement;
 :func:`leak_figure` draws one target's curves with the paper's claim as a line and, when
-given, a ceiling as a band; :func:`reach_sentences` says in words where a claim is reached.
+given, a ceiling as a band (:func:`oracle_ceiling`, from the oracle's leak-free runs);
+:func:`reach_sentences` says in words where a claim is reached.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from matplotlib.figure import Figure
 
 from reports.tables import HIGHER_IS_BETTER, MAIN_METRIC
 
-__all__ = ["leak_figure", "leak_points", "reach_sentences"]
+__all__ = ["leak_figure", "leak_points", "oracle_ceiling", "reach_sentences"]
 
 # A sweep's suffix of a variant name (bench.experiment): "fig5 strength 0.5 copies 10".
 _SWEPT = re.compile(r"( (strength|copies|learn_test) [-+.\deE]+)+$")
@@ -100,7 +101,7 @@ def leak_figure(
     Figure
         One panel per enlargement (``copies``).
     """
-    rows = points[points["target"] == target]
+    rows = points[(points["target"] == target) & (points["engine"] != "oracle")]
     enlargements = list(dict.fromkeys(rows["copies"].tolist())) or [np.nan]
     figure = Figure(figsize=_FIGSIZE, layout="constrained")
     axes = figure.subplots(1, len(enlargements), sharey=True, squeeze=False)[0]
@@ -152,6 +153,24 @@ def leak_figure(
     return figure
 
 
+def oracle_ceiling(points: pd.DataFrame, target: str) -> tuple[float, float] | None:
+    """The best oracle run's range over folds on ``target``, leak-free; None without one.
+
+    The oracle sees what each drawing was drawn from, so its leak-free score is about the
+    best a model of the images can do on the data: the band a claim is read against.
+    """
+    rows = points[
+        (points["target"] == target)
+        & (points["engine"] == "oracle")
+        & (points["protocol"] == "leak-free")
+    ]
+    if rows.empty:
+        return None
+    higher = str(rows["metric"].iloc[0]) in HIGHER_IS_BETTER
+    best = rows.loc[rows["mean"].idxmax() if higher else rows["mean"].idxmin()]
+    return float(best["low"]), float(best["high"])
+
+
 def reach_sentences(
     points: pd.DataFrame, claims: Mapping[str, float], protocol: str = "paper-ignet"
 ) -> list[str]:
@@ -173,7 +192,11 @@ def reach_sentences(
     """
     sentences = []
     for target, claim in claims.items():
-        rows = points[(points["target"] == target) & (points["protocol"] == protocol)]
+        rows = points[
+            (points["target"] == target)
+            & (points["protocol"] == protocol)
+            & (points["engine"] != "oracle")
+        ]
         for run, line in rows.groupby("run", sort=False):
             metric = str(line["metric"].iloc[0])
             higher = metric in HIGHER_IS_BETTER

@@ -211,3 +211,33 @@ def test_progress_bar_does_not_change_output(tmp_path: Path) -> None:
     quiet = generate_drawings(tmp_path / "a", seed=4, n_drawings=3, image_size=SMALL)
     loud = generate_drawings(tmp_path / "b", seed=4, n_drawings=3, image_size=SMALL, progress=True)
     assert [p.read_bytes() for p in quiet] == [p.read_bytes() for p in loud]
+
+
+def test_latents_are_written_and_read_back(small_collection: list[Path]) -> None:
+    from bench.data.drawings import load_drawings, read_latents
+
+    folder = small_collection[0].parent
+    assert (folder / generator.LATENTS_FILE).is_file()
+    data = load_drawings(folder, size=(36, 58))
+    assert generator.LATENTS_FILE not in set(data.labels["file"])  # the loader ignores it
+    latents = read_latents(folder, data.labels["file"].tolist())
+    assert len(latents) == len(data.labels) == 60
+    assert latents.notna().all().all() and "stage" in latents and "age_months" not in latents
+    # The stage follows the age (plus the child's skill), and a child's style is shared.
+    months = data.labels["age_months"].to_numpy()
+    assert np.corrcoef(latents["stage"], months)[0, 1] > 0.5
+    by_child = latents.assign(group=data.labels["group"]).groupby("group")["pressure"].nunique()
+    assert (by_child == 1).all()
+    assert latents["female_drawn"].tolist() == (data.labels["who_is_drawn"] == "female").tolist()
+    # Reading a subset keeps the order asked for.
+    names = data.labels["file"].tolist()[::-1][:5]
+    np.testing.assert_array_equal(
+        read_latents(folder, names)["stage"], latents["stage"].to_numpy()[::-1][:5]
+    )
+
+
+def test_a_folder_without_latents_says_so(tmp_path: Path) -> None:
+    from bench.data.drawings import read_latents
+
+    with pytest.raises(BenchError, match="no latent parameters"):
+        read_latents(tmp_path, ["nu-1s-4.5m.jpeg"])

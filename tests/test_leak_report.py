@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from reports.leak import leak_figure, leak_points, reach_sentences
+from reports.leak import leak_figure, leak_points, oracle_ceiling, reach_sentences
 
 
 def _records() -> pd.DataFrame:
@@ -28,13 +28,27 @@ def _records() -> pd.DataFrame:
                         "settings.protocol_options.copies": 10,
                     }
                 )
+    for fold, value in enumerate((0.5, 0.56)):
+        rows.append(
+            {
+                "variant": "oracle boosting",
+                "engine": "oracle",
+                "protocol": "leak-free",
+                "target": "age_category",
+                "task": "classification",
+                "fold": fold,
+                "status": "ok",
+                "metrics.test.accuracy": value,
+                "metrics.trivial.accuracy": 0.14,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def test_points_pool_the_folds_of_each_sweep_point():
     points = leak_points(_records())
-    assert len(points) == 3 * 2
-    assert set(points["run"]) == {"1nn pixels"}
+    assert len(points) == 3 * 2 + 1
+    assert set(points["run"]) == {"1nn pixels", "oracle boosting"}
     paper = points[points["protocol"] == "paper-ignet"].set_index("strength")
     assert paper.loc[1.0, "mean"] == pytest.approx(0.6)
     assert (paper.loc[1.0, "low"], paper.loc[1.0, "high"]) == pytest.approx((0.58, 0.62))
@@ -60,3 +74,11 @@ def test_figure_has_a_line_per_run_and_protocol_and_the_claim():
     assert "paper's claim" in labels
     claim = ax.get_lines()[labels.index("paper's claim")]
     assert claim.get_ydata()[0] == pytest.approx(100.0)
+
+
+def test_the_ceiling_is_the_oracles_leak_free_range():
+    points = leak_points(_records())
+    assert oracle_ceiling(points, "age_category") == pytest.approx((0.5, 0.56))
+    assert oracle_ceiling(points, "age_months") is None
+    (ax,) = leak_figure(points, "age_category", ceiling=(0.5, 0.56)).axes
+    assert not any("oracle" in line.get_label() for line in ax.get_lines())

@@ -30,7 +30,16 @@ from bench.data.stirling import (
 )
 from bench.errors import BenchError
 
-__all__ = ["AGE_CATEGORY_MONTHS", "ChildRecord", "generate_drawings", "plan_collection"]
+__all__ = [
+    "AGE_CATEGORY_MONTHS",
+    "LATENTS_FILE",
+    "ChildRecord",
+    "generate_drawings",
+    "plan_collection",
+]
+
+# Written beside the images: each drawing's latent parameters, one row per file.
+LATENTS_FILE = "latents.csv"
 
 
 def _primary_range(year: int) -> tuple[int, int]:
@@ -865,7 +874,8 @@ def _render(
     rng: np.random.Generator,
     size: tuple[int, int],
     quality: int,
-) -> bytes:
+) -> tuple[bytes, float]:
+    """One drawing's JPEG bytes and the stage score it was drawn at."""
     s = _stage_score(child, style, rng)
     width, height = size
     matrix = _page_matrix(style, rng, size)
@@ -887,7 +897,7 @@ def _render(
         _figure(pen, s, style, drawing, colour)
     _extras(pen, style, s)
     np.maximum(pen.ink, pen.fill_layer, out=pen.ink)
-    return _scan(pen.ink, rng, style.line_px >= 4, max(page_scale, 0.5), quality)
+    return _scan(pen.ink, rng, style.line_px >= 4, max(page_scale, 0.5), quality), s
 
 
 # --------------------------------------------------------------------------------------
@@ -963,7 +973,9 @@ def generate_drawings(
     Returns
     -------
     list of Path
-        The files written, in the order they were made.
+        The image files written, in the order they were made. Beside them go
+        ``SYNTHETIC.txt`` and :data:`LATENTS_FILE`, each drawing's latent parameters
+        (stage score and style; :func:`bench.data.drawings.read_latents` reads them).
 
     Raises
     ------
@@ -987,15 +999,56 @@ def generate_drawings(
 
         iterator = tqdm(jobs, desc="synthetic drawings", unit="img")
     written: list[Path] = []
+    latents: list[dict[str, object]] = []
     styles: dict[int, _Style] = {}
     for index, child, subject in iterator:
         if index not in styles:
             styles[index] = _child_style(np.random.default_rng([seed, 1, index]), child)
         # One stream per drawing, so a drawing does not depend on the ones before it.
         rng = np.random.default_rng([seed, 2, index, _SUBJECT_CODES.index(subject)])
-        data = _render(child, styles[index], subject, rng, (width, height), int(jpeg_quality))
+        data, stage = _render(
+            child, styles[index], subject, rng, (width, height), int(jpeg_quality)
+        )
         path = folder / child.file_name(subject)
         path.write_bytes(data)
         written.append(path)
+        latents.append(_latents(path.name, stage, styles[index], child.labels(subject)))
+    _write_latents(folder / LATENTS_FILE, latents)
     mark_synthetic(folder, "the Stirling drawings collection", seed)
     return written
+
+
+def _latents(name: str, stage: float, style: _Style, drawing: DrawingLabels) -> dict[str, object]:
+    """What a drawing was drawn from and its pixels can show: the stage and the style.
+
+    The child's skill is left out: it reaches the drawing only through the stage score
+    (age plus skill plus noise), and with both the age would follow by subtraction.
+    """
+    return {
+        "file": name,
+        "stage": round(stage, 6),
+        "female_drawn": int(drawing.who_is_drawn == "female"),
+        "girl_author": int(drawing.author == "f"),
+        "line_px": style.line_px,
+        "pressure": round(style.pressure, 6),
+        "scale": round(style.scale, 6),
+        "center_x": round(style.center_x, 6),
+        "top": round(style.top, 6),
+        "slant": round(style.slant, 6),
+        "shaky": round(style.shaky, 6),
+        "head_factor": round(style.head_factor, 6),
+        "no_neck": int(style.no_neck),
+        "colouring": round(style.colouring, 6),
+        "arm_pose": ("out", "down", "up").index(style.arm_pose),
+        "smile_curve": round(style.smile_curve, 6),
+        "extras": round(style.extras, 6),
+    }
+
+
+def _write_latents(path: Path, rows: list[dict[str, object]]) -> None:
+    import csv
+
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)

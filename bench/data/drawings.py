@@ -16,14 +16,14 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from bench.data.dataset import Dataset
-from bench.data.drawing_generator import generate_drawings
+from bench.data.drawing_generator import LATENTS_FILE, generate_drawings
 from bench.data.images import check_size, read_image
 from bench.data.stirling import IMAGE_SUFFIXES, DrawingLabels, parse_filename
 from bench.errors import BenchError
 
 # The drawings' whole public API in one place: the loader, the file-name parser and the
 # synthetic generator.
-__all__ = ["DrawingLabels", "generate_drawings", "load_drawings", "parse_filename"]
+__all__ = ["DrawingLabels", "generate_drawings", "load_drawings", "parse_filename", "read_latents"]
 
 
 def load_drawings(
@@ -126,6 +126,42 @@ def load_drawings(
         source=folder,
         skipped=sorted(bad),
     )
+
+
+def read_latents(folder: str | Path, files: list[str]) -> pd.DataFrame:
+    """The generator's latent parameters of ``files``, in that order (one row per file).
+
+    :func:`load_drawings` ignores the file; a reader that wants an oracle's view of the
+    drawings (what they were drawn from) asks for it here.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A folder written by :func:`generate_drawings`.
+    files : list of str
+        File names, e.g. a loaded dataset's ``labels["file"]``.
+
+    Returns
+    -------
+    DataFrame
+        Numeric latent columns (``stage``, ``line_px``, ...), indexed like ``files``.
+
+    Raises
+    ------
+    BenchError
+        When the folder has no latents file (a real collection) or it lacks some files.
+    """
+    path = Path(folder) / LATENTS_FILE
+    if not path.is_file():
+        raise BenchError(
+            f"{path}: no latent parameters; only a generated collection has them "
+            "(a real folder has no oracle)"
+        )
+    table = pd.read_csv(path).set_index("file")
+    missing = sorted(set(files) - set(table.index))
+    if missing:
+        raise BenchError(f"{path}: no row for {len(missing)} image(s), e.g. {missing[0]}")
+    return table.loc[list(files)].reset_index(drop=True)
 
 
 def _image_files(folder: str | Path) -> list[Path]:
