@@ -1,4 +1,7 @@
-"""Layer shapes, the numpy back end's ops against references, configuration errors."""
+"""Layer shapes, the numpy back end's threads and shards, configuration errors.
+
+Every back end's ops against references are in ``test_ops.py``.
+"""
 
 from __future__ import annotations
 
@@ -62,28 +65,7 @@ def test_matmul_and_update_in_parallel(rng, monkeypatch, parallel):
         get_backend("numpy", parallel="gpu")
 
 
-def test_input_padding_inserts_zeros_between_elements():
-    be = get_backend("numpy", dtype="float64")
-    x = np.arange(1, 7, dtype=float).reshape(1, 1, 2, 3)
-    geom = ConvGeometry((1, 2, 3), 1, (1, 1), input_padding=(1, 2))
-    y, _ = be.conv2d(x, np.ones((1, 1, 1, 1)), geom)
-    expected = np.zeros((3, 7))
-    expected[::2, ::3] = x[0, 0]
-    np.testing.assert_array_equal(y[0, 0], expected)
-
-
-def test_maxpool_picks_window_maxima(rng):
-    be = get_backend("numpy", dtype="float64")
-    x = rng.normal(size=(2, 3, 5, 7))
-    y, saved = be.maxpool(x, (2, 3), (2, 2))
-    assert y.shape == (2, 3, 2, 3)
-    np.testing.assert_array_equal(y[:, :, 1, 2], x[:, :, 2:4, 4:7].max(axis=(2, 3)))
-    dx = be.maxpool_grad(np.ones_like(y), saved)
-    assert dx.sum() == y.size
-    assert set(np.unique(x[dx > 0])) <= set(np.unique(y))
-
-
-def test_layer_output_shapes():
+def test_layer_output_shapes(backend_name):
     net = Network(
         [
             Conv(4, 5, stride=2),
@@ -93,6 +75,7 @@ def test_layer_output_shapes():
             Softmax(),
         ],
         input_shape=(2, 58, 36),
+        backend=backend_name,
     )
     shapes = [layer.out_shape for layer in net.layers]
     assert shapes == [(4, 27, 16), (4, 13, 8), (3, 25, 15), (1, 2, 5), (1, 2, 5)]

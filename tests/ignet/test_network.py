@@ -1,4 +1,7 @@
-"""Training loop, history, callbacks, divergence, storage and determinism."""
+"""Training loop, history, callbacks, divergence, storage and determinism.
+
+The tests with a ``backend_name`` argument run on every back end of ``BACKENDS``.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from ignet import (
     Network,
     Softmax,
     get_backend,
+    preset,
 )
 
 
@@ -39,10 +43,10 @@ def classifier(**kwargs):
     )
 
 
-def test_fit_learns_and_records_history(rng):
+def test_fit_learns_and_records_history(backend_name, rng):
     X, y = blobs(rng)
     Xv, yv = blobs(rng, 40)
-    net = classifier(optimizer="momentum")
+    net = classifier(optimizer="momentum", backend=backend_name)
     history = net.fit(X, y, epochs=6, validation_data=(Xv, yv), test_data=(Xv[:20], yv[:20]))
     assert set(history) == {
         "loss",
@@ -60,19 +64,20 @@ def test_fit_learns_and_records_history(rng):
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov"])
-def test_optimizers_reduce_the_loss(rng, optimizer):
+def test_optimizers_reduce_the_loss(backend_name, rng, optimizer):
     X, y = blobs(rng)
-    net = classifier(optimizer=optimizer)
+    net = classifier(optimizer=optimizer, backend=backend_name)
     net.build(X.shape[1:])
     start = net.evaluate(X, y)["loss"]
     net.fit(X, y, epochs=3)
     assert net.evaluate(X, y)["loss"] < start
 
 
-def test_regression_history_has_mape(rng):
+def test_regression_history_has_mape(backend_name, rng):
     X = rng.random((64, 1, 5, 5))
     y = X.sum(axis=(1, 2, 3))[:, None] + 1
-    net = Network([Conv(2, 3), Dense(1)], loss="mae", learning_rate=0.01, random_state=0)
+    net = Network([Conv(2, 3), Dense(1)], loss="mae", learning_rate=0.01, backend=backend_name,
+                  random_state=0)  # fmt: skip
     history = net.fit(X, y, epochs=3, validation_data=(X, y))
     assert {"mape", "val_mape"} <= set(history)
     pred = net.predict(X)
@@ -117,11 +122,14 @@ def test_early_stopping_default_tolerance_and_bad_monitor(rng):
         classifier().fit(X, y, epochs=2, callbacks=[EarlyStopping("val_accuracy")])
 
 
-def test_divergence_names_epoch_and_layer(rng):
+def test_divergence_names_epoch_and_layer(backend_name, rng):
     X = rng.random((64, 1, 6, 6)) * 100
     y = rng.random((64, 2)) * 100
     net = Network(
-        [Conv(3, 3, w_range=50), Dense(2, w_range=50)], learning_rate=10.0, random_state=0
+        [Conv(3, 3, w_range=50), Dense(2, w_range=50)],
+        learning_rate=10.0,
+        backend=backend_name,
+        random_state=0,
     )
     with pytest.raises(DivergenceError, match=r"epoch \d+.*layer \d+ \((conv|dense)\)"):
         net.fit(X, y, epochs=50)
@@ -132,7 +140,7 @@ def test_divergence_names_epoch_and_layer(rng):
         net.predict(X)
 
 
-def test_save_and_load_round_trip(rng, tmp_path):
+def test_save_and_load_round_trip(backend_name, rng, tmp_path):
     X, y = blobs(rng, 40)
     net = Network(
         [
@@ -151,6 +159,7 @@ def test_save_and_load_round_trip(rng, tmp_path):
         ],
         loss="ce",
         optimizer="nesterov",
+        backend=backend_name,
         random_state=5,
     )
     net.fit(X, y.reshape(40, 1, 3), epochs=2)
@@ -251,13 +260,13 @@ def test_folded_dense_update_equals_the_plain_update(rng, monkeypatch, optimizer
             np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12, err_msg=name)
 
 
-def test_train_on_batch_is_one_step_of_fit(rng):
+def test_train_on_batch_is_one_step_of_fit(backend_name, rng):
     X, y = rng.random((8, 1, 6, 5)), np.eye(3)[rng.integers(0, 3, 8)]
 
     def network():
         layers = [Conv(2, 3, freezeconnect=0.5), Dense(3), Softmax()]
         return Network(layers, loss="ce", optimizer="momentum", batch_size=8, random_state=1,
-                       input_shape=(1, 6, 5))  # fmt: skip
+                       backend=backend_name, input_shape=(1, 6, 5))  # fmt: skip
 
     stepped, fitted = network(), network()
     losses = [stepped.train_on_batch(X, y) for _ in range(3)]
@@ -268,3 +277,17 @@ def test_train_on_batch_is_one_step_of_fit(rng):
     assert losses[-1] < losses[0]
     with pytest.raises(IgNetError, match="y"):
         stepped.train_on_batch(X, y[:4])
+
+
+def test_fig5_learns_the_digits(backend_name):
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    X = (digits.images / 16).astype(np.float32)
+    y = np.eye(10, dtype=np.float32)[digits.target]
+    order = np.random.default_rng(0).permutation(len(X))
+    train, test = order[:1400], order[1400:]
+    net = Network(preset("fig5", (8, 8), 10), loss="ce", learning_rate=0.05,
+                  backend=backend_name, random_state=0)  # fmt: skip
+    net.fit(X[train], y[train], epochs=4)
+    assert net.evaluate(X[test], y[test])["accuracy"] > 0.8
