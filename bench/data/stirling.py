@@ -117,14 +117,14 @@ def parse_filename(name: str | Path) -> DrawingLabels:
             f"{filename}: unknown age category {part['category']!r} "
             f"(expected one of {', '.join(AGE_CATEGORIES)})"
         )
-    if not part["child"].isdigit():
+    if not _is_number(part["child"]):
         raise BenchError(f"{filename}: child id {part['child']!r} is not a whole number")
     if part["subject"] not in SUBJECTS:
         raise BenchError(
             f"{filename}: missing or unknown subject code after the child id "
             "(expected m man, w woman or s self-portrait)"
         )
-    if not part["years"].isdigit() or not part["months"].isdigit():
+    if not _is_number(part["years"]) or not _is_number(part["months"]):
         raise BenchError(f"{filename}: age {part['years']}.{part['months']!s} is not YEARS.MONTHS")
     months = int(part["months"])
     if months > 11:
@@ -140,6 +140,11 @@ def parse_filename(name: str | Path) -> DrawingLabels:
         age_months=12 * int(part["years"]) + months,
         author=part["author"],
     )
+
+
+def _is_number(text: str) -> bool:
+    # ASCII only: str.isdigit also accepts digits such as "²" that int() refuses.
+    return text.isascii() and text.isdigit()
 
 
 def format_age(age_months: int) -> str:
