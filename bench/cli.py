@@ -46,7 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RunInterrupted as stop:
         return _fail(f"stopped: {stop}", stop.exit_status, debug)
     except Stopped as stop:
-        return _fail(f"stopped by {stop.name} before any job finished", 128 + stop.signum, debug)
+        message = f"stopped by {stop.name}; finished jobs are kept: run the same command to resume"
+        return _fail(message, 128 + stop.signum, debug)
     except OSError as error:  # a full disk, a folder made read-only during the run
         return _fail(f"error: {error}", 1, debug)
 
