@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench import __version__, console
+from bench.arguments import HelpFormatter, console_options
 from bench.engines import ENGINES
 from bench.errors import BenchError, RunInterrupted
 from bench.experiment import PROFILES
@@ -59,47 +60,18 @@ def _fail(message: str, status: int, debug: bool) -> int:
     return status
 
 
-class _HelpFormatter(argparse.HelpFormatter):
-    """Shows each option's default, unless its help already says it."""
-
-    def _get_help_string(self, action: argparse.Action) -> str | None:
-        text = action.help or ""
-        if "default" in text or any(action.default is v for v in (None, False, argparse.SUPPRESS)):
-            return action.help
-        return f"{text} (default: %(default)s)"
-
-
-def _console_options() -> argparse.ArgumentParser:
-    """-q, -v and --debug, accepted before or after the command."""
-    options = argparse.ArgumentParser(add_help=False)
-    group = options.add_mutually_exclusive_group()
-    for flags, level, words in (
-        (("-q", "--quiet"), "quiet", "print only errors and the final summary"),
-        (("-v", "--verbose"), "verbose", "also show TensorFlow's native log lines"),
-    ):
-        group.add_argument(
-            *flags, dest="verbosity", action="store_const", const=level,
-            default=argparse.SUPPRESS, help=words,
-        )  # fmt: skip
-    options.add_argument(
-        "--debug", action="store_true", default=argparse.SUPPRESS,
-        help="print the traceback of an error (also IGNET_BENCH_DEBUG=1)",
-    )  # fmt: skip
-    return options
-
-
 def _parser() -> argparse.ArgumentParser:
-    common = _console_options()
+    common = console_options()
     parser = argparse.ArgumentParser(
         prog="ignet-bench",
         description=DESCRIPTION,
         parents=[common],
-        formatter_class=_HelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     # Every command takes the console options and shows its defaults.
     command = functools.partial(
-        argparse.ArgumentParser, parents=[common], formatter_class=_HelpFormatter
+        argparse.ArgumentParser, parents=[common], formatter_class=HelpFormatter
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=command)
 

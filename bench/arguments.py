@@ -1,0 +1,37 @@
+"""Pieces every ``ignet-bench`` command's parser shares: the console options and a help
+formatter that shows defaults."""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["HelpFormatter", "console_options"]
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Shows each option's default, unless its help already says it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if "default" in text or any(action.default is v for v in (None, False, argparse.SUPPRESS)):
+            return action.help
+        return f"{text} (default: %(default)s)"
+
+
+def console_options() -> argparse.ArgumentParser:
+    """-q, -v and --debug, accepted before or after the command."""
+    options = argparse.ArgumentParser(add_help=False)
+    group = options.add_mutually_exclusive_group()
+    for flags, level, words in (
+        (("-q", "--quiet"), "quiet", "print only errors and the final summary"),
+        (("-v", "--verbose"), "verbose", "also show TensorFlow's native log lines"),
+    ):
+        group.add_argument(
+            *flags, dest="verbosity", action="store_const", const=level,
+            default=argparse.SUPPRESS, help=words,
+        )  # fmt: skip
+    options.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS,
+        help="print the traceback of an error (also IGNET_BENCH_DEBUG=1)",
+    )  # fmt: skip
+    return options
