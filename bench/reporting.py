@@ -78,6 +78,7 @@ def build_report(
         experiment["data_kind"] = _data_kind(rows)
         experiment.update(_evidence(rows, experiment))
     context = _context(records, profile, data_label)
+    context["missing"] = [n for n in list_experiments() if n not in names]
     figures = _data_figures(Path(data), seed) if data is not None else []
     tables = _data_tables(Path(data)) if data is not None else []
     return write_report(
@@ -101,8 +102,8 @@ def _evidence(rows: pd.DataFrame, experiment: dict[str, Any]) -> dict[str, pd.Da
 def _data_kind(rows: pd.DataFrame) -> str:
     """``synthetic`` when every folder the rows were trained on is a generated stand-in
     (scikit-learn's digits are real images), else ``real``: what a verdict can test."""
-    folders = rows["data"].dropna().unique() if "data" in rows else []
-    if len(folders) and all(is_synthetic(folder) for folder in folders):
+    folders: list[str] = list(rows["data"].dropna().unique()) if "data" in rows else []
+    if folders and all(is_synthetic(folder) for folder in folders):
         return "synthetic"
     return "real"
 

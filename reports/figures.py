@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import LogLocator, NullLocator
 
 from reports.tables import MAIN_METRIC
 
@@ -23,6 +24,7 @@ __all__ = [
     "augmentation_examples",
     "confusion_matrix",
     "diagnostic_table",
+    "forest_plot",
     "learning_curves",
     "metric_bars",
     "prediction_examples",
@@ -42,63 +44,77 @@ _ANNOTATE_CLASSES = 12
 
 def learning_curves(
     records: pd.DataFrame,
-    target: str,
-    protocol: str | None = None,
+    targets: Sequence[str] | None = None,
+    paper: Mapping[str, float | None] | None = None,
 ) -> Figure:
-    """Loss and main metric per epoch, training vs validation, mean over folds with a band.
+    """The main metric per epoch, training vs validation, mean over folds with a band.
 
-    Like the paper's Figs. 6 and 8: the left axes hold the loss, the right axes the
-    accuracy (classification) or MAPE (regression). Each engine, backend and protocol
-    gets one colour; training is drawn solid and validation dashed. The band spans one
-    standard deviation over folds. Folds that stopped early are shorter: each epoch is
-    averaged over the folds that reached it.
+    Like the paper's Figs. 6 and 8, one axes per target: accuracy (classification) or
+    MAPE (regression) per epoch. Each engine, backend and protocol gets one colour;
+    training is drawn solid and validation dashed, the paper's number as a dotted line.
+    The band spans one standard deviation over folds. Folds that stopped early are
+    shorter: each epoch is averaged over the folds that reached it.
 
     Parameters
     ----------
     records : flat result records, with ``curve.*`` columns holding one list per row.
-    target : the target (label combination or ``age_months``) to draw.
-    protocol : draw only this protocol; ``None`` draws every protocol present.
+    targets : the targets (label combination or ``age_months``) to draw, one axes each;
+        ``None`` draws every target present.
+    paper : target -> the paper's number for its main metric (accuracy as a fraction).
 
     Returns
     -------
-    Figure with two axes (loss, metric). An axes with no curve to draw says so.
+    Figure with one axes per target. An axes with no curve to draw says so.
     """
-    rows = _select(records, target=target, protocol=protocol)
-    fig = Figure(figsize=FIGSIZE, layout="constrained")
-    loss_ax, metric_ax = fig.subplots(1, 2)
-    metric = _main_metric(rows)
-    heading = f"Learning curves: {target}"
-    if protocol is not None:
-        heading += f" ({protocol})"
-    fig.suptitle(heading)
-    loss_ax.set_title("loss")
-    metric_ax.set_title(_METRIC_LABELS.get(metric, metric))
-    scale = 100.0 if MAIN_METRIC.get(_task(rows), ("", False))[1] else 1.0
-    keys = [k for k in ("engine", "backend", "protocol") if k in rows]
-    groups = list(rows.groupby(keys, sort=False)) if keys and not rows.empty else []
+    paper = paper or {}
+    targets = list(targets) if targets is not None else [str(t) for t in _unique(records, "target")]
+    columns = min(max(len(targets), 1), 3)
+    rows_of_axes = -(-max(len(targets), 1) // columns)
+    fig = Figure(figsize=(FIGSIZE[0], 0.6 + 2.9 * rows_of_axes), layout="constrained")
+    axes = fig.subplots(rows_of_axes, columns, squeeze=False).ravel()
     colours = matplotlib.colormaps["tab10"]
-    for index, (key, runs) in enumerate(groups):
-        label = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
-        colour = colours(index % 10)
-        for ax, name, factor in ((loss_ax, "loss", 1.0), (metric_ax, metric, scale)):
+    keys = [k for k in ("engine", "backend", "protocol") if k in records]
+    series = (
+        list(dict.fromkeys(records.groupby(keys, sort=False).groups))
+        if keys and len(records)
+        else []
+    )
+    for ax, target in zip(axes, targets, strict=False):
+        rows = _select(records, target=target)
+        metric = _main_metric(rows)
+        scale = 100.0 if MAIN_METRIC.get(_task(rows), ("", False))[1] else 1.0
+        ax.set_title(str(target), fontsize="medium")
+        groups = rows.groupby(keys, sort=False) if keys and not rows.empty else []
+        for key, runs in groups:
+            label = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
+            colour = colours(series.index(key) % 10 if key in series else 0)
             for prefix, style, side in (("", "-", "train"), ("val_", "--", "validation")):
                 _draw_mean_band(
-                    ax, runs, f"curve.{prefix}{name}", factor, colour, style, f"{label} {side}"
+                    ax, runs, f"curve.{prefix}{metric}", scale, colour, style, f"{label} {side}"
                 )
-    for ax in (loss_ax, metric_ax):
+        if paper.get(target) is not None and ax.lines:
+            ax.axhline(
+                paper[target] * scale, color="black", linewidth=1, linestyle=":", label="paper"
+            )
         ax.set_xlabel("epoch")
+        ax.set_ylabel(_METRIC_LABELS.get(metric, metric))
         ax.grid(True, alpha=0.3)
         if ax.lines:
             # Epochs are whole passes: fractional ticks would only mislead.
             ax.xaxis.get_major_locator().set_params(integer=True)
         else:
             _say_empty(ax)
-    loss_ax.set_ylabel("loss")
-    metric_ax.set_ylabel(_METRIC_LABELS.get(metric, metric))
-    if loss_ax.lines or metric_ax.lines:
-        # Both axes draw the same series; one legend below keeps it off the curves.
-        source = loss_ax if loss_ax.lines else metric_ax
-        fig.legend(*source.get_legend_handles_labels(), loc="outside lower center", ncols=2)
+    for ax in axes[len(targets) :]:
+        ax.set_axis_off()
+    if not targets:
+        _say_empty(axes[0])
+    handles: dict[str, Any] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    if handles:
+        # The same series in every axes: one legend below keeps it off the curves.
+        fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=3)
     return fig
 
 
@@ -455,6 +471,9 @@ def diagnostic_table(tables: Mapping[str, pd.DataFrame]) -> Figure:
     for ax, (stage, frame), values in zip(axes, stages, data, strict=True):
         ax.set_title(str(stage), fontsize="medium")
         ax.set_yscale("log")
+        # Minor ticks over many decades cost seconds to lay out and say little.
+        ax.yaxis.set_major_locator(LogLocator(numticks=8))
+        ax.yaxis.set_minor_locator(NullLocator())
         x = np.arange(len(frame), dtype=float)
         for index, quantity in enumerate(quantities):
             series = values[:, index]
@@ -576,18 +595,119 @@ def prediction_examples(
     return fig
 
 
-def save_figure(fig: Figure, folder: Path, stem: str, dpi: int = 120) -> list[Path]:
-    """Write ``fig`` as ``stem.png`` and ``stem.svg`` under ``folder``.
+def save_figure(fig: Figure, folder: Path, stem: str) -> Path:
+    """Write ``fig`` as ``stem.svg`` under ``folder``: vector for the PDF, and the HTML
+    shows the same file inline.
 
     Returns
     -------
-    The two paths written, PNG first.
+    The path written.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / f"{stem}.png", folder / f"{stem}.svg"]
-    fig.savefig(paths[0], dpi=dpi)
-    fig.savefig(paths[1])
-    return paths
+    path = folder / f"{stem}.svg"
+    # Text as text, not as outlines: smaller files, drawn faster, and searchable.
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": stem}):
+        fig.savefig(path)
+    return path
+
+
+def forest_plot(rows: pd.DataFrame, title: str = "") -> Figure:
+    """Our mean with its interval per claim and protocol, the paper's number as a marker.
+
+    Parameters
+    ----------
+    rows : one row per claim and protocol with ``group`` (the axes it goes on, e.g.
+        ``accuracy (%)``; a group whose name starts with ``time ratio`` gets a log
+        scale), ``label`` (the claim), ``protocol``, ``mean``, ``low``, ``high`` (NaN where
+        there is no interval) and ``paper`` (NaN where the paper gives no number), all in
+        the units shown.
+    title : the figure's title.
+
+    Returns
+    -------
+    Figure with one axes per group, claims top to bottom in ``rows``' order; an axes
+    saying so when ``rows`` is empty.
+    """
+    groups = list(dict.fromkeys(rows["group"])) if len(rows) else []
+    counts = {g: int(rows.loc[rows["group"] == g, "label"].nunique()) for g in groups}
+    # Many claims go in two columns of axes, balanced by rows, so the figure stays wide.
+    columns: list[list[str]] = [[], []] if sum(counts.values()) > 12 else [[]]
+    for group in sorted(groups, key=lambda g: -counts[g]):
+        min(columns, key=lambda c: sum(counts[g] for g in c)).append(group)
+    columns = [[g for g in groups if g in column] for column in columns if column]
+    tallest = max((sum(0.24 * counts[g] + 0.6 for g in c) for c in columns), default=0.0)
+    width = FIGSIZE[0] * (1.25 if len(columns) > 1 else 1.0)
+    fig = Figure(figsize=(width, max(0.9 + tallest, 2.0)), layout="constrained")
+    if title:
+        fig.suptitle(title)
+    if not groups:
+        _say_empty(fig.subplots())
+        return fig
+    panels = fig.subfigures(1, len(columns), squeeze=False)[0]
+    protocols = list(dict.fromkeys(rows["protocol"]))
+    axes = []
+    for panel, column in zip(panels, columns, strict=True):
+        axes += list(
+            panel.subplots(
+                len(column), 1, squeeze=False, height_ratios=[counts[g] + 1 for g in column]
+            )[:, 0]
+        )
+    for ax, group in zip(axes, [g for c in columns for g in c], strict=True):
+        _forest_axes(ax, rows[rows["group"] == group], str(group), protocols)
+    handles: dict[str, Any] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=4)
+    return fig
+
+
+def _forest_axes(ax: Axes, shown: pd.DataFrame, group: str, protocols: list[Any]) -> None:
+    """One measure's claims: an interval per protocol, the paper's number as a diamond."""
+    colours = matplotlib.colormaps["tab10"]
+    labels = list(dict.fromkeys(shown["label"]))
+    step = 0.7 / max(len(protocols), 1)
+    for index, protocol in enumerate(protocols):
+        mine = shown[shown["protocol"] == protocol]
+        if mine.empty:
+            continue
+        y = np.array([labels.index(label) for label in mine["label"]], dtype=float)
+        y += (index - (len(protocols) - 1) / 2) * step
+        mean = mine["mean"].to_numpy(dtype=float)
+        spread = np.vstack(
+            [
+                np.nan_to_num(mean - mine["low"].to_numpy(dtype=float)),
+                np.nan_to_num(mine["high"].to_numpy(dtype=float) - mean),
+            ]
+        )
+        ax.errorbar(
+            mean,
+            y,
+            xerr=np.clip(spread, 0, None),
+            fmt="o",
+            markersize=4,
+            capsize=2,
+            color=colours(index % 10),
+            label=str(protocol),
+        )
+    paper = shown.drop_duplicates("label").set_index("label")["paper"]
+    ax.scatter(
+        [paper.get(label, np.nan) for label in labels],
+        np.arange(len(labels)),
+        marker="D",
+        s=36,
+        facecolors="none",
+        edgecolors="black",
+        zorder=5,
+        label="paper",
+    )
+    ax.set_yticks(np.arange(len(labels)), [_shorten(label, 48) for label in labels])
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.set_xlabel(group)
+    if group.startswith("time ratio"):
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_locator(NullLocator())
+    ax.grid(True, axis="x", alpha=0.3)
 
 
 def _select(records: pd.DataFrame, **equal: object) -> pd.DataFrame:
@@ -657,7 +777,9 @@ def _draw_mean_band(
     epochs = np.arange(1, stacked.shape[1] + 1)
     counts = np.sum(~np.isnan(stacked), axis=0)
     mean = np.nansum(stacked, axis=0) / counts
-    ax.plot(epochs, mean, style, color=colour, label=label)
+    # A single epoch has no line to draw: a marker keeps it visible.
+    marker = "o" if epochs.size == 1 else None
+    ax.plot(epochs, mean, style, color=colour, label=label, marker=marker)
     if stacked.shape[0] > 1:
         centred = np.where(np.isnan(stacked), 0.0, stacked - mean)
         spread = np.sqrt(np.sum(centred**2, axis=0) / np.maximum(counts - 1, 1))

@@ -31,8 +31,9 @@ AVERAGE_LABELS = {
     "tp_pooled": "pooled TP / positives (tp_pooled)",
 }
 
-# Confusion matrices over more classes than this are unreadable at page size.
-_MAX_CONFUSION_CLASSES = 60
+# Confusion matrices over more classes than this are unreadable at page size (and their
+# numbers no longer fit the cells).
+_MAX_CONFUSION_CLASSES = 12
 # "Converged" epoch: the first whose validation error is within this share of the best.
 _NEAR_BEST = 0.10
 _DIAGNOSIS_COLUMNS = {

@@ -1,16 +1,16 @@
-"""Write a report folder: tables as CSV, figures as PNG and SVG, ``report.html`` and ``report.pdf``.
+"""Write a report folder: ``report.html``, ``report.pdf``, figures as SVG and tables as CSV.
 
-The HTML and the PDF carry the same content: a first section on how the results were
-obtained (machine, versions, seeds, profile, data) with the caller's summary, then per
-experiment a heading with its title, its table (the paper's number beside ours per
-protocol) and its figures, and last the papers' own numbers checked against each other
-(:mod:`reports.paper_checks`).
+The HTML and the PDF are two renderings of one :class:`reports.document.Document`: page
+one holds the data and profile and the papers' claims with our verdicts, then come how
+the results were obtained, the data, one section per experiment in the papers' order
+(:mod:`reports.sections`), each opening with the paper's claim, and the papers' own
+numbers checked against each other (:mod:`reports.paper_checks`); the longer tables
+close the report as an appendix.
 """
 
 from __future__ import annotations
 
 import base64
-import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -18,24 +18,36 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import matplotlib
+import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from reports.figures import learning_curves, metric_bars, save_figure, timing_bars
+from reports.document import (
+    Document,
+    FigureBlock,
+    Paragraph,
+    Ref,
+    Section,
+    Table,
+    cells,
+    number_blocks,
+    numeric_columns,
+)
+from reports.figures import forest_plot, learning_curves, save_figure, timing_bars
 from reports.items import build_item
 from reports.paper_checks import Finding, check_papers
+from reports.sections import CLAIMS, in_paper_order
 from reports.tables import (
+    MAIN_METRIC,
     format_interval,
     format_number,
-    format_ratio,
     metric_digits,
     metric_scale,
     paper_table,
     with_current_averages,
     with_variant,
 )
+from reports.typeset import write_pdf
 
 __all__ = ["CHECKS_TITLE", "CLAIMS_TITLE", "REPORT_TITLE", "claims_table", "write_report"]
 
@@ -52,12 +64,9 @@ TABLE_KEY = (
 CLAIMS_CAPTION = (
     "Every number the papers give, beside ours under each protocol the suite runs: the mean "
     "over folds with its 95% corrected resampled t-interval (Nadeau and Bengio; for the speed "
-    "claims a bootstrap over folds of the median time ratio), the number of folds and of "
-    "test samples, the trivial predictor's score on the same folds, and the verdict with its "
-    "reason (rules in docs/evidence.md). On synthetic stand-in data a verdict tests whether "
-    "our reimplementation reaches the paper's number on data whose difficulty we chose, not "
-    "the paper itself; the protocol effect (paper protocol minus leak-free) means something "
-    "on any data."
+    "claims a bootstrap over folds of the median time ratio) and the number of folds, the "
+    "trivial predictor's score on the same folds, and the verdict per protocol with its "
+    "reason (rules in docs/evidence.md; every column as numbers in tables/claims.csv)."
 )
 #: What a verdict can decide, by the kind of data behind it (see ``_data_kind`` in
 #: bench/reporting.py): on a generated stand-in, only whether our reimplementation reaches
@@ -66,9 +75,8 @@ VERDICT_TESTS = {
     "synthetic": "synthetic stand-in: tests our reimplementation",
     "real": "real data: tests the paper's claim",
 }
-# Landscape A4, in inches: wide tables of several protocols fit on one line.
-_PAGE = (11.69, 8.27)
 _NO_RESULTS = "No results were found: run an experiment first."
+_LEAK_FREE = "leak-free"
 
 
 @dataclass
@@ -76,14 +84,14 @@ class _FigureItem:
     stem: str
     caption: str
     figure: Figure
-    png: str = ""
 
 
 @dataclass
 class _Table:
+    key: str
     caption: str
     frame: pd.DataFrame
-    html: str = ""
+    appendix: bool = False
 
 
 @dataclass
@@ -95,7 +103,7 @@ class _Section:
     evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
     speed: pd.DataFrame = field(default_factory=pd.DataFrame)
     data_kind: str = "real"
-    table_html: str = ""
+    has_rows: bool = False
     tables: list[_Table] = field(default_factory=list)
     figures: list[_FigureItem] = field(default_factory=list)
 
@@ -108,7 +116,7 @@ def write_report(
     data_figures: Sequence[tuple[str, str, Figure]] = (),
     data_tables: Sequence[tuple[str, str, pd.DataFrame]] = (),
 ) -> dict[str, Path]:
-    """Render every experiment's table and figures, and the HTML and PDF reports, under ``out``.
+    """Render every experiment's tables and figures, and the HTML and PDF reports, under ``out``.
 
     Parameters
     ----------
@@ -117,81 +125,84 @@ def write_report(
         (target -> {metric: value}, accuracy as a fraction) and optionally ``paper_runs``
         (run name -> target -> {metric: value}), ``report`` (names of
         :data:`reports.items.ITEMS` to add), ``paper_attributes`` (for the
-        ``attributes`` item), ``figures`` ((stem, caption, figure) to add), ``evidence``
-        and ``speed`` (:mod:`bench.claims` tables) and ``data_kind`` (``synthetic`` or
-        ``real``: what its verdicts test, :data:`VERDICT_TESTS`).
+        ``attributes`` item), ``figures`` ((stem, caption, figure) to add), ``evidence``,
+        ``effects``, ``comparisons`` and ``speed`` (:mod:`bench.claims` tables) and
+        ``data_kind`` (``synthetic`` or ``real``: what its verdicts test,
+        :data:`VERDICT_TESTS`). Sections follow the papers' order, whatever this one.
     out : the report folder; created if missing, files in it are overwritten.
     context : ``machine`` and ``versions`` (dicts), ``seeds``, ``profile``, ``data`` (a
-        description of the data set) and ``summary`` (a short paragraph on what was and
-        was not reproduced); a count of the paper's claims that hold is added to it.
+        description of the data set), ``summary`` (a short paragraph on how the results
+        were obtained) and optionally ``missing`` (experiments with no results here).
     data_figures : (stem, caption, figure) of the data (example images, augmentations),
-        shown after the first section.
+        shown in the data section.
     data_tables : (stem, caption, table) of the data (class counts beside the paper's),
         shown in the same section and written to ``tables/<stem>.csv``.
 
     Returns
     -------
     Every file written, keyed by its path relative to ``out`` (``report.html``,
-    ``report.pdf``, ``tables/<name>.csv``, ``tables/paper_checks.csv``,
-    ``figures/<stem>.png`` ...).
+    ``report.pdf``, ``results.csv``, ``tables/<name>.csv``, ``figures/<stem>.svg`` ...).
     """
     out = Path(out)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
-    sections = []
-    for experiment in experiments:
-        section = _build_section(records, experiment)
-        csv = out / "tables" / f"{section.name}.csv"
-        section.table.to_csv(csv, index=False)
-        written[f"tables/{csv.name}"] = csv
-        if not section.evidence.empty:  # the same rows as numbers, for re-analysis
-            csv = out / "tables" / f"{section.name}_evidence.csv"
-            section.evidence.to_csv(csv, index=False)
-            written[f"tables/{csv.name}"] = csv
-        for index, table in enumerate(section.tables):
-            csv = out / "tables" / f"{section.name}_{index + 1}.csv"
-            table.frame.to_csv(csv, index=False)
-            written[f"tables/{csv.name}"] = csv
-        sections.append(section)
-    data = [_FigureItem(stem, caption, figure) for stem, caption, figure in data_figures]
-    tables = []
-    for stem, caption, frame in data_tables:
-        csv = out / "tables" / f"{stem}.csv"
-        frame.to_csv(csv, index=False)
-        written[f"tables/{csv.name}"] = csv
-        tables.append(_Table(caption, frame, _html_table(frame)))
-    for item in [*data, *(item for section in sections for item in section.figures)]:
-        for path in save_figure(item.figure, out / "figures", item.stem):
-            written[f"figures/{path.name}"] = path
-        item.png = base64.b64encode((out / "figures" / f"{item.stem}.png").read_bytes()).decode(
-            "ascii"
-        )
-    findings = check_papers()
-    checks = out / "tables" / "paper_checks.csv"
-    pd.DataFrame(findings).to_csv(checks, index=False)
-    written[f"tables/{checks.name}"] = checks
-    has_results = not records.empty
-    context = {**context, "summary": _with_verdicts(str(context.get("summary", "")), sections)}
+    order = in_paper_order(str(e["name"]) for e in experiments)
+    by_name = {str(e["name"]): e for e in experiments}
+    sections = [_build_section(records, by_name[name]) for name in order]
+    writer = _Writer(out, written)
     claims = claims_table(sections)
-    csv = out / "tables" / "claims.csv"
-    claims.to_csv(csv, index=False)
-    written[f"tables/{csv.name}"] = csv
-    html = out / "report.html"
-    html.write_text(
-        _render_html(sections, context, has_results, (data, tables), findings, claims),
-        encoding="utf-8",
+    writer.csv("claims", claims)
+    if not records.empty:
+        writer.csv("results", long_results(records), folder="")
+    findings = check_papers()
+    writer.csv("paper_checks", pd.DataFrame(findings))
+    document = number_blocks(
+        _document(writer, sections, context, claims, findings, data_figures, data_tables)
     )
+    html = out / "report.html"
+    html.write_text(_render_html(document), encoding="utf-8")
     written["report.html"] = html
     pdf = out / "report.pdf"
-    _write_pdf(pdf, sections, context, has_results, (data, tables), findings, claims)
+    write_pdf(document, out, pdf, first=document.sections[0])
     written["report.pdf"] = pdf
     return written
 
 
+class _Writer:
+    """Writes a report's CSV tables and SVG figures, and turns them into blocks."""
+
+    def __init__(self, out: Path, written: dict[str, Path]) -> None:
+        self.out = out
+        self.written = written
+
+    def csv(self, name: str, frame: pd.DataFrame, folder: str = "tables") -> str:
+        path = self.out / folder / f"{name}.csv"
+        frame.to_csv(path, index=False)
+        key = f"{folder}/{path.name}" if folder else path.name
+        self.written[key] = path
+        return key
+
+    def table(
+        self,
+        key: str,
+        caption: str,
+        frame: pd.DataFrame,
+        numbers: pd.DataFrame | None = None,
+        widths: tuple[float, ...] = (),
+    ) -> Table:
+        """A table block; its CSV holds ``numbers`` (the same rows as numbers) if given."""
+        csv = self.csv(key, frame if numbers is None else numbers)
+        return Table(key, caption, frame, csv=csv, widths=widths)
+
+    def figure(self, stem: str, caption: str, figure: Figure, page: bool = False) -> FigureBlock:
+        path = save_figure(figure, self.out / "figures", stem)
+        self.written[f"figures/{path.name}"] = path
+        svg = path.read_text(encoding="utf-8")
+        return FigureBlock(stem, caption, f"figures/{path.name}", svg=svg, page=page)
+
+
 def _build_section(records: pd.DataFrame, experiment: Mapping[str, Any]) -> _Section:
     name = str(experiment["name"])
-    paper: Mapping[str, Mapping[str, float]] = experiment.get("paper") or {}
-    paper_runs: Mapping[str, Mapping[str, Mapping[str, float]]] = experiment.get("paper_runs") or {}
     # Records with no experiment column cannot be told apart: all of them belong here.
     rows = records[records["experiment"] == name] if "experiment" in records else records
     rows = with_current_averages(rows)
@@ -200,57 +211,76 @@ def _build_section(records: pd.DataFrame, experiment: Mapping[str, Any]) -> _Sec
     section = _Section(
         name=name,
         title=str(experiment.get("title") or name),
-        notes=str(experiment.get("notes") or "").strip(),
+        notes=" ".join(str(experiment.get("notes") or "").split()),
         table=paper_table(evidence if evidence is not None else pd.DataFrame()),
         evidence=evidence if evidence is not None else pd.DataFrame(),
         speed=speed if speed is not None else pd.DataFrame(),
         data_kind=str(experiment.get("data_kind", "real")),
+        has_rows=not rows.empty,
     )
     if rows.empty:
         return section
-    section.table_html = _html_table(section.table)
-    for caption, frame in (
-        (_EFFECTS_CAPTION, experiment.get("effects")),
-        (_COMPARISONS_CAPTION, experiment.get("comparisons")),
+    for key, caption, frame in (
+        ("protocol_effect", _EFFECTS_CAPTION, experiment.get("effects")),
+        ("run_comparison", _COMPARISONS_CAPTION, experiment.get("comparisons")),
     ):
         if frame is not None and not frame.empty:
-            shown = _interval_view(frame)
-            section.tables.append(_Table(caption, shown, _html_table(shown)))
+            section.tables.append(
+                _Table(f"{name}_{key}", caption, _interval_view(frame), appendix=True)
+            )
     rows = with_variant(rows)
     if "status" in rows:
         rows = rows[rows["status"].fillna("ok") == "ok"]
-    shown, shown_paper = _one_row_per_run(rows, paper, paper_runs)
-    section.figures.append(
-        _FigureItem(
-            f"{name}_metrics",
-            "Paper vs ours per protocol and target",
-            metric_bars(shown, shown_paper),
-        )
-    )
+    paper = _paper_numbers(experiment)
     # The linear baseline is fitted in one go: it has no learning curve to draw.
-    trained = shown[shown["engine"] != "linear"]
-    for index, target in enumerate(_targets(trained, shown_paper)):
+    trained = rows[rows["engine"] != "linear"]
+    targets = _targets(trained, paper)
+    if targets:
+        protocols = ", ".join(str(p) for p in trained["protocol"].unique())
         section.figures.append(
             _FigureItem(
-                f"{name}_curves_{index}",
-                f"Learning curves for {target}",
-                learning_curves(trained, target=target),
+                f"{name}_curves",
+                "Learning curves: the main metric per epoch, training (solid) and validation "
+                f"(dashed), mean over {trained['fold'].nunique()} folds with a band of one "
+                f"standard deviation, per target; {protocols}; dotted line: the paper's number",
+                learning_curves(trained, targets, {t: _paper_value(paper, t) for t in targets}),
             )
         )
-    if "samples_per_second" in rows and rows["samples_per_second"].notna().any():
+    if not section.speed.empty and rows["samples_per_second"].notna().any():
         section.figures.append(
             _FigureItem(
-                f"{name}_timing",
-                "Training throughput per engine and backend",
+                f"{name}_throughput",
+                "Training throughput per engine and backend (samples per second, mean and "
+                "standard deviation over folds)",
                 timing_bars(_engine_per_run(rows)),
             )
         )
     for item_name in experiment.get("report") or ():
         item = build_item(item_name, rows, experiment)
-        section.tables += [_Table(c, f, _html_table(f)) for c, f in item.tables]
+        section.tables += [
+            _Table(f"{name}_{item_name}_{i + 1}", c, f, appendix=item_name == "training_time")
+            for i, (c, f) in enumerate(item.tables)
+        ]
         section.figures += [_FigureItem(*figure) for figure in item.figures]
     section.figures += [_FigureItem(*figure) for figure in experiment.get("figures") or ()]
     return section
+
+
+def _paper_numbers(experiment: Mapping[str, Any]) -> dict[str, Mapping[str, float]]:
+    """Target -> the paper's numbers, from the first run that has them."""
+    numbers: dict[str, Mapping[str, float]] = dict(experiment.get("paper") or {})
+    for run in (experiment.get("paper_runs") or {}).values():
+        for target, values in run.items():
+            numbers.setdefault(str(target), values)
+    return numbers
+
+
+def _paper_value(paper: Mapping[str, Mapping[str, float]], target: str) -> float | None:
+    values = paper.get(target) or {}
+    for metric, _percent in MAIN_METRIC.values():
+        if metric in values:
+            return float(values[metric])
+    return None
 
 
 _EFFECTS_CAPTION = (
@@ -284,54 +314,63 @@ def claims_table(sections: Sequence[Any]) -> pd.DataFrame:
     """Every row that the papers give a number for, with our interval and the verdict.
 
     ``sections`` carry the numeric ``evidence`` (and, for the speed claims, ``speed``)
-    frames of :func:`write_report`; the table keeps the experiments' order, one row per
-    run, target and protocol.
+    frames of :func:`write_report`; the table keeps the sections' order, one row per run,
+    target and protocol. Numbers stay numbers: ``paper``, ``mean``, ``ci_low``,
+    ``ci_high``, ``trivial``, ``trivial_low`` and ``trivial_high`` are in ``unit``
+    (``percent``, ``fraction``, ``months`` or ``ratio``).
     """
     rows = []
     for section in sections:
         evidence = section.evidence
-        if evidence.empty:
-            continue
-        for _, line in evidence[evidence["verdict"].fillna("") != ""].iterrows():
-            scale, _unit = metric_scale(str(line["metric"]))
-            digits = metric_digits(str(line["metric"]))
-            rows.append(
-                {
-                    "claim": section.title,
-                    "run": line["run"],
-                    "target": line["target"],
-                    "metric": line["metric"],
-                    "paper": format_number(line["paper"], scale, digits),
-                    "protocol": line["protocol"],
-                    "ours, 95% CI": format_interval(
-                        line["mean"], line["ci_low"], line["ci_high"], scale, digits
-                    ),
-                    "folds": int(line["folds"]),
-                    "test samples": int(line["test_samples"]),
-                    "trivial": format_interval(
-                        line["trivial"], line["trivial_low"], line["trivial_high"], scale, digits
-                    ),
-                    "verdict": line["verdict"],
-                    "reason": line["reason"],
-                    "interval": line["ci_method"],
-                    "data": VERDICT_TESTS[section.data_kind],
-                }
-            )
+        short = CLAIMS.get(section.name, (section.title,))[0]
+        if not evidence.empty:
+            for _, line in evidence[evidence["verdict"].fillna("") != ""].iterrows():
+                scale, _unit = metric_scale(str(line["metric"]))
+                rows.append(
+                    {
+                        "section": section.name,
+                        "claim": short,
+                        "run": line["run"],
+                        "target": line["target"],
+                        "metric": line["metric"],
+                        "unit": _unit_name(str(line["metric"])),
+                        "paper": scale * line["paper"],
+                        "protocol": line["protocol"],
+                        "mean": scale * line["mean"],
+                        "ci_low": scale * line["ci_low"],
+                        "ci_high": scale * line["ci_high"],
+                        "folds": int(line["folds"]),
+                        "test_samples": int(line["test_samples"]),
+                        "trivial": scale * line["trivial"],
+                        "trivial_low": scale * line["trivial_low"],
+                        "trivial_high": scale * line["trivial_high"],
+                        "verdict": line["verdict"],
+                        "reason": line["reason"],
+                        "interval": line["ci_method"],
+                        "data": VERDICT_TESTS[section.data_kind],
+                    }
+                )
         speed = section.speed
         judged = speed[speed["verdict"].fillna("") != ""] if not speed.empty else speed
         for _, line in judged.iterrows():
             rows.append(
                 {
+                    "section": section.name,
                     "claim": line["claim"],
                     "run": f"{line['slow']} / {line['fast']}",
                     "target": line["target"],
                     "metric": "time ratio",
-                    "paper": f"{line['paper']:g}x",
+                    "unit": "ratio",
+                    "paper": float(line["paper"]),
                     "protocol": line["protocol"],
-                    "ours, 95% CI": format_ratio(line["ratio"], line["ci_low"], line["ci_high"]),
+                    "mean": line["ratio"],
+                    "ci_low": line["ci_low"],
+                    "ci_high": line["ci_high"],
                     "folds": int(line["folds"]),
-                    "test samples": "-",
-                    "trivial": "-",
+                    "test_samples": np.nan,
+                    "trivial": np.nan,
+                    "trivial_low": np.nan,
+                    "trivial_high": np.nan,
                     "verdict": line["verdict"],
                     "reason": line["reason"],
                     "interval": line["ci_method"],
@@ -341,28 +380,368 @@ def claims_table(sections: Sequence[Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _html_table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, border=0, classes="results", na_rep="-", escape=True)
+def _unit_name(metric: str) -> str:
+    _scale, unit = metric_scale(metric)
+    if unit == "%":
+        return "percent"
+    return "months" if metric == "mae" else "fraction"
 
 
-def _one_row_per_run(
-    rows: pd.DataFrame,
-    paper: Mapping[str, Mapping[str, float]],
-    paper_runs: Mapping[str, Mapping[str, Mapping[str, float]]],
-) -> tuple[pd.DataFrame, dict[str, Mapping[str, float]]]:
-    """Rows whose target names the run too when an experiment has several runs.
+def _claims_page(claims: pd.DataFrame) -> pd.DataFrame:
+    """The claims as page one shows them: one row per claim, run and target, protocols
+    side by side, the verdicts with their reasons in the last column."""
+    rows = []
+    keys = ["claim", "run", "target", "metric"]
+    for (claim, run, target, metric), group in claims.groupby(keys, sort=False):
+        digits = 1 if metric == "time ratio" else metric_digits(str(metric))
+        first = group.iloc[0]
+        paper_side = group[group["protocol"] != _LEAK_FREE]
+        leak_free = group[group["protocol"] == _LEAK_FREE]
+        unit = {"percent": "%", "ratio": "x"}.get(str(first["unit"]), "")
+        rows.append(
+            {
+                "claim": f"{claim}: {run}, {target}",
+                "paper": f"{format_number(first['paper'], 1.0, digits)}{unit}",
+                "ours, paper's protocol": _cell(paper_side, digits),
+                "ours, leak-free": _cell(leak_free, digits),
+                "trivial": format_interval(
+                    first["trivial"], first["trivial_low"], first["trivial_high"], 1.0, digits
+                ),
+                "verdict (reason under the paper's protocol)": _verdicts(group),
+            }
+        )
+    return pd.DataFrame(rows)
 
-    The figures group by target and protocol; with several runs (networks, settings)
-    each run's results must stay apart, so the run's name joins the target's.
+
+def _verdicts(group: pd.DataFrame) -> str:
+    """Each protocol's verdict; the reason for the one under the paper's protocol, the claim
+    as the paper made it (every reason is in the sections' tables and the CSV)."""
+    words = [f"{line['protocol']}: {line['verdict']}" for _, line in group.iterrows()]
+    paper_side = group[group["protocol"] != _LEAK_FREE]
+    reason = f" ({paper_side['reason'].iloc[0]})" if not paper_side.empty else ""
+    return f"{words[0]}{reason}; " + "; ".join(words[1:]) if len(words) > 1 else words[0] + reason
+
+
+def _cell(lines: pd.DataFrame, digits: int) -> str:
+    if lines.empty:
+        return "-"
+    line = lines.iloc[0]
+    value = format_interval(line["mean"], line["ci_low"], line["ci_high"], 1.0, digits)
+    return f"{value} ({int(line['folds'])})"
+
+
+def _claims_forest_rows(claims: pd.DataFrame) -> pd.DataFrame:
+    """Rows for the forest plot of every claim (already in their units)."""
+    units = {"percent": " (%)", "ratio": " (slow / fast, log scale)"}
+    return pd.DataFrame(
+        {
+            "group": [
+                f"{m}{units.get(u, '')}"
+                for m, u in zip(claims["metric"], claims["unit"], strict=True)
+            ],
+            "label": [
+                f"{c}: {r}, {t}"
+                for c, r, t in zip(claims["claim"], claims["run"], claims["target"], strict=True)
+            ],
+            "protocol": claims["protocol"],
+            "mean": claims["mean"],
+            "low": claims["ci_low"],
+            "high": claims["ci_high"],
+            "paper": claims["paper"],
+        }
+    )
+
+
+def long_results(records: pd.DataFrame) -> pd.DataFrame:
+    """Every record's metrics in long format: one row per job and metric.
+
+    Columns: the job's keys (job id, experiment, engine, run, protocol, target, task,
+    fold, seed, status where present), ``split`` (``test``, ``validation``, ``trivial``
+    ...), ``metric`` (with the label for per-label metrics, e.g. ``f1.Bangs``) and
+    ``value``; then ``train_seconds`` and ``samples_per_second`` of the job.
     """
-    if rows["variant"].nunique() <= 1:
-        return rows, dict(paper)
-    labels = rows["variant"].astype(str) + ": " + rows["target"].astype(str)
-    numbers = {
-        f"{variant}: {target}": (paper_runs.get(str(variant)) or paper).get(str(target), {})
-        for variant, target in zip(rows["variant"], rows["target"], strict=True)
-    }
-    return rows.assign(target=labels), numbers
+    keys = [
+        c
+        for c in (
+            "job_id",
+            "experiment",
+            "engine",
+            "backend",
+            "variant",
+            "network",
+            "protocol",
+            "target",
+            "task",
+            "fold",
+            "seed",
+            "status",
+            "train_seconds",
+            "samples_per_second",
+        )
+        if c in records
+    ]
+    metrics = [c for c in records.columns if str(c).startswith("metrics.")]
+    long = records[keys + metrics].melt(id_vars=keys, var_name="column", value_name="value")
+    long = long.dropna(subset=["value"])
+    parts = long["column"].str.split(".", n=2)
+    long.insert(len(keys), "split", parts.str[1])
+    long.insert(len(keys) + 1, "metric", parts.str[2])
+    long["value"] = pd.to_numeric(long["value"], errors="coerce")
+    return long.drop(columns=["column"]).dropna(subset=["value"]).reset_index(drop=True)
+
+
+def _document(
+    writer: _Writer,
+    sections: Sequence[_Section],
+    context: Mapping[str, Any],
+    claims: pd.DataFrame,
+    findings: Sequence[Finding],
+    data_figures: Sequence[tuple[str, str, Figure]],
+    data_tables: Sequence[tuple[str, str, pd.DataFrame]],
+) -> Document:
+    banner = f"Data: {context.get('data', '-')}. Profile: {context.get('profile', '-')}."
+    first = Section("verdicts", CLAIMS_TITLE)
+    parts: list[Section] = [first]
+    appendix: list[Section] = []
+    if claims.empty:
+        first.blocks.append(Paragraph.of("No claim could be judged: no results.", style="alert"))
+    else:
+        page = _claims_page(claims)
+        first.blocks.append(
+            Paragraph.of(
+                "The papers' numbers beside ours, one row per claim, run and target (",
+                Ref("claims"),
+                ", ",
+                Ref("claims_forest"),
+                "); each claim's section below gives its evidence.",
+            )
+        )
+        first.blocks.append(
+            writer.table(
+                "claims",
+                CLAIMS_CAPTION,
+                page,
+                numbers=claims,
+                widths=(2.4, 0.6, 1.5, 1.5, 1.4, 4.0),
+            )
+        )
+        first.blocks += _verdict_sentences(sections, claims)
+        first.blocks.append(
+            writer.figure(
+                "claims_forest",
+                "Every judged claim: ours per protocol (mean over folds with its 95% interval) "
+                "and the paper's number (open diamond), one axes per measure",
+                forest_plot(_claims_forest_rows(claims)),
+                page=True,
+            )
+        )
+    run = Section("run", "How the results were obtained")
+    run.blocks.append(Paragraph.of(_with_verdicts(str(context.get("summary", "")), sections)))
+    run_table = writer.table(
+        "run_context",
+        "The run: profile, seeds, data, the machine and the versions of the latest record",
+        pd.DataFrame(_context_lines(context), columns=["", "value"]),
+        widths=(1.0, 9.0),
+    )
+    run.blocks += [
+        Paragraph.of(Ref(run_table.key), " names the machine and the versions behind them."),
+        run_table,
+    ]
+    if not any(section.has_rows for section in sections):
+        run.blocks.append(Paragraph.of(_NO_RESULTS, style="alert"))
+    missing = list(context.get("missing") or ())
+    if missing:
+        run.blocks.append(
+            Paragraph.of(
+                "This results folder holds no results of "
+                + ", ".join(missing)
+                + ": the report has no section for them (ignet-bench run NAME adds one).",
+                style="alert",
+            )
+        )
+    parts.append(run)
+    if data_figures or data_tables:
+        data = Section("data", "The data and its augmentation")
+        shown: list[Table | FigureBlock] = [
+            writer.table(stem, caption, frame) for stem, caption, frame in data_tables
+        ]
+        shown += [writer.figure(stem, caption, figure) for stem, caption, figure in data_figures]
+        data.blocks = [Paragraph.of("The data the results rest on: ", *_refs(shown), "."), *shown]
+        parts.append(data)
+    for section in sections:
+        body, extra = _experiment_section(writer, section)
+        parts.append(body)
+        if extra.blocks:
+            appendix.append(extra)
+    checks, holding = _checks_sections(writer, findings)
+    return Document(
+        REPORT_TITLE, banner, _banner_lines(context), [*parts, checks, *appendix, holding]
+    )
+
+
+def _banner_lines(context: Mapping[str, Any]) -> list[tuple[str, str]]:
+    return [
+        ("Data", str(context.get("data", "-"))),
+        ("Profile", str(context.get("profile", "-"))),
+    ]
+
+
+def _verdict_sentences(sections: Sequence[_Section], claims: pd.DataFrame) -> list[Paragraph]:
+    """What was reproduced, what was not, and what the protocol gap says."""
+    sentences = []
+    for side, lines in (
+        ("the papers' protocols", claims[claims["protocol"] != _LEAK_FREE]),
+        ("the leak-free protocol", claims[claims["protocol"] == _LEAK_FREE]),
+    ):
+        if lines.empty:
+            continue
+        counts = lines["verdict"].value_counts()
+        held = lines[lines["verdict"] == "reproduced"]
+        names = ", ".join(
+            dict.fromkeys(f"{c} ({r})" for c, r in zip(held["claim"], held["run"], strict=True))
+        )
+        sentences.append(
+            f"Under {side}, {counts.get('reproduced', 0)} of {len(lines)} judged numbers are "
+            f"reproduced{': ' + names if names else ''}; {counts.get('not reproduced', 0)} are "
+            f"not reproduced and {counts.get('inconclusive', 0)} are inconclusive."
+        )
+    kinds = {s.data_kind for s in sections if not s.evidence.empty}
+    if "synthetic" in kinds:
+        sentences.append(
+            "On the synthetic stand-in data a verdict tests our reimplementation on data whose "
+            "difficulty we chose, not the paper."
+        )
+    gaps = _protocol_gaps(sections)
+    if gaps:
+        sentences.append(gaps)
+    return [Paragraph.of(" ".join(sentences))] if sentences else []
+
+
+def _protocol_gaps(sections: Sequence[_Section]) -> str:
+    """How often the paper's protocol scored better than the leak-free one, and by how much."""
+    pairs = []
+    for section in sections:
+        evidence = section.evidence
+        if evidence.empty or _LEAK_FREE not in set(evidence["protocol"]):
+            continue
+        for _, group in evidence.groupby(["engine", "run", "target", "metric"], sort=False):
+            free = group[group["protocol"] == _LEAK_FREE]
+            paper = group[group["protocol"] != _LEAK_FREE]
+            if free.empty or paper.empty:
+                continue
+            gap = paper["mean"].iloc[0] - free["mean"].iloc[0]
+            pairs.append(gap < 0 if group["metric"].iloc[0] == "mape" else gap > 0)
+    if not pairs:
+        return ""
+    return (
+        "The paper's protocol (augment, then split) scored better than the leak-free one "
+        f"(split by child, augment the training side only) in {sum(pairs)} of {len(pairs)} "
+        "runs and targets; the protocol effect tables in the appendix say which of these "
+        "gaps their intervals bear out."
+    )
+
+
+def _experiment_section(writer: _Writer, section: _Section) -> tuple[Section, Section]:
+    body = Section(section.name, section.title)
+    extra = Section(f"{section.name}_appendix", section.title, appendix=True)
+    if section.name in CLAIMS:
+        _short, where, quote = CLAIMS[section.name]
+        body.blocks.append(Paragraph.of(f"{where}: “{quote}”", style="claim"))
+    if not section.has_rows:
+        body.blocks.append(Paragraph.of("No results for this experiment.", style="alert"))
+        return body, extra
+    main = writer.table(
+        f"{section.name}_by_protocol",
+        f"{section.title}: the paper's number beside ours per protocol. {TABLE_KEY}",
+        section.table,
+        numbers=_numeric_evidence(section.evidence),
+    )
+    tables = [writer.table(t.key, t.caption, t.frame) for t in section.tables if not t.appendix]
+    later = [writer.table(t.key, t.caption, t.frame) for t in section.tables if t.appendix]
+    figures = [writer.figure(f.stem, f.caption, f.figure) for f in section.figures]
+    lead: list[str | Ref] = [Ref(main.key), " puts the paper's number beside ours"]
+    if figures:
+        lead += [" and ", Ref(figures[0].key), " draws it"]
+    if len(figures) > 1:
+        lead += ["; ", *_refs(figures[1:]), " show the rest"]
+    if tables:
+        lead += ["; see also ", *_refs(tables)]
+    if later:
+        lead += ["; the appendix holds ", *_refs(later)]
+    body.blocks.append(Paragraph.of(*lead, "."))
+    if section.notes:
+        body.blocks.append(Paragraph.of(section.notes, style="note"))
+    body.blocks += [main, *tables, *figures]
+    extra.blocks += later
+    return body, extra
+
+
+def _refs(blocks: Sequence[Table | FigureBlock]) -> list[str | Ref]:
+    parts: list[str | Ref] = []
+    for index, block in enumerate(blocks):
+        if index:
+            parts.append(" and " if index == len(blocks) - 1 else ", ")
+        parts.append(Ref(block.key))
+    return parts
+
+
+def _numeric_evidence(evidence: pd.DataFrame) -> pd.DataFrame:
+    """The evidence in the units the report prints (accuracy in percent), each row naming
+    its unit: what a reader re-analyses."""
+    if evidence.empty:
+        return evidence
+    shown = evidence.copy()
+    scales = np.array([metric_scale(str(m))[0] for m in shown["metric"]])
+    for column in _SCALED_COLUMNS:
+        if column in shown:
+            shown[column] = pd.to_numeric(shown[column], errors="coerce") * scales
+    return shown.assign(unit=[_unit_name(str(m)) for m in shown["metric"]])
+
+
+_SCALED_COLUMNS = (
+    "paper",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "bootstrap_low",
+    "bootstrap_high",
+    "trivial",
+    "trivial_low",
+    "trivial_high",
+)
+
+
+def _checks_sections(writer: _Writer, findings: Sequence[Finding]) -> tuple[Section, Section]:
+    """What the papers' numbers say of each other: what fails in the text, what holds in
+    the appendix."""
+    section = Section("paper-checks", CHECKS_TITLE)
+    holding = Section("paper-checks-holding", "The papers' checks that hold", appendix=True)
+    widths = (0.5, 0.8, 2.2, 2.5)
+    inconsistent = writer.table(
+        "paper_checks_failing",
+        "What each paper says that its own numbers do not give (a number printed to three "
+        "decimals stands for anything that rounds to it)",
+        _findings_frame(findings, consistent=False),
+        widths=widths,
+    )
+    consistent = writer.table(
+        "paper_checks_holding",
+        "The checks of the papers' numbers against each other that hold",
+        _findings_frame(findings, consistent=True),
+        widths=widths,
+    )
+    section.blocks.append(
+        Paragraph.of(
+            "Each paper's numbers against each other: ",
+            Ref(inconsistent.key),
+            " lists what does not agree, ",
+            Ref(consistent.key),
+            " in the appendix what does.",
+        )
+    )
+    section.blocks.append(inconsistent)
+    holding.blocks.append(consistent)
+    return section, holding
 
 
 def _engine_per_run(rows: pd.DataFrame) -> pd.DataFrame:
@@ -426,35 +805,26 @@ def _seeds(seeds: object) -> str:
     return ", ".join(str(s) for s in seeds) if isinstance(seeds, Sequence) else str(seeds)
 
 
-def _render_html(
-    sections: Sequence[_Section],
-    context: Mapping[str, Any],
-    has_results: bool,
-    data: tuple[Sequence[_FigureItem], Sequence[_Table]],
-    findings: Sequence[Finding],
-    claims: pd.DataFrame,
-) -> str:
+def _render_html(document: Document) -> str:
     source = resources.files("reports").joinpath("templates/report.html.j2").read_text("utf-8")
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = environment.from_string(source)
     return template.render(
-        title=REPORT_TITLE,
-        checks_title=CHECKS_TITLE,
-        profile=str(context.get("profile", "-")),
-        seeds=_seeds(context.get("seeds")),
-        data=str(context.get("data", "-")),
-        machine=dict(context.get("machine") or {}),
-        versions=dict(context.get("versions") or {}),
-        summary=str(context.get("summary", "")),
-        has_results=has_results,
-        sections=sections,
-        data_figures=data[0],
-        data_tables=data[1],
-        inconsistent=_html_table(_findings_frame(findings, consistent=False)),
-        consistent=_html_table(_findings_frame(findings, consistent=True)),
-        claims=_html_table(claims) if not claims.empty else "",
-        claims_caption=CLAIMS_CAPTION,
-        table_key=TABLE_KEY,
+        document=document,
+        label=document.label,
+        numeric=numeric_columns,
+        cells=cells,
+        image=_data_uri,
+        is_table=lambda block: isinstance(block, Table),
+        is_figure=lambda block: isinstance(block, FigureBlock),
+        is_ref=lambda part: isinstance(part, Ref),
+    )
+
+
+def _data_uri(block: FigureBlock) -> str:
+    """The figure's SVG as a data URI: the HTML stays one self-contained file."""
+    return "data:image/svg+xml;base64," + base64.b64encode(block.svg.encode("utf-8")).decode(
+        "ascii"
     )
 
 
@@ -470,133 +840,6 @@ def _findings_frame(findings: Sequence[Finding], consistent: bool) -> pd.DataFra
             }
             for f in findings
             if f.consistent == consistent
-        ]
+        ],
+        columns=["paper", "where", "the paper says", "its own numbers give"],
     )
-
-
-def _write_pdf(
-    path: Path,
-    sections: Sequence[_Section],
-    context: Mapping[str, Any],
-    has_results: bool,
-    data: tuple[Sequence[_FigureItem], Sequence[_Table]],
-    findings: Sequence[Finding],
-    claims: pd.DataFrame,
-) -> None:
-    # TrueType (42) embeds real glyphs with a text layer, so the PDF can be searched and
-    # its text extracted; the default Type 3 fonts cannot.
-    banner = f"Data: {context.get('data', '-')}; profile {context.get('profile', '-')}"
-    with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(path) as pdf:
-
-        def save(figure: Figure, heading: str = "", tight: bool = False) -> None:
-            # Every page names the data it rests on; a figure also gets its heading above
-            # its own title, and a tight box keeps both.
-            added = [figure.text(0.01, -0.03 if tight else 0.012, banner, fontsize=7)]
-            if heading:
-                added.append(
-                    figure.text(
-                        0.5, 1.02, heading, ha="center", va="bottom", fontsize=10, wrap=True
-                    )
-                )
-            pdf.savefig(figure, bbox_inches="tight" if tight else None)
-            for text in added:
-                text.remove()
-
-        save(_front_page(context, has_results))
-        if not claims.empty:
-            # The page keeps the columns that fit it; reasons and methods are in the HTML
-            # and in tables/claims.csv.
-            compact = claims.drop(columns=["claim", "reason", "interval", "test samples"])
-            compact["data"] = compact["data"].str.split(":").str[0]
-            save(_table_page(CLAIMS_TITLE, CLAIMS_CAPTION, compact))
-        for table in data[1]:
-            save(_table_page("Data", table.caption, table.frame))
-        for item in data[0]:
-            save(item.figure, item.caption, tight=True)
-        for section in sections:
-            save(_table_page(section.title, f"{section.notes} {TABLE_KEY}", section.table))
-            for table in section.tables:
-                save(_table_page(section.title, table.caption, table.frame))
-            for item in section.figures:
-                save(item.figure, section.title, tight=True)
-        for page in _findings_pages(findings):
-            save(page)
-        info = pdf.infodict()
-        info["Title"] = REPORT_TITLE
-
-
-def _front_page(context: Mapping[str, Any], has_results: bool) -> Figure:
-    page = Figure(figsize=_PAGE)
-    y = 0.93
-    page.text(0.06, y, REPORT_TITLE, fontsize=18, weight="bold")
-    y -= 0.08
-    for label, value in _context_lines(context):
-        lines = textwrap.wrap(value, 110) or ["-"]
-        page.text(0.06, y, f"{label}:", fontsize=10, weight="bold")
-        for line in lines:
-            page.text(0.17, y, line, fontsize=10)
-            y -= 0.03
-        y -= 0.01
-    y -= 0.03
-    page.text(0.06, y, "Summary", fontsize=13, weight="bold")
-    y -= 0.045
-    for line in textwrap.wrap(str(context.get("summary", "")), 120):
-        page.text(0.06, y, line, fontsize=10)
-        y -= 0.03
-    if not has_results:
-        page.text(0.06, y - 0.03, _NO_RESULTS, fontsize=11, color="#a00000", style="italic")
-    return page
-
-
-def _findings_pages(findings: Sequence[Finding]) -> list[Figure]:
-    """The papers' inconsistencies, then the checks that hold, as wrapped text pages."""
-    lines: list[tuple[str, str]] = []  # (style, text)
-    for consistent, heading in ((False, CHECKS_TITLE), (True, "Checks that hold")):
-        lines.append(("heading", heading))
-        for f in findings:
-            if f.consistent == consistent:
-                claim = textwrap.wrap(f"{f.paper}, {f.where}: {f.claim}", 140)
-                lines += [("bold", line) for line in claim]
-                lines += [("plain", line) for line in textwrap.wrap(f.arithmetic, 140)]
-    pages: list[Figure] = []
-    y = 0.0
-    for style, text in lines:
-        if not pages or y < 0.06:
-            pages.append(Figure(figsize=_PAGE))
-            y = 0.94
-        if style == "heading":
-            y -= 0.02
-            pages[-1].text(0.04, y, text, fontsize=15, weight="bold")
-            y -= 0.05
-            continue
-        pages[-1].text(0.04, y, text, fontsize=8.5, weight="bold" if style == "bold" else "normal")
-        y -= 0.026
-    return pages
-
-
-def _table_page(title: str, notes: str, table: pd.DataFrame) -> Figure:
-    page = Figure(figsize=_PAGE)
-    y = 0.94
-    for line in textwrap.wrap(title, 80):
-        page.text(0.04, y, line, fontsize=15, weight="bold")
-        y -= 0.045
-    y -= 0.01
-    for line in textwrap.wrap(" ".join(notes.split()), 130):
-        page.text(0.04, y, line, fontsize=9, color="#444444")
-        y -= 0.027
-    y -= 0.03
-    if table.empty:
-        page.text(0.04, y, "No results for this experiment.", fontsize=11, style="italic")
-        return page
-    text = table.to_string(index=False, na_rep="-")
-    lines = text.splitlines()
-    width = max(len(line) for line in lines)
-    # A monospaced glyph is about 0.6 em wide and a line about 1.2 em high: pick the
-    # largest size at which the widest line fits the width and all lines the height left.
-    fontsize = min(
-        9.0,
-        0.92 * _PAGE[0] * 72 / (0.6 * width),
-        0.95 * y * _PAGE[1] * 72 / (1.2 * len(lines)),
-    )
-    page.text(0.04, y, text, fontsize=fontsize, family="monospace", va="top")
-    return page

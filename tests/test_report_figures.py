@@ -181,7 +181,7 @@ def test_prediction_examples_threshold_probabilities_and_check_shapes():
         prediction_examples(images, np.zeros((2, 3)), np.zeros((2, 3)), ["a"])
 
 
-def test_each_example_figure_saves_as_png_and_svg(tmp_path):
+def test_each_example_figure_saves_as_svg_with_its_text(tmp_path):
     rng = np.random.default_rng(0)
     figures = {
         "augmentation": augmentation_examples(rng.random((2, 10, 6)), [rng.random((2, 10, 6))] * 2),
@@ -192,14 +192,16 @@ def test_each_example_figure_saves_as_png_and_svg(tmp_path):
         ),
     }
     for stem, fig in figures.items():
-        png, svg = save_figure(fig, tmp_path, stem, dpi=50)
-        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        svg = save_figure(fig, tmp_path, stem)
+        assert svg == tmp_path / f"{stem}.svg"
         assert b"<svg" in svg.read_bytes()[:2000]
+    # Text stays text (searchable in the PDF and the page), not glyph outlines.
+    assert "<text" in (tmp_path / "confusion.svg").read_text(encoding="utf-8")
 
 
 def test_reports_does_not_import_the_engines():
     check = (
-        "import sys, reports.figures, reports.tables; "
+        "import sys, reports.figures, reports.tables, reports.report; "
         "bad = sorted(m for m in sys.modules "
         "if m.split('.')[0] in {'bench', 'ignet', 'baseline_keras'}); "
         "print(bad); sys.exit(1 if bad else 0)"

@@ -1,32 +1,39 @@
+"""The report as a document: HTML and typeset PDF from one source, figures, CSV tables."""
+
 from __future__ import annotations
 
+import ctypes
+import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_raw
 import pytest
 from matplotlib.collections import PathCollection
-from pypdf import PdfReader
 
 from bench.claims import evidence_table
-from reports.figures import learning_curves, metric_bars, save_figure, timing_bars
-from reports.report import write_report
+from reports.figures import forest_plot, learning_curves, save_figure, timing_bars
+from reports.report import CLAIMS_TITLE, write_report
 
 TARGETS = {"age_category": "classification", "age_months": "regression"}
 PROTOCOLS = ("paper-keras", "leak-free")
 EXPERIMENTS: list[dict[str, Any]] = [
     {
+        "name": "zz_extra",
+        "title": "An experiment of our own",
+        "notes": "",
+        "paper": {"age_category": {"accuracy": 0.70}},
+    },
+    {
         "name": "table1",
         "title": "Table 1: accuracy per label combination",
         "notes": "The Fig. 2 CNN on the drawings.",
         "paper": {"age_category": {"accuracy": 0.8854}, "age_months": {"mape": 12.95}},
-    },
-    {
-        "name": "table2",
-        "title": "Table 2: the IgNet engine",
-        "notes": "",
-        "paper": {"age_category": {"accuracy": 0.70}},
     },
 ]
 CONTEXT: dict[str, Any] = {
@@ -36,7 +43,10 @@ CONTEXT: dict[str, Any] = {
     "profile": "quick",
     "data": "synthetic (seed 0)",
     "summary": "The paper-keras protocol leaks; the leak-free one does not.",
+    "missing": ["activation"],
 }
+# The quick profile's PDF must stay within this many pages (the issue's bound).
+PAGE_BOUND = 30
 
 
 def _record(experiment: str, engine: str, protocol: str, target: str, fold: int) -> dict:
@@ -64,6 +74,7 @@ def _record(experiment: str, engine: str, protocol: str, target: str, fold: int)
     }
     if task == "classification":
         record["metrics.test.accuracy"] = 0.4 + base
+        record["metrics.trivial.accuracy"] = 0.25
         record["curve.accuracy"] = [0.2 + 0.1 * e for e in range(epochs)]
         record["curve.val_accuracy"] = [0.2 + 0.05 * e for e in range(epochs)]
     else:
@@ -82,7 +93,7 @@ def records() -> pd.DataFrame:
         for fold in (0, 1)
     ]
     rows += [
-        _record("table2", "ignet", protocol, "age_category", fold)
+        _record("zz_extra", "ignet", protocol, "age_category", fold)
         for protocol in PROTOCOLS
         for fold in (0, 1)
     ]
@@ -105,101 +116,192 @@ def report(records: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> d
     return write_report(records, experiments, tmp_path_factory.mktemp("report"), CONTEXT)
 
 
-def _pdf_text(path: Path) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+def _pages(path: Path) -> list[str]:
+    document = pdfium.PdfDocument(path)
+    return [" ".join(page.get_textpage().get_text_range().split()) for page in document]
+
+
+def _font_sizes(path: Path) -> dict[str, float]:
+    """The smallest size each font is set in, over every page of the PDF."""
+    smallest: dict[str, float] = {}
+    for page in pdfium.PdfDocument(path):
+        text = page.get_textpage()
+        for index in range(text.count_chars()):
+            name = ctypes.create_string_buffer(128)
+            flags = ctypes.c_int()
+            pdfium_raw.FPDFText_GetFontInfo(text.raw, index, name, 128, ctypes.byref(flags))
+            font = name.value.decode().split("+")[-1]
+            if font:
+                size = pdfium_raw.FPDFText_GetFontSize(text.raw, index)
+                smallest[font] = min(size, smallest.get(font, size))
+    return smallest
 
 
 def test_write_report_creates_every_file(report: dict[str, Path]) -> None:
-    for key in ("report.html", "report.pdf", "tables/table1.csv", "tables/table2.csv"):
+    for key in ("report.html", "report.pdf", "results.csv", "tables/claims.csv"):
         assert report[key].is_file() and report[key].stat().st_size > 0
-    for stem in ("table1_metrics", "table1_curves_0", "table1_curves_1", "table1_timing"):
-        assert report[f"figures/{stem}.png"].read_bytes().startswith(b"\x89PNG")
-        assert b"<svg" in report[f"figures/{stem}.svg"].read_bytes()[:1000]
-    table = pd.read_csv(report["tables/table1.csv"])
-    assert list(table.columns[:5]) == ["engine", "network", "target", "metric", "paper"]
-    assert {"paper-keras", "leak-free"} <= set(table.columns)
+    assert report["report.pdf"].read_bytes().startswith(b"%PDF")
+    svgs = [key for key in report if key.startswith("figures/")]
+    assert svgs and all(key.endswith(".svg") for key in svgs)
+    assert "figures/table1_curves.svg" in report and "figures/claims_forest.svg" in report
 
 
-def test_html_has_context_titles_tables_and_embedded_figures(report: dict[str, Path]) -> None:
+def test_csv_tables_hold_numbers(report: dict[str, Path]) -> None:
+    table = pd.read_csv(report["tables/table1_by_protocol.csv"])
+    for column in ("mean", "ci_low", "ci_high", "folds", "paper", "trivial"):
+        assert pd.api.types.is_numeric_dtype(table[column]), column
+    assert set(table["unit"]) == {"percent"}  # accuracy and MAPE alike
+    accuracy = table[table["metric"] == "accuracy"]
+    assert accuracy["paper"].iloc[0] == pytest.approx(88.54)
+    assert accuracy["mean"].iloc[0] == pytest.approx(75.0)  # paper-keras folds: 0.7, 0.8
+    claims = pd.read_csv(report["tables/claims.csv"])
+    assert pd.api.types.is_numeric_dtype(claims["mean"])
+    accuracy = claims[(claims["section"] == "table1") & (claims["metric"] == "accuracy")]
+    assert accuracy["paper"].iloc[0] == pytest.approx(88.54)  # in percent, as the unit says
+    results = pd.read_csv(report["results.csv"])
+    assert {"job_id", "split", "metric", "value"} <= set(results.columns)
+    assert pd.api.types.is_numeric_dtype(results["value"])
+    # One row per job and metric: 8 table1 jobs and 4 others, each with its test score.
+    assert set(results["metric"]) == {"accuracy", "mape"}
+    assert len(results[results["split"] == "test"]) == 12
+    assert len(results[results["split"] == "trivial"]) == 8  # the classification jobs
+
+
+def test_sections_follow_the_papers_order_and_open_with_the_claim(
+    report: dict[str, Path],
+) -> None:
     html = report["report.html"].read_text(encoding="utf-8")
-    for experiment in EXPERIMENTS:
-        assert experiment["title"] in html
-    # The claims, one per experiment, and the papers' checks: those that fail, those
-    # that hold.
-    assert html.count("<table") == 1 + len(EXPERIMENTS) + 2
-    assert html.index("claims and our verdicts") < html.index(EXPERIMENTS[0]["title"])
-    for text in (*TARGETS, *PROTOCOLS, "88.54", "12.95", "synthetic (seed 0)", "quick"):
-        assert text in html
-    assert CONTEXT["summary"].replace("'", "&#39;") in html
-    assert "numpy 2.0" in html and "cpus: 2" in html
-    # Self-contained: every figure is inline, nothing points at a file beside the report.
-    assert html.count('src="data:image/png;base64,') == sum(
-        1 for key in report if key.endswith(".png")
-    )
+    # table1 is the papers' first item; an experiment of our own comes after the papers'.
+    claims = html.index(CLAIMS_TITLE.replace("'", "&#39;"))
+    assert claims < html.index('id="table1"') < html.index('id="zz_extra"')
+    section = html[html.index('id="table1"') :]
+    assert section.index('class="claim"') < section.index("<table")
+    assert "85.58%" in section[: section.index("<table")]  # the paper's words
+    assert "no results of activation" in html
+
+
+def test_every_table_and_figure_is_numbered_captioned_and_linked(
+    report: dict[str, Path],
+) -> None:
+    html = report["report.html"].read_text(encoding="utf-8")
+    tables = re.findall(r"<caption><strong>Table (\d+)\.</strong> (.+?)</caption>", html, re.S)
+    figures = re.findall(r"<figcaption><strong>Figure (\d+)\.</strong> (.+?)</figcaption>", html)
+    assert len(tables) == html.count("<table") and len(figures) == html.count("<figure")
+    assert [int(n) for n, _ in tables] == list(range(1, len(tables) + 1))
+    assert [int(n) for n, _ in figures] == list(range(1, len(figures) + 1))
+    assert all(caption.strip() for _, caption in tables + figures)
+    ids = set(re.findall(r'id="([^"]+)"', html))
+    links = re.findall(r'href="#([^"]+)"', html)
+    assert links and set(links) <= ids
+    for number in range(1, len(tables) + 1):  # every table referenced from the text
+        assert f">Table {number}</a>" in html
+    # Self-contained: every figure is inline SVG, nothing points at a file beside it.
+    assert html.count('src="data:image/svg+xml;base64,') == len(figures)
     assert 'src="figures/' not in html
 
 
-def test_pdf_carries_the_same_headings(report: dict[str, Path]) -> None:
-    text = _pdf_text(report["report.pdf"])
-    for experiment in EXPERIMENTS:
-        assert experiment["title"] in text
-    for text_piece in ("synthetic (seed 0)", "quick", "Summary", "88.54", "age_months"):
-        assert text_piece in text
+def test_html_right_aligns_numbers(report: dict[str, Path]) -> None:
+    html = report["report.html"].read_text(encoding="utf-8")
+    assert '<th class="num">paper</th>' in html and '<td class="num">88.54</td>' in html
+
+
+def test_pdf_is_typeset_with_the_claims_first(report: dict[str, Path]) -> None:
+    pages = _pages(report["report.pdf"])
+    assert 3 < len(pages) <= PAGE_BOUND
+    claims = pd.read_csv(report["tables/claims.csv"])
+    first = pages[0] + " " + pages[1]
+    assert CLAIMS_TITLE in pages[0]
+    for run, target in zip(claims["run"], claims["target"], strict=True):
+        assert f"{run}, {target}" in first
+    for number, text in enumerate(pages, 1):
+        # Every page names the data it rests on, and is numbered.
+        assert "Data: synthetic (seed 0). Profile: quick." in text, number
+        assert f"{number} of {len(pages)}" in text, number
+    whole = " ".join(pages)
+    assert "Contents" in whole and "Table 1: accuracy per label combination" in whole
+    # Real tables, not text dumps: the header cells are set apart from their rows.
+    assert "Table 1." in whole and "88.54" in whole
+
+
+def test_pdf_text_is_never_under_9_points(report: dict[str, Path]) -> None:
+    sizes = _font_sizes(report["report.pdf"])
+    body = {font: size for font, size in sizes.items() if font.startswith("Libertinus")}
+    assert body and min(body.values()) >= 9.0 - 1e-6, body
+
+
+def test_user_text_is_escaped_for_both_renderings(records: pd.DataFrame, tmp_path: Path) -> None:
+    odd = "A #title with $math$, *stars*, <tags> & a back\\slash [x] @ref"
+    experiments = [{**with_evidence(records)[1], "title": odd}]
+    context = {**CONTEXT, "data": "folder #1 $HOME"}
+    written = write_report(
+        records[records["experiment"] == "table1"], experiments, tmp_path, context
+    )
+    text = " ".join(_pages(written["report.pdf"]))
+    assert odd in text and "Data: folder #1 $HOME" in text
+    html = written["report.html"].read_text(encoding="utf-8")
+    assert "&lt;tags&gt; &amp; a back\\slash" in html and "<tags>" not in html
 
 
 def test_learning_curves_draw_train_and_validation_per_protocol(records: pd.DataFrame) -> None:
-    fig = learning_curves(records[records["experiment"] == "table1"], target="age_category")
+    rows = records[records["experiment"] == "table1"]
+    fig = learning_curves(rows, ["age_category", "age_months"], {"age_category": 0.8854})
     assert len(fig.axes) == 2
-    # One engine, two protocols: train and validation each.
-    assert [len(ax.lines) for ax in fig.axes] == [4, 4]
+    # One engine, two protocols: train and validation each, and the paper's line.
+    assert [len(ax.lines) for ax in fig.axes] == [5, 4]
     # Folds of 4 and 3 epochs: the mean runs over all 4, from the folds that reached each.
-    assert np.asarray(fig.axes[0].lines[0].get_xdata()).size == 4
-    accuracy = np.asarray(fig.axes[1].lines[0].get_ydata())
-    assert accuracy[0] == pytest.approx(20.0)
-
-
-def test_learning_curves_for_one_protocol(records: pd.DataFrame) -> None:
-    fig = learning_curves(records, target="age_months", protocol="leak-free")
-    assert [len(ax.lines) for ax in fig.axes] == [2, 2]
+    accuracy = fig.axes[0].lines[0]
+    assert np.asarray(accuracy.get_xdata()).size == 4
+    assert np.asarray(accuracy.get_ydata())[0] == pytest.approx(20.0)
+    assert np.asarray(fig.axes[0].lines[-1].get_ydata())[0] == pytest.approx(88.54)
     assert "MAPE" in fig.axes[1].get_ylabel()
 
 
-def test_metric_bars_one_axes_per_task_with_the_paper_marker(records: pd.DataFrame) -> None:
-    paper = EXPERIMENTS[0]["paper"]
-    fig = metric_bars(records[records["experiment"] == "table1"], paper)
-    assert len(fig.axes) == 2
-    classification = fig.axes[0]
-    assert len(classification.patches) == len(PROTOCOLS)  # one target, one bar per protocol
-    # Error bars are line collections; the paper's marker is the one scatter collection.
-    (marker,) = [c for c in classification.collections if isinstance(c, PathCollection)]
-    assert np.asarray(marker.get_offsets())[0, 1] == pytest.approx(88.54)
+def test_a_single_epoch_is_drawn_as_a_marker(records: pd.DataFrame) -> None:
+    one = records[records["target"] == "age_category"].assign(
+        **{"curve.accuracy": [[0.5]] * 8, "curve.val_accuracy": [[0.4]] * 8}
+    )
+    fig = learning_curves(one, ["age_category"])
+    assert all(line.get_marker() == "o" for line in fig.axes[0].lines)
+
+
+def test_forest_plot_puts_the_paper_beside_each_protocol() -> None:
+    rows = pd.DataFrame(
+        {
+            "group": ["accuracy (%)"] * 2 + ["time ratio"],
+            "label": ["a", "a", "speed"],
+            "protocol": ["paper-keras", "leak-free", "paper-keras"],
+            "mean": [90.0, 50.0, 12.0],
+            "low": [85.0, 40.0, 10.0],
+            "high": [95.0, 60.0, 14.0],
+            "paper": [88.5, 88.5, 10.0],
+        }
+    )
+    fig = forest_plot(rows)
+    accuracy, speed = fig.axes
+    (marker,) = [c for c in accuracy.collections if isinstance(c, PathCollection)]
+    assert np.asarray(marker.get_offsets())[0, 0] == pytest.approx(88.5)
+    assert speed.get_xscale() == "log"
+    assert len(forest_plot(rows.iloc[0:0]).axes) == 1
 
 
 def test_timing_bars_one_bar_per_engine_and_backend(records: pd.DataFrame, tmp_path: Path) -> None:
     fig = timing_bars(records)
     assert len(fig.axes) == 1
     assert len(fig.axes[0].patches) == 2
-    png, svg = save_figure(fig, tmp_path, "timing")
-    assert png.is_file() and svg.is_file()
+    assert save_figure(fig, tmp_path, "timing").is_file()
 
 
 def test_empty_records_give_a_report_that_says_so(tmp_path: Path) -> None:
     written = write_report(pd.DataFrame(), EXPERIMENTS, tmp_path, CONTEXT)
     html = written["report.html"].read_text(encoding="utf-8")
     assert "No results were found" in html
-    # No result tables; the papers' checks need no results.
-    assert html.count("<table") == 2 and html.index("<table") > html.index('id="paper-checks"')
     assert not [key for key in written if key.startswith("figures/")]
-    text = _pdf_text(written["report.pdf"])
+    text = " ".join(_pages(written["report.pdf"]))
     assert "No results" in text
     for experiment in EXPERIMENTS:
         assert experiment["title"] in text
-    for figure in (
-        learning_curves(pd.DataFrame(), target="age_category"),
-        metric_bars(pd.DataFrame()),
-        timing_bars(pd.DataFrame()),
-    ):
-        assert figure.axes and all(not ax.lines for ax in figure.axes)
+    assert learning_curves(pd.DataFrame(), []).axes
+    assert all(not ax.lines for ax in timing_bars(pd.DataFrame()).axes)
 
 
 def test_data_tables_are_shown_and_written(tmp_path: Path) -> None:
@@ -211,13 +313,56 @@ def test_data_tables_are_shown_and_written(tmp_path: Path) -> None:
         pd.DataFrame(), EXPERIMENTS, tmp_path, CONTEXT, data_tables=[("counts", caption, counts)]
     )
     html = written["report.html"].read_text(encoding="utf-8")
-    assert caption.replace("'", "&#39;") in html and "<td>194</td>" in html
+    assert caption.replace("'", "&#39;") in html and '<td class="num">194</td>' in html
     assert pd.read_csv(written["tables/counts.csv"])["paper"].iloc[0] == 186
-    assert caption in _pdf_text(written["report.pdf"])
+    assert caption in " ".join(_pages(written["report.pdf"]))
 
 
-def test_every_pdf_page_names_the_data(report: dict[str, Path]) -> None:
-    pages = PdfReader(report["report.pdf"]).pages
-    assert len(pages) > 3
-    for number, page in enumerate(pages, 1):
-        assert "Data: synthetic (seed 0)" in page.extract_text(), number
+# The browser check: a copy of report.html with this script appended counts the images
+# that did not load and the internal links with no target, and writes the counts into the
+# page, which Chromium's --dump-dom prints once the page has loaded.
+_BROWSER = next(
+    (shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")), None
+)
+_CHECK = """
+<script>
+window.addEventListener("load", () => {
+  const images = Array.from(document.images);
+  const broken = images.filter((image) => !image.complete || image.naturalWidth === 0);
+  const links = Array.from(document.querySelectorAll('a[href^="#"]'));
+  const dangling = links.filter((link) => !document.getElementById(link.hash.slice(1)));
+  const out = document.createElement("pre");
+  out.textContent = `browser-check images ${images.length} broken ${broken.length} ` +
+    `links ${links.length} dangling ${dangling.length}`;
+  document.body.appendChild(out);
+});
+</script>
+"""
+
+
+def _browser(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [str(_BROWSER), "--headless", "--no-sandbox", "--disable-gpu", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.skipif(
+    _BROWSER is None,
+    reason="no Chromium installed (Debian: apt-get install chromium): report.html is not "
+    "opened in a browser",
+)
+def test_report_in_a_browser_loads_every_image_and_link(report: dict[str, Path]) -> None:
+    html = report["report.html"]
+    checked = html.with_name("checked.html")
+    page = html.read_text(encoding="utf-8")
+    checked.write_text(page.replace("</body>", _CHECK + "</body>"), encoding="utf-8")
+    done = _browser("--virtual-time-budget=10000", "--dump-dom", checked.as_uri())
+    counts = {
+        k: int(v) for k, v in re.findall(r"(images|broken|links|dangling) (\d+)", done.stdout)
+    }
+    assert counts, done.stderr[-2000:]
+    assert counts["images"] == page.count("<img") and counts["broken"] == 0
+    assert counts["links"] > 0 and counts["dangling"] == 0
+    screenshot = html.with_name("first_screen.png")
+    _browser("--window-size=1280,900", f"--screenshot={screenshot}", html.as_uri())
+    assert screenshot.read_bytes().startswith(b"\x89PNG")
+    print(f"first screen of report.html: {screenshot}")

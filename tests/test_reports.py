@@ -102,7 +102,11 @@ def test_claims_say_what_their_data_can_decide():
     assert set(claims["data"]) == {VERDICT_TESTS["synthetic"]}
     speed = claims[claims["metric"] == "time ratio"].iloc[0]
     assert speed["claim"] == "10 times as fast" and speed["run"] == "fig2 / fig5"
-    assert speed["paper"] == "10x" and speed["verdict"] == "reproduced"
+    assert speed["paper"] == 10.0 and speed["unit"] == "ratio" and speed["verdict"] == "reproduced"
+    accuracy = claims[claims["metric"] == "accuracy"].iloc[0]
+    # Numbers stay numbers, in the unit the row names: accuracy in percent.
+    assert accuracy["unit"] == "percent" and accuracy["paper"] == 90.0
+    assert accuracy["ci_low"] < accuracy["mean"] < accuracy["ci_high"]
     summary = _with_verdicts("", [_section("synthetic"), _section("real")])
     assert "synthetic stand-in (a verdict there tests our reimplementation)" in summary
     assert "real data (a verdict there tests the paper's claim)" in summary

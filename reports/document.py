@@ -1,0 +1,151 @@
+"""The report's content as a small document model, rendered alike to HTML and to PDF.
+
+A :class:`Document` is a title, a banner line naming the data and profile, and a list of
+:class:`Section` objects; a section holds :class:`Paragraph`, :class:`Table` and
+:class:`FigureBlock` blocks. Tables and figures are numbered in reading order by
+:func:`number_blocks`, so a paragraph's :class:`Ref` says "Table 3" in the HTML and in the
+PDF alike. Text is kept as plain strings: each renderer escapes it for its own markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+__all__ = [
+    "Document",
+    "FigureBlock",
+    "Paragraph",
+    "Ref",
+    "Section",
+    "Table",
+    "cells",
+    "number_blocks",
+    "numeric_columns",
+]
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference to a table or figure by its ``key``; renders as "Table 3" or "Figure 2"."""
+
+    key: str
+
+
+@dataclass
+class Paragraph:
+    """Running text: plain strings and :class:`Ref` objects, joined without spaces.
+
+    ``style`` is ``plain``, ``claim`` (the paper's claim, quoted), ``note`` (small print)
+    or ``alert`` (something missing).
+    """
+
+    parts: tuple[str | Ref, ...]
+    style: str = "plain"
+
+    @classmethod
+    def of(cls, *parts: str | Ref, style: str = "plain") -> Paragraph:
+        """A paragraph of ``parts``, as in ``Paragraph.of("See ", Ref("t1"), ".")``."""
+        return cls(tuple(parts), style)
+
+
+@dataclass
+class Table:
+    """A captioned table of display strings; numeric-looking columns are right-aligned.
+
+    ``csv`` names the file under ``tables/`` that holds the same rows for re-analysis
+    (empty when the table is not written out); ``widths`` gives the columns' relative
+    widths where their content alone would not share the page well.
+    """
+
+    key: str
+    caption: str
+    frame: pd.DataFrame
+    csv: str = ""
+    widths: tuple[float, ...] = ()
+    number: int = 0
+
+
+@dataclass
+class FigureBlock:
+    """A captioned figure: ``path`` is its SVG file relative to the report folder; ``page``
+    lets it take a page's height instead of half of one."""
+
+    key: str
+    caption: str
+    path: str
+    svg: str = ""  # the SVG text, for the self-contained HTML
+    page: bool = False
+    number: int = 0
+
+
+Block = Paragraph | Table | FigureBlock
+
+
+@dataclass
+class Section:
+    """A numbered heading with its blocks; ``appendix`` sections follow the main text."""
+
+    key: str
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+    appendix: bool = False
+
+
+@dataclass
+class Document:
+    """The whole report: ``banner`` names the data and profile on every PDF page."""
+
+    title: str
+    banner: str
+    context: list[tuple[str, str]]
+    sections: list[Section]
+
+    def label(self, ref: Ref) -> str:
+        """How a reference reads: "Table 3", "Figure 2", or the key when it is unknown."""
+        for section in self.sections:
+            for block in section.blocks:
+                if isinstance(block, Table | FigureBlock) and block.key == ref.key:
+                    kind = "Table" if isinstance(block, Table) else "Figure"
+                    return f"{kind} {block.number}"
+        return ref.key
+
+
+def number_blocks(document: Document) -> Document:
+    """Number tables and figures in reading order (each kind from 1); returns ``document``."""
+    tables = figures = 0
+    for section in document.sections:
+        for block in section.blocks:
+            if isinstance(block, Table):
+                tables += 1
+                block.number = tables
+            elif isinstance(block, FigureBlock):
+                figures += 1
+                block.number = figures
+    return document
+
+
+def cells(frame: pd.DataFrame) -> list[list[str]]:
+    """A table's values as the page shows them: text, ``-`` where a value is missing."""
+    shown = frame.astype(object).where(frame.notna(), "-")
+    return [[str(value) for value in row] for row in shown.itertuples(index=False)]
+
+
+def numeric_columns(frame: pd.DataFrame) -> list[bool]:
+    """Per column, whether every shown value reads as a number (so it is right-aligned).
+
+    Values such as ``88.54``, ``12.3 [8.1, 17.0] (5 folds)``, ``97%``, ``1/3`` or ``-``
+    count as numbers: they start with a digit, a sign or a dash placeholder.
+    """
+    flags = []
+    for column in frame.columns:
+        values = [str(v).strip() for v in frame[column] if pd.notna(v)]
+        shown = [v for v in values if v not in ("", "-")]
+        flags.append(bool(shown) and all(_starts_numeric(v) for v in shown))
+    return flags
+
+
+def _starts_numeric(text: str) -> bool:
+    head = text.lstrip("+-")
+    return bool(head) and (head[0].isdigit() or head[0] == ".")
