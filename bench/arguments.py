@@ -1,11 +1,19 @@
-"""Pieces every ``ignet-bench`` command's parser shares: the console options and a help
-formatter that shows defaults."""
+"""Pieces every ``ignet-bench`` command's parser shares: one-line usage errors, the
+console options and a help formatter that shows defaults."""
 
 from __future__ import annotations
 
 import argparse
+from typing import NoReturn
 
-__all__ = ["HelpFormatter", "console_options"]
+__all__ = ["HelpFormatter", "Parser", "console_options"]
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 class HelpFormatter(argparse.HelpFormatter):

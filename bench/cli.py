@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench import __version__, console
-from bench.arguments import HelpFormatter, console_options
+from bench.arguments import HelpFormatter, Parser, console_options
 from bench.engines import ENGINES
 from bench.errors import BenchError, RunInterrupted
 from bench.experiment import PROFILES
@@ -62,7 +62,7 @@ def _fail(message: str, status: int, debug: bool) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     common = console_options()
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="ignet-bench",
         description=DESCRIPTION,
         parents=[common],
@@ -70,9 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     # Every command takes the console options and shows its defaults.
-    command = functools.partial(
-        argparse.ArgumentParser, parents=[common], formatter_class=HelpFormatter
-    )
+    command = functools.partial(Parser, parents=[common], formatter_class=HelpFormatter)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=command)
 
     data = commands.add_parser(

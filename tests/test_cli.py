@@ -65,10 +65,13 @@ def test_user_errors_print_one_line(tmp_path, args, words):
     assert words in lines[0]
 
 
-def test_bad_command_line_is_a_usage_error():
+def test_bad_command_line_is_a_usage_error_in_one_line():
     result = _run("data", "generate", "--seed", "x")
     assert result.returncode == 2
-    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "ignet-bench data generate: error: argument --seed: invalid int value: 'x' "
+        "(see ignet-bench data generate --help)"
+    ]
 
 
 def test_diagnose_prints_the_fig4_table_before_and_after_training(generated_folder, capsys):
