@@ -23,7 +23,18 @@ from bench.errors import BenchError
 
 # The drawings' whole public API in one place: the loader, the file-name parser and the
 # synthetic generator.
-__all__ = ["DrawingLabels", "generate_drawings", "load_drawings", "parse_filename", "read_latents"]
+__all__ = [
+    "DrawingLabels",
+    "MissingLatents",
+    "generate_drawings",
+    "load_drawings",
+    "parse_filename",
+    "read_latents",
+]
+
+
+class MissingLatents(BenchError):
+    """A drawings folder without the generator's latent parameters (a real collection)."""
 
 
 def load_drawings(
@@ -148,19 +159,19 @@ def read_latents(folder: str | Path, files: list[str]) -> pd.DataFrame:
 
     Raises
     ------
-    BenchError
+    MissingLatents
         When the folder has no latents file (a real collection) or it lacks some files.
     """
     path = Path(folder) / LATENTS_FILE
     if not path.is_file():
-        raise BenchError(
+        raise MissingLatents(
             f"{path}: no latent parameters; only a generated collection has them "
             "(a real folder has no oracle)"
         )
     table = pd.read_csv(path).set_index("file")
     missing = sorted(set(files) - set(table.index))
     if missing:
-        raise BenchError(f"{path}: no row for {len(missing)} image(s), e.g. {missing[0]}")
+        raise MissingLatents(f"{path}: no row for {len(missing)} image(s), e.g. {missing[0]}")
     return table.loc[list(files)].reset_index(drop=True)
 
 
