@@ -12,6 +12,7 @@ import functools
 import os
 import resource
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +40,8 @@ from ignet.errors import DivergenceError
 
 __all__ = ["RunSummary", "execute", "fold_seed", "run_experiment", "workers"]
 
+# joblib's warning when a stopped run's generator is closed with jobs in flight.
+_CANCELLED = r".* still being processed by the workers have been cancelled"
 _EXAMPLES = 12  # test images whose predicted attributes a multi-label record keeps
 
 
@@ -91,8 +94,10 @@ def run_experiment(
                     delayed(_run_job)(job, data) for job in todo
                 )
                 # Closing the generator early (a signal) makes joblib stop its workers:
-                # jobs in flight are abandoned, not waited for.
-                with contextlib.closing(finished):
+                # jobs in flight are abandoned, not waited for, as the stop line says
+                # instead of joblib's warning.
+                with warnings.catch_warnings(), contextlib.closing(finished):
+                    warnings.filterwarnings("ignore", _CANCELLED, UserWarning)
                     bar = tqdm(
                         finished,
                         total=len(todo),
@@ -109,8 +114,9 @@ def run_experiment(
             kept = len({job_id(job.key()) for job in all_jobs} & store.done())
             raise RunInterrupted(
                 stop.signum,
-                f"{experiment.name}: stopped by {stop.name}; {kept} of {len(all_jobs)} jobs "
-                f"done and kept in {store.folder}; run the same command again to resume",
+                f"{experiment.name}: stopped by {stop.name}, jobs in flight abandoned; {kept} of "
+                f"{len(all_jobs)} jobs done and kept in {store.folder}; run the same command "
+                "again to resume",
             ) from None
     return RunSummary(
         total=len(all_jobs),
