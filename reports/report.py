@@ -11,6 +11,9 @@ close the report as an appendix.
 from __future__ import annotations
 
 import base64
+import multiprocessing
+import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -159,6 +162,7 @@ def write_report(
     document = number_blocks(
         _document(writer, sections, context, claims, findings, data_figures, data_tables)
     )
+    writer.save_figures()
     html = out / "report.html"
     html.write_text(_render_html(document), encoding="utf-8")
     written["report.html"] = html
@@ -169,11 +173,16 @@ def write_report(
 
 
 class _Writer:
-    """Writes a report's CSV tables and SVG figures, and turns them into blocks."""
+    """Writes a report's CSV tables and SVG figures, and turns them into blocks.
+
+    Figures are drawn when :meth:`save_figures` is called, all at once: on a machine with
+    several cores, in as many forked processes.
+    """
 
     def __init__(self, out: Path, written: dict[str, Path]) -> None:
         self.out = out
         self.written = written
+        self.pending: list[tuple[Figure, FigureBlock]] = []
 
     def csv(self, name: str, frame: pd.DataFrame, folder: str = "tables") -> str:
         path = self.out / folder / f"{name}.csv"
@@ -195,10 +204,49 @@ class _Writer:
         return Table(key, caption, frame, csv=csv, widths=widths)
 
     def figure(self, stem: str, caption: str, figure: Figure, page: bool = False) -> FigureBlock:
-        path = save_figure(figure, self.out / "figures", stem)
-        self.written[f"figures/{path.name}"] = path
-        svg = path.read_text(encoding="utf-8")
-        return FigureBlock(stem, caption, f"figures/{path.name}", svg=svg, page=page)
+        block = FigureBlock(stem, caption, f"figures/{stem}.svg", page=page)
+        self.pending.append((figure, block))
+        return block
+
+    def save_figures(self) -> None:
+        folder = self.out / "figures"
+        _save_all([(figure, folder, block.key) for figure, block in self.pending])
+        for _figure, block in self.pending:
+            path = self.out / block.path
+            self.written[block.path] = path
+            block.svg = path.read_text(encoding="utf-8")
+        self.pending.clear()
+
+
+# The figures being saved: forked workers find them here, inherited rather than pickled.
+_PENDING: list[tuple[Figure, Path, str]] = []
+
+
+def _save_all(figures: Sequence[tuple[Figure, Path, str]]) -> None:
+    """Save each (figure, folder, stem) as SVG, in parallel where processes can fork.
+
+    Drawing is most of a report's time and each figure draws alone; a forked worker shares
+    the figures already built. Not in a process running TensorFlow, whose thread pools do
+    not survive a fork.
+    """
+    _PENDING[:] = figures
+    try:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        workers = min(len(figures), cores or 1)
+        forks = "fork" in multiprocessing.get_all_start_methods()
+        if workers > 1 and forks and "tensorflow" not in sys.modules:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                pool.map(_save_pending, range(len(figures)), chunksize=1)
+        else:
+            for index in range(len(figures)):
+                _save_pending(index)
+    finally:
+        _PENDING.clear()
+
+
+def _save_pending(index: int) -> None:
+    figure, folder, stem = _PENDING[index]
+    save_figure(figure, folder, stem)
 
 
 def _build_section(records: pd.DataFrame, experiment: Mapping[str, Any]) -> _Section:
