@@ -86,3 +86,44 @@ def test_regression_and_bad_networks():
     assert model.history_ == {"val_r2": [1.0]}
     with pytest.raises(BenchError, match="nearest network"):
         make_engine("nearest", "fig5", "classification", 3, "sklearn", 1, 0)
+
+
+def test_jobs_record_both_leaks_and_the_applied_ranges(tmp_path, generated_folder):
+    """Through the runner: the nearest engine under the three protocols, at half strength."""
+    import textwrap
+
+    from bench.experiment import expand, load_experiment
+    from bench.runner import execute
+
+    path = tmp_path / "leaks.toml"
+    path.write_text(
+        textwrap.dedent(
+            """
+            title = "leaks"
+            dataset = "drawings"
+            protocols = ["paper-ignet", "image-split", "leak-free"]
+            [[run]]
+            engine = "nearest"
+            network = "hog"
+            [[target]]
+            name = "age_category"
+            [profile.quick]
+            folds = 1
+            size = [18, 29]
+            paper-ignet = { copies = 3 }
+            sweep = { strength = [0.5] }
+            [profile.paper]
+            """
+        )
+    )
+    records = {
+        job.protocol: execute(job, str(generated_folder))
+        for job in expand(load_experiment(path), "quick")
+    }
+    assert records["paper-ignet"]["leakage"]["same_image"] > 0.9
+    assert records["image-split"]["leakage"]["same_image"] == 0.0
+    assert records["image-split"]["leakage"]["same_child"] > 0.5
+    assert records["leak-free"]["leakage"] == {"same_image": 0.0, "same_child": 0.0}
+    for record in records.values():
+        assert record["status"] == "ok" and record["variant"] == "hog strength 0.5"
+        assert record["augmentation"]["rotation"] == 5.0  # half the paper's 10 degrees
