@@ -9,8 +9,10 @@ PDF alike. Text is kept as plain strings: each renderer escapes it for its own m
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -127,25 +129,31 @@ def number_blocks(document: Document) -> Document:
 
 
 def cells(frame: pd.DataFrame) -> list[list[str]]:
-    """A table's values as the page shows them: text, ``-`` where a value is missing."""
+    """A table's values as the page shows them: text, numbers to four significant digits
+    (the CSV keeps every digit), ``-`` where a value is missing."""
     shown = frame.astype(object).where(frame.notna(), "-")
-    return [[str(value) for value in row] for row in shown.itertuples(index=False)]
+    return [[_cell(value) for value in row] for row in shown.itertuples(index=False)]
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float | np.floating):
+        return f"{value:.4g}"
+    return str(value)
 
 
 def numeric_columns(frame: pd.DataFrame) -> list[bool]:
     """Per column, whether every shown value reads as a number (so it is right-aligned).
 
-    Values such as ``88.54``, ``12.3 [8.1, 17.0] (5 folds)``, ``97%``, ``1/3`` or ``-``
-    count as numbers: they start with a digit, a sign or a dash placeholder.
+    Values such as ``88.54``, ``12.3 [8.1, 17.0] (5 folds)``, ``97%``, ``1.5x``, ``7/17``
+    or ``-`` count as numbers; a sentence that starts with one (``95% CI ...``) does not.
     """
     flags = []
     for column in frame.columns:
         values = [str(v).strip() for v in frame[column] if pd.notna(v)]
         shown = [v for v in values if v not in ("", "-")]
-        flags.append(bool(shown) and all(_starts_numeric(v) for v in shown))
+        flags.append(bool(shown) and all(_NUMBER.match(v) for v in shown))
     return flags
 
 
-def _starts_numeric(text: str) -> bool:
-    head = text.lstrip("+-")
-    return bool(head) and (head[0].isdigit() or head[0] == ".")
+# A number with an optional unit, interval and count: "12.3% [8.1, 17.0] (5 folds)".
+_NUMBER = re.compile(r"^[+-]?\d[\d.,]*(e[+-]?\d+)?(%|x)?(/\d+)?(\s*\[[^\]]*\])?(\s*\([^)]*\))?$")

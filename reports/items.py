@@ -143,10 +143,10 @@ def _training_time(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
                 "network": variant,
                 "target": target,
                 "protocol": protocol,
-                "train seconds": f"{runs['train_seconds'].mean():.1f}",
-                "epochs run": f"{np.mean(epochs):.1f}" if epochs else "-",
-                "epoch near best": f"{np.nanmean(near):.1f}" if near else "-",
-                "samples/s": f"{runs['samples_per_second'].mean():,.0f}",
+                "train time (s)": round(float(runs["train_seconds"].mean()), 2),
+                "epochs run": round(float(np.mean(epochs)), 1) if epochs else np.nan,
+                "epoch near best": round(float(np.nanmean(near)), 1) if near else np.nan,
+                "samples per second": round(float(runs["samples_per_second"].mean())),
                 "folds": len(runs),
             }
         )

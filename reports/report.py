@@ -621,10 +621,8 @@ def _document(
         parts.append(body)
         if extra.blocks:
             appendix.append(extra)
-    checks, holding = _checks_sections(writer, findings)
-    return Document(
-        REPORT_TITLE, banner, _banner_lines(context), [*parts, checks, *appendix, holding]
-    )
+    checks = _checks_section(writer, findings)
+    return Document(REPORT_TITLE, banner, _banner_lines(context), [*parts, checks, *appendix])
 
 
 def _banner_lines(context: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -700,20 +698,18 @@ def _experiment_section(writer: _Writer, section: _Section) -> tuple[Section, Se
         return body, extra
     main = writer.table(
         f"{section.name}_by_protocol",
-        f"{section.title}: the paper's number beside ours per protocol. {TABLE_KEY}",
+        f"The paper's number beside ours per protocol. {TABLE_KEY}",
         section.table,
         numbers=_numeric_evidence(section.evidence),
     )
     tables = [writer.table(t.key, t.caption, t.frame) for t in section.tables if not t.appendix]
     later = [writer.table(t.key, t.caption, t.frame) for t in section.tables if t.appendix]
     figures = [writer.figure(f.stem, f.caption, f.figure) for f in section.figures]
-    lead: list[str | Ref] = [Ref(main.key), " puts the paper's number beside ours"]
+    lead: list[str | Ref] = [Ref(main.key), " puts the paper's number beside ours per protocol"]
     if figures:
-        lead += [" and ", Ref(figures[0].key), " draws it"]
-    if len(figures) > 1:
-        lead += ["; ", *_refs(figures[1:]), " show the rest"]
+        lead += ["; the section's figures: ", *_refs(figures)]
     if tables:
-        lead += ["; see also ", *_refs(tables)]
+        lead += ["; its other tables: ", *_refs(tables)]
     if later:
         lead += ["; the appendix holds ", *_refs(later)]
     body.blocks.append(Paragraph.of(*lead, "."))
@@ -759,37 +755,28 @@ _SCALED_COLUMNS = (
 )
 
 
-def _checks_sections(writer: _Writer, findings: Sequence[Finding]) -> tuple[Section, Section]:
-    """What the papers' numbers say of each other: what fails in the text, what holds in
-    the appendix."""
+def _checks_section(writer: _Writer, findings: Sequence[Finding]) -> Section:
+    """What each paper says that its own numbers do not give; the checks that hold are in
+    ``tables/paper_checks.csv``, with every finding."""
     section = Section("paper-checks", CHECKS_TITLE)
-    holding = Section("paper-checks-holding", "The papers' checks that hold", appendix=True)
-    widths = (0.5, 0.8, 2.2, 2.5)
-    inconsistent = writer.table(
+    failing = writer.table(
         "paper_checks_failing",
         "What each paper says that its own numbers do not give (a number printed to three "
         "decimals stands for anything that rounds to it)",
         _findings_frame(findings, consistent=False),
-        widths=widths,
+        widths=(0.5, 0.8, 2.2, 2.5),
     )
-    consistent = writer.table(
-        "paper_checks_holding",
-        "The checks of the papers' numbers against each other that hold",
-        _findings_frame(findings, consistent=True),
-        widths=widths,
-    )
-    section.blocks.append(
+    holding = sum(1 for f in findings if f.consistent)
+    section.blocks += [
         Paragraph.of(
             "Each paper's numbers against each other: ",
-            Ref(inconsistent.key),
-            " lists what does not agree, ",
-            Ref(consistent.key),
-            " in the appendix what does.",
-        )
-    )
-    section.blocks.append(inconsistent)
-    holding.blocks.append(consistent)
-    return section, holding
+            Ref(failing.key),
+            f" lists what does not agree; the {holding} checks that hold are in "
+            "tables/paper_checks.csv with every finding.",
+        ),
+        failing,
+    ]
+    return section
 
 
 def _engine_per_run(rows: pd.DataFrame) -> pd.DataFrame:
