@@ -4,13 +4,20 @@ console options and a help formatter that shows defaults."""
 from __future__ import annotations
 
 import argparse
-from typing import NoReturn
+from typing import Any, NoReturn
 
 __all__ = ["HelpFormatter", "Parser", "console_options"]
 
 
 class Parser(argparse.ArgumentParser):
-    """An argument parser whose usage errors are one line, like every other error."""
+    """An argument parser that takes the console options, shows defaults in its help and
+    prints usage errors on one line, like every other error; its subcommands' parsers are
+    of the same kind."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        kwargs.setdefault("parents", [console_options()])
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import os
 import sys
 import traceback
@@ -13,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bench import __version__, console
-from bench.arguments import HelpFormatter, Parser, console_options
+from bench.arguments import Parser
 from bench.engines import ENGINES
 from bench.errors import BenchError, RunInterrupted
 from bench.experiment import PROFILES
@@ -61,26 +60,16 @@ def _fail(message: str, status: int, debug: bool) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    common = console_options()
-    parser = Parser(
-        prog="ignet-bench",
-        description=DESCRIPTION,
-        parents=[common],
-        formatter_class=HelpFormatter,
-    )
+    parser = Parser(prog="ignet-bench", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    # Every command takes the console options and shows its defaults.
-    command = functools.partial(Parser, parents=[common], formatter_class=HelpFormatter)
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=command)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     data = commands.add_parser(
         "data",
         help="generate or inspect a folder of drawings",
         description="Generate a synthetic drawings folder, or inspect any drawings folder.",
     )
-    data_commands = data.add_subparsers(
-        title="data commands", metavar="COMMAND", parser_class=command
-    )
+    data_commands = data.add_subparsers(title="data commands", metavar="COMMAND")
     data.set_defaults(handler=lambda _: _usage(data))
 
     generate = data_commands.add_parser(
@@ -192,9 +181,7 @@ def _parser() -> argparse.ArgumentParser:
         help="check a results folder for corrupt or duplicate lines",
         description="Check or repair the JSON Lines files of a results folder.",
     )
-    results_commands = results.add_subparsers(
-        title="results commands", metavar="COMMAND", parser_class=command
-    )
+    results_commands = results.add_subparsers(title="results commands", metavar="COMMAND")
     results.set_defaults(handler=lambda _: _usage(results))
     check = results_commands.add_parser(
         "check",
