@@ -103,8 +103,9 @@ def silence_native_logs() -> None:
     if level() == "verbose":
         return
     # 3 also hides TensorFlow's harmless ERROR lines (``node_def_util.cc ... NodeDef
-    # mentions attribute``); a real failure still raises a Python exception.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # mentions attribute``); a real failure still raises a Python exception. Set even
+    # over an inherited value: --verbose is the way to see these lines.
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     if not any(isinstance(finder, _QuietImport) for finder in sys.meta_path):
         sys.meta_path.insert(0, _QuietImport())
 
