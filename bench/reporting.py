@@ -9,6 +9,7 @@ figures of the data (drawings per age category and the two papers' augmentations
 from __future__ import annotations
 
 import functools
+import hashlib
 import warnings
 from pathlib import Path
 from typing import Any
@@ -134,7 +135,7 @@ def _context(records: pd.DataFrame, profile: str, data_label: str | None) -> dic
     machine = {k[8:]: latest[k] for k in columns if k.startswith("machine.")}
     versions = {k[9:]: latest[k] for k in columns if k.startswith("versions.")}
     folders = sorted(set(records["data"].dropna())) if "data" in records else []
-    source = data_label or ", ".join(folders) or "-"
+    source = data_label or "; ".join(_describe_folder(folder) for folder in folders) or "-"
     diverged = int((records["status"] == "diverged").sum()) if "status" in records else 0
     summary = (
         f"{len(records)} jobs of {records['experiment'].nunique()} experiments, "
@@ -160,6 +161,21 @@ def _context(records: pd.DataFrame, profile: str, data_label: str | None) -> dic
         "data": source,
         "summary": summary,
     }
+
+
+def _describe_folder(folder: str) -> str:
+    """A data folder as the report's banner names it: what it is, its file count and a
+    checksum of its files' names and contents, so a reader can tell two folders apart."""
+    path = Path(folder)
+    if not path.is_dir():  # scikit-learn's digits, or a folder that has moved since
+        return folder
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file())
+    for file in files:
+        digest.update(str(file.relative_to(path)).encode("utf-8"))
+        digest.update(file.read_bytes())
+    kind = "synthetic stand-in" if is_synthetic(path) else "real data"
+    return f"{folder} ({kind}, {len(files):,} files, sha256 {digest.hexdigest()[:12]})"
 
 
 def _prediction_figures(records: pd.DataFrame, name: str) -> list[tuple[str, str, Figure]]:

@@ -701,7 +701,7 @@ def _forest_axes(ax: Axes, shown: pd.DataFrame, group: str, protocols: list[Any]
         zorder=5,
         label="paper",
     )
-    ax.set_yticks(np.arange(len(labels)), [_shorten(label, 48) for label in labels])
+    ax.set_yticks(np.arange(len(labels)), [_shorten(label, 64) for label in labels])
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.set_xlabel(group)
     if group.startswith("time ratio"):

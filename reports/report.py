@@ -15,6 +15,8 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -227,7 +229,8 @@ def _save_all(figures: Sequence[tuple[Figure, Path, str]]) -> None:
 
     Drawing is most of a report's time and each figure draws alone; a forked worker shares
     the figures already built. Not in a process running TensorFlow, whose thread pools do
-    not survive a fork.
+    not survive a fork; and should a worker die (out of memory, say), the figures are
+    drawn here instead.
     """
     _PENDING[:] = figures
     try:
@@ -235,11 +238,17 @@ def _save_all(figures: Sequence[tuple[Figure, Path, str]]) -> None:
         workers = min(len(figures), cores or 1)
         forks = "fork" in multiprocessing.get_all_start_methods()
         if workers > 1 and forks and "tensorflow" not in sys.modules:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                pool.map(_save_pending, range(len(figures)), chunksize=1)
-        else:
-            for index in range(len(figures)):
-                _save_pending(index)
+            try:
+                # The executor forks every worker before it starts a thread of its own, and
+                # reports a dead worker instead of replacing it from a threaded process.
+                context = multiprocessing.get_context("fork")
+                with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                    list(pool.map(_save_pending, range(len(figures))))
+                return
+            except BrokenProcessPool:
+                pass
+        for index in range(len(figures)):
+            _save_pending(index)
     finally:
         _PENDING.clear()
 
@@ -480,7 +489,7 @@ def _cell(lines: pd.DataFrame, digits: int) -> str:
 
 def _claims_forest_rows(claims: pd.DataFrame) -> pd.DataFrame:
     """Rows for the forest plot of every claim (already in their units)."""
-    units = {"percent": " (%)", "ratio": " (slow / fast, log scale)"}
+    units = {"percent": " (%)", "ratio": " (slow / fast)"}
     return pd.DataFrame(
         {
             "group": [

@@ -126,3 +126,19 @@ def test_a_generated_folder_is_marked_synthetic(tmp_path):
     assert _data_kind(pd.concat([rows, pd.DataFrame({"data": [str(tmp_path / "given")]})])) == (
         "real"
     )
+
+
+def test_the_banner_names_each_folder_with_its_file_count_and_checksum(tmp_path):
+    from bench.data import generate_drawings
+    from bench.reporting import _describe_folder
+
+    folder = tmp_path / "made"
+    generate_drawings(folder, n_drawings=3)
+    files = len(list(folder.iterdir()))
+    first = _describe_folder(str(folder))
+    assert first.startswith(f"{folder} (synthetic stand-in, {files} files, sha256 ")
+    (folder / "SYNTHETIC.txt").unlink()
+    second = _describe_folder(str(folder))
+    assert f"(real data, {files - 1} files, sha256 " in second
+    assert first.split("sha256 ")[1] != second.split("sha256 ")[1]
+    assert _describe_folder("sklearn.datasets.load_digits") == "sklearn.datasets.load_digits"
