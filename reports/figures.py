@@ -1,4 +1,5 @@
-"""Matplotlib figures: learning curves, metrics, throughput, and the papers' example figures.
+"""Matplotlib figures: learning curves, forest plots of the claims, throughput, and the papers'
+example figures.
 
 The result figures take flat result records; the example figures (augmented images,
 confusion matrices, layer diagnostics, predicted attributes) take plain arrays and frames.
@@ -26,7 +27,6 @@ __all__ = [
     "diagnostic_table",
     "forest_plot",
     "learning_curves",
-    "metric_bars",
     "prediction_examples",
     "save_figure",
     "timing_bars",
@@ -118,99 +118,9 @@ def learning_curves(
     return fig
 
 
-def metric_bars(
-    records: pd.DataFrame,
-    paper: Mapping[str, Mapping[str, float]] | None = None,
-    split: str = "test",
-) -> Figure:
-    """Our main metric per target and protocol (mean ± std over folds), the paper's as a marker.
-
-    Classification targets (accuracy, %) and regression targets (MAPE, %) do not share a
-    scale, so each task present gets its own axes.
-
-    Parameters
-    ----------
-    records : flat result records.
-    paper : target -> {metric: value} as the paper reports it (accuracy as a fraction).
-    split : ``test`` or ``validation``: which side's metrics to draw.
-
-    Returns
-    -------
-    Figure with one axes per task present (one axes saying so when there are no records).
-    """
-    paper = paper or {}
-    tasks = [t for t in _unique(records, "task") if t in MAIN_METRIC]
-    fig = Figure(figsize=FIGSIZE, layout="constrained")
-    axes = fig.subplots(
-        1,
-        max(len(tasks), 1),
-        squeeze=False,
-        width_ratios=[max(_unique(records[records["task"] == t], "target").size, 1) for t in tasks]
-        or None,
-    )
-    fig.suptitle(f"Paper vs ours ({split} split)")
-    if not tasks:
-        _say_empty(axes[0, 0])
-        return fig
-    series_keys = [k for k in ("engine", "protocol") if k in records]
-    series = list(records.groupby(series_keys, sort=False).groups) if series_keys else [()]
-    colours = matplotlib.colormaps["tab10"]
-    for ax, task in zip(axes[0], tasks, strict=True):
-        metric, percent = MAIN_METRIC[task]
-        factor = 100.0 if percent else 1.0
-        rows = records[records["task"] == task]
-        targets = list(_unique(rows, "target"))
-        x = np.arange(len(targets), dtype=float)
-        width = 0.8 / max(len(series), 1)
-        column = f"metrics.{split}.{metric}"
-        for index, key in enumerate(series):
-            key = key if isinstance(key, tuple) else (key,)
-            mask = np.ones(len(rows), dtype=bool)
-            for name, value in zip(series_keys, key, strict=True):
-                mask &= (rows[name] == value).to_numpy()
-            means, stds = [], []
-            for target in targets:
-                values = _values(rows[mask & (rows["target"] == target).to_numpy()], column)
-                values = values * factor
-                means.append(values.mean() if values.size else np.nan)
-                stds.append(values.std(ddof=1) if values.size > 1 else 0.0)
-            offset = (index - (len(series) - 1) / 2) * width
-            ax.bar(
-                x + offset,
-                means,
-                width,
-                yerr=stds,
-                capsize=3,
-                color=colours(index % 10),
-                label=" / ".join(str(k) for k in key),
-            )
-        paper_values = [paper.get(str(t), {}).get(metric) for t in targets]
-        if any(v is not None for v in paper_values):
-            ax.scatter(
-                x,
-                [np.nan if v is None else v * factor for v in paper_values],
-                marker="D",
-                s=40,
-                color="black",
-                zorder=5,
-                label="paper",
-            )
-        ax.set_xticks(x, [_wrap_target(t) for t in targets], fontsize="small")
-        ax.set_ylabel(_METRIC_LABELS.get(metric, metric))
-        ax.set_title(task)
-        ax.grid(True, axis="y", alpha=0.3)
-        ax.set_axisbelow(True)
-    # One legend for all axes: the series are the same, and a narrow axes has no room.
-    handles: dict[str, Any] = {}
-    for ax in axes[0]:
-        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-            handles.setdefault(label, handle)
-    fig.legend(list(handles.values()), list(handles), loc="outside right upper", fontsize="small")
-    return fig
-
-
 def timing_bars(records: pd.DataFrame) -> Figure:
-    """Training throughput (samples/s) per engine and backend, mean ± std over runs.
+    """Training throughput (samples/s) per engine and backend, mean ± std over runs, each
+    bar labelled with its ratio to the slowest.
 
     Parameters
     ----------
@@ -250,12 +160,13 @@ def timing_bars(records: pd.DataFrame) -> Figure:
         color=[colours(i % 10) for i in range(len(stats))],
     )
     ax.set_axisbelow(True)
+    slowest = float(stats["mean"].min())
     for position, (mean, std, count) in enumerate(
         zip(stats["mean"], spread, stats["count"], strict=True)
     ):
         # Past the error bar's end, so the number is never struck through.
         ax.annotate(
-            f"  {mean:.0f} ± {std:.0f} ({count} runs)",
+            f"  {mean:.0f} ± {std:.0f} ({count} runs), {mean / slowest:.1f}x the slowest",
             (mean + std, position),
             va="center",
             fontsize="small",
@@ -265,7 +176,7 @@ def timing_bars(records: pd.DataFrame) -> Figure:
     ax.set_xlabel("samples / s (training)")
     ax.grid(True, axis="x", alpha=0.3)
     # Leave room for the annotation beside the longest bar.
-    ax.set_xlim(0, float(np.nanmax(stats["mean"] + spread)) * 1.35)
+    ax.set_xlim(0, float(np.nanmax(stats["mean"] + spread)) * 1.6)
     return fig
 
 
@@ -740,13 +651,6 @@ def _unique(rows: pd.DataFrame, column: str) -> np.ndarray:
     return rows[column].dropna().unique()
 
 
-def _values(rows: pd.DataFrame, column: str) -> np.ndarray:
-    if column not in rows:
-        return np.array([], dtype=float)
-    values = rows[column].to_numpy(dtype=float)
-    return values[~np.isnan(values)]
-
-
 def _curves(runs: pd.DataFrame, column: str) -> np.ndarray:
     """Stack per-fold curves into a (folds, epochs) array, NaN past a fold's last epoch."""
     if column not in runs:
@@ -790,11 +694,6 @@ def _say_empty(ax: Axes) -> None:
     ax.text(0.5, 0.5, "no results", ha="center", va="center", transform=ax.transAxes)
     ax.set_xticks([])
     ax.set_yticks([])
-
-
-def _wrap_target(target: object) -> str:
-    # Label combinations are long (a+b+c+d): one label per line keeps ticks readable.
-    return str(target).replace("+", "+\n")
 
 
 def _show_image(ax: Axes, image: np.ndarray) -> None:

@@ -288,6 +288,8 @@ def test_timing_bars_one_bar_per_engine_and_backend(records: pd.DataFrame, tmp_p
     fig = timing_bars(records)
     assert len(fig.axes) == 1
     assert len(fig.axes[0].patches) == 2
+    labels = [text.get_text() for text in fig.axes[0].texts]
+    assert all("x the slowest" in label for label in labels) and "1.0x" in " ".join(labels)
     assert save_figure(fig, tmp_path, "timing").is_file()
 
 
