@@ -246,6 +246,16 @@ def test_bad_sweeps_name_the_field(tmp_path, sweep, message):
         load_experiment(path)
 
 
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [('protocols = ["partition"]', "run fig5: protocols"), ("sweep = 1", "sweep must be true")],
+)
+def test_run_protocols_and_sweep_are_validated(tmp_path, line, message):
+    runs = f'[[run]]\nengine = "ignet"\nnetwork = "fig5"\n{line}\n'
+    with pytest.raises(BenchError, match=message):
+        _experiment(tmp_path, runs=runs, protocols='["paper-ignet", "leak-free"]')
+
+
 def test_leak_free_alone_follows_the_engines_paper_protocol(tmp_path):
     runs = (
         '[[run]]\nengine = "ignet"\nnetwork = "fig5"\n[[run]]\nengine = "keras"\nnetwork = "fig2"\n'
