@@ -11,7 +11,8 @@ from pathlib import Path
 
 from bench.results import ResultsStore
 
-# Fifteen jobs of a fraction of a second each: long enough to be stopped part-way.
+# Fifteen jobs of a tenth of a second or more each (IgNet's ten epochs on an idle machine):
+# long enough to be stopped part-way.
 EXPERIMENT = """
 title = "reliability"
 dataset = "digits"
@@ -36,14 +37,14 @@ paper = {}
 name = "digit"
 
 [profile.quick]
-epochs = 2
+epochs = 10
 folds = 5
 size = [8, 8]
 invert = false
 linear = { max_iter = 50 }
 
 [profile.paper]
-epochs = 2
+epochs = 10
 size = [8, 8]
 invert = false
 """
