@@ -2,7 +2,8 @@
 
 Each finished job is appended to ``<out>/results/<experiment>.jsonl`` by the parent process
 at once, so a run killed at any moment loses only the jobs in flight; a re-run skips every
-job that already has a record.
+job that already has a record. A run holds its results folder's lock throughout (one
+writer per folder), and SIGINT or SIGTERM stop it cleanly, keeping every finished job.
 """
 
 from __future__ import annotations
@@ -80,6 +81,14 @@ def run_experiment(
     scheduler : address of a Dask scheduler (``tcp://host:8786``) to run the jobs on
         instead; ``jobs`` then limits how many are in flight.
     engines, backend, seed : see :func:`bench.experiment.expand`.
+
+    Raises
+    ------
+    bench.locking.FolderBusyError
+        At once, when another run holds ``out/results``.
+    bench.errors.RunInterrupted
+        On SIGINT or SIGTERM, after the jobs in flight were abandoned; its message says
+        how many jobs are kept and how to resume.
     """
     start = time.perf_counter()
     all_jobs = expand(experiment, profile, seed=seed, engines=engines, backend=backend)
