@@ -160,7 +160,7 @@ def _parser() -> argparse.ArgumentParser:
         help="write the HTML and PDF report from a results folder",
         description=(
             "Read OUT/results/*.jsonl and write OUT/report: report.html (self-contained), "
-            "report.pdf, tables/*.csv and figures/*.png|svg, each paper table with the "
+            "report.pdf, results.csv, tables/*.csv and figures/*.svg, each paper table with the "
             "paper's numbers beside ours per protocol."
         ),
     )
