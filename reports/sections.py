@@ -2,8 +2,8 @@
 
 The IgNet paper first (its data, the Keras baseline of section 4, then IgNet's section 5:
 classification, regression and depth, activation, freezeconnect, the Fig. 4 diagnostic
-and timing), then the face paper, then what the suite adds of its own. An experiment not
-listed here follows, in its name's order.
+and timing), then the face paper, then what the suite adds of its own (the leak curve,
+the digits). An experiment not listed here follows, in its name's order.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ ORDER = (
     "fig4",
     "time_ratio",
     "faces_table3",
+    "leak_curve",
     "digits",
 )
 
@@ -83,6 +84,13 @@ CLAIMS = {
         "Performance was 66.8%, with 88% and 54% precision and recall, respectively. … "
         "After removing the third convolutional layer and the first fully connected layer "
         "… the performance decreased around 4 and 2 percentage points, respectively.",
+    ),
+    "leak_curve": (
+        "Leak curve (ours)",
+        "Not a paper item",
+        "Both papers augmented before splitting: how strong must the augmentation be, and "
+        "which leak (near-copies of test drawings, or other drawings of the same child) "
+        "must be in training, for the papers' numbers to appear?",
     ),
     "digits": (
         "Digits (ours)",
