@@ -348,7 +348,11 @@ def _data_generate(args: argparse.Namespace) -> int:
     from bench.data import generate_drawings
 
     paths = generate_drawings(
-        args.out, seed=args.seed, n_drawings=args.count, overwrite=args.overwrite, progress=True
+        args.out,
+        seed=args.seed,
+        n_drawings=args.count,
+        overwrite=args.overwrite,
+        progress=console.progress(),
     )
     print(f"wrote {len(paths)} drawings to {args.out} (seed {args.seed})")
     return 0
@@ -630,7 +634,7 @@ def _data_inspect(args: argparse.Namespace) -> int:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # bad files are listed in the summary instead
-        dataset = load_drawings(args.folder, on_error="skip", progress=True)
+        dataset = load_drawings(args.folder, on_error="skip", progress=console.progress())
     print(describe_drawings(dataset))
     if args.figure:
         print(f"figure: {drawings_grid(args.folder, args.figure)}")
