@@ -203,7 +203,8 @@ def hog_features(images: np.ndarray) -> np.ndarray:
         if contrast.max() > 0.02:
             image = image[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
         window = cv2.resize(image, _HOG_WINDOW, interpolation=cv2.INTER_AREA)
-        rows.append(descriptor.compute(np.uint8(np.clip(window, 0, 1) * 255)).ravel())
+        pixels = (np.clip(window, 0, 1) * 255).astype(np.uint8)
+        rows.append(np.ravel(descriptor.compute(pixels)))
     return np.asarray(rows, dtype=np.float32)
 
 

@@ -84,7 +84,7 @@ def learning_curves(
         metric = _main_metric(rows)
         scale = 100.0 if MAIN_METRIC.get(_task(rows), ("", False))[1] else 1.0
         ax.set_title(str(target), fontsize="medium")
-        groups = rows.groupby(keys, sort=False) if keys and not rows.empty else []
+        groups: Any = rows.groupby(keys, sort=False) if keys and not rows.empty else []
         for key, runs in groups:
             label = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
             colour = colours(series.index(key) % 10 if key in series else 0)
@@ -92,10 +92,9 @@ def learning_curves(
                 _draw_mean_band(
                     ax, runs, f"curve.{prefix}{metric}", scale, colour, style, f"{label} {side}"
                 )
-        if paper.get(target) is not None and ax.lines:
-            ax.axhline(
-                paper[target] * scale, color="black", linewidth=1, linestyle=":", label="paper"
-            )
+        claimed = paper.get(target)
+        if claimed is not None and ax.lines:
+            ax.axhline(claimed * scale, color="black", linewidth=1, linestyle=":", label="paper")
         ax.set_xlabel("epoch")
         ax.set_ylabel(_METRIC_LABELS.get(metric, metric))
         ax.grid(True, alpha=0.3)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -167,7 +168,7 @@ def oracle_ceiling(points: pd.DataFrame, target: str) -> tuple[float, float] | N
     if rows.empty:
         return None
     higher = str(rows["metric"].iloc[0]) in HIGHER_IS_BETTER
-    best = rows.loc[rows["mean"].idxmax() if higher else rows["mean"].idxmin()]
+    best = rows.loc[_best_index(rows["mean"], higher)]
     return float(best["low"]), float(best["high"])
 
 
@@ -202,10 +203,10 @@ def reach_sentences(
             higher = metric in HIGHER_IS_BETTER
             scale, unit = (100.0, "%") if metric == "accuracy" else (1.0, "%")
             reached = line[line["mean"] >= claim] if higher else line[line["mean"] <= claim]
-            best = line.loc[line["mean"].idxmax() if higher else line["mean"].idxmin()]
+            best = line.loc[_best_index(line["mean"], higher)]
             shown = f"{metric} {claim * scale:.4g}{unit}"
             if len(reached):
-                point = reached.loc[reached["strength"].idxmax()]
+                point = reached.loc[_best_index(reached["strength"], True)]
                 sentences.append(
                     f"{run} reaches the paper's {shown} on {target} under {protocol} up to "
                     f"strength {point['strength']:g}{_at(point)} "
@@ -235,3 +236,8 @@ def _trivial_line(panel: pd.DataFrame, scale: float) -> tuple[np.ndarray, np.nda
     """The trivial predictor's score per strength (it does not depend on the engine)."""
     per_strength = panel.groupby("strength")["trivial"].mean()
     return per_strength.index.to_numpy(dtype=float), per_strength.to_numpy() * scale
+
+
+def _best_index(values: pd.Series, higher: bool) -> Any:
+    """The index label of the largest value (``higher``) or of the smallest."""
+    return values.idxmax() if higher else values.idxmin()

@@ -59,7 +59,8 @@ def write_pdf(document: Document, root: Path, path: Path, first: Section | None 
     }
     # The figures keep their text as text in the font matplotlib drew them with.
     fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    pdf = typst.compile(
+    # typst's stub ties the source (bytes here) and the font folders (str) to one type.
+    pdf = typst.compile(  # type: ignore[misc]
         source,
         root=str(root),
         font_paths=[str(fonts)],
