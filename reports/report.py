@@ -407,9 +407,8 @@ def claims_table(sections: Sequence[Any]) -> pd.DataFrame:
                         "data": VERDICT_TESTS[section.data_kind],
                     }
                 )
-        speed = section.speed
-        judged = speed[speed["verdict"].fillna("") != ""] if not speed.empty else speed
-        for _, line in judged.iterrows():
+        # Every speed claim carries the paper's ratio, so every row has a verdict.
+        for _, line in section.speed.iterrows():
             rows.append(
                 {
                     "section": section.name,
@@ -593,7 +592,7 @@ def _document(
             )
         )
     run = Section("run", "How the results were obtained")
-    run.blocks.append(Paragraph.of(_with_verdicts(str(context.get("summary", "")), sections)))
+    run.blocks.append(Paragraph.of(_with_verdicts(str(context.get("summary", "")), claims)))
     run_table = writer.table(
         "run_context",
         "The run: profile, seeds, data, the machine and the versions of the latest record",
@@ -795,27 +794,22 @@ def _engine_per_run(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(engine=rows["engine"].astype(str) + " " + rows["variant"].astype(str))
 
 
-def _with_verdicts(summary: str, sections: Sequence[_Section]) -> str:
-    """``summary`` followed by how the paper's claims fared, per kind of data and protocol."""
-    counts: dict[str, dict[str, dict[str, int]]] = {}
-    for section in sections:
-        for frame in (section.evidence, section.speed):
-            if frame.empty:
-                continue
-            judged = frame[frame["verdict"].fillna("") != ""]
-            for (protocol, word), group in judged.groupby(["protocol", "verdict"], sort=False):
-                tally = counts.setdefault(section.data_kind, {}).setdefault(str(protocol), {})
-                tally[str(word)] = tally.get(str(word), 0) + len(group)
-    if not counts:
+def _with_verdicts(summary: str, claims: pd.DataFrame) -> str:
+    """``summary`` followed by how the paper's claims (:func:`claims_table`) fared, per kind
+    of data and protocol."""
+    if claims.empty:
         return summary
     parts = []
-    for kind, protocols in counts.items():
+    for data, by_data in claims.groupby("data", sort=False):
         tallies = "; ".join(
-            f"{protocol}: " + ", ".join(f"{n} {word}" for word, n in sorted(tally.items()))
-            for protocol, tally in protocols.items()
+            f"{protocol}: "
+            + ", ".join(
+                f"{n} {word}" for word, n in sorted(group["verdict"].value_counts().items())
+            )
+            for protocol, group in by_data.groupby("protocol", sort=False)
         )
-        data, tests = VERDICT_TESTS[kind].split(": ")
-        parts.append(f"on the {data} (a verdict there {tests}), {tallies}")
+        label, tests = str(data).split(": ")
+        parts.append(f"on the {label} (a verdict there {tests}), {tallies}")
     return (
         f"{summary} Verdicts on the papers' numbers (reproduced, not reproduced or "
         f"inconclusive; rules in docs/evidence.md): {'. And '.join(parts)}."

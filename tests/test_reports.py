@@ -107,7 +107,7 @@ def test_claims_say_what_their_data_can_decide():
     # Numbers stay numbers, in the unit the row names: accuracy in percent.
     assert accuracy["unit"] == "percent" and accuracy["paper"] == 90.0
     assert accuracy["ci_low"] < accuracy["mean"] < accuracy["ci_high"]
-    summary = _with_verdicts("", [_section("synthetic"), _section("real")])
+    summary = _with_verdicts("", claims_table([_section("synthetic"), _section("real")]))
     assert "synthetic stand-in (a verdict there tests our reimplementation)" in summary
     assert "real data (a verdict there tests the paper's claim)" in summary
     assert "paper-keras: " in summary and "1 reproduced" in summary
