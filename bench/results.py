@@ -25,6 +25,7 @@ import pandas as pd
 
 from bench import console
 from bench.errors import BenchError, DataError
+from bench.schema import JOB_FIELDS, SCHEMA_VERSION, RecordError, job_id, parse_record
 
 __all__ = [
     "JOB_FIELDS",
@@ -35,30 +36,6 @@ __all__ = [
     "machine_info",
     "versions",
 ]
-
-# The fields that identify a job; two records with the same values are the same job.
-JOB_FIELDS = (
-    "experiment",
-    "profile",
-    "dataset",
-    "engine",
-    "backend",
-    "network",
-    "variant",
-    "protocol",
-    "target",
-    "fold",
-    "seed",
-)
-
-
-def job_id(job: Mapping[str, Any]) -> str:
-    """A stable identifier of a job from its :data:`JOB_FIELDS`."""
-    missing = [name for name in JOB_FIELDS if name not in job]
-    if missing:
-        raise BenchError(f"job is missing {', '.join(missing)}")
-    return "/".join(str(job[name]) for name in JOB_FIELDS)
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -105,10 +82,17 @@ class ResultsStore:
             raise BenchError(f"{self.folder}: results folder is a file")
 
     def append(self, record: Mapping[str, Any], name: str = "results") -> None:
-        """Append one record to ``<folder>/<name>.jsonl`` as one line, durably."""
-        record = dict(record)
-        record.setdefault("job_id", job_id(record))
-        line = json.dumps(record, sort_keys=True, default=_json_default) + "\n"
+        """Append one record to ``<folder>/<name>.jsonl`` as one line, durably.
+
+        Raises
+        ------
+        bench.schema.RecordError
+            Before anything is written, when the record does not follow the schema.
+        """
+        plain = json.loads(json.dumps(dict(record), default=_json_default))
+        plain.setdefault("job_id", job_id(plain))
+        plain.setdefault("schema", SCHEMA_VERSION)
+        line = json.dumps(parse_record(plain), sort_keys=True) + "\n"
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{name}.jsonl"
         try:
@@ -235,7 +219,10 @@ def _read_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
         if not isinstance(record, dict) or not isinstance(record.get("job_id"), str):
             yield number, None, "not a result record"
             continue
-        yield number, record, ""
+        try:
+            yield number, parse_record(record), ""
+        except RecordError as error:
+            yield number, None, f"not a record of the schema: {error}"
 
 
 def versions(

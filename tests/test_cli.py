@@ -183,7 +183,7 @@ def test_results_check_lists_and_repairs(tmp_path, capsys):
 
     store = ResultsStore(tmp_path / "results")
     for fold in (0, 1, 1):
-        store.append({**dict.fromkeys(JOB_FIELDS, "x"), "fold": fold}, name="exp")
+        store.append({**dict.fromkeys(JOB_FIELDS, "x"), "fold": fold, "seed": 0}, name="exp")
     with (store.folder / "exp.jsonl").open("a") as handle:
         handle.write("{not json\n")
     assert main(["results", "check", str(tmp_path)]) == 1

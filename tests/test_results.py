@@ -25,15 +25,17 @@ def _job(fold: int, **extra):
 def test_append_and_read_back(tmp_path):
     store = ResultsStore(tmp_path / "results")
     assert store.records() == []
-    store.append(_job(0, metrics={"accuracy": np.float32(0.5)}, curve=np.arange(3)))
-    store.append(_job(1, metrics={"accuracy": 0.75}))
+    store.append(
+        _job(0, metrics={"test": {"accuracy": np.float32(0.5)}}, curve={"loss": np.arange(3)})
+    )
+    store.append(_job(1, metrics={"test": {"accuracy": 0.75}}))
     records = store.records()
     assert [r["fold"] for r in records] == [0, 1]
-    assert records[0]["metrics"]["accuracy"] == 0.5
-    assert records[0]["curve"] == [0, 1, 2]
+    assert records[0]["metrics"]["test"]["accuracy"] == 0.5
+    assert records[0]["curve"] == {"loss": [0, 1, 2]}
     assert store.done() == {job_id(_job(0)), job_id(_job(1))}
     frame = store.frame()
-    assert list(frame["metrics.accuracy"]) == [0.5, 0.75]
+    assert list(frame["metrics.test.accuracy"]) == [0.5, 0.75]
 
 
 def test_truncated_last_line_is_reported_and_the_job_redone(tmp_path, capsys):
@@ -72,7 +74,7 @@ def test_foreign_lines_are_reported(tmp_path):
 def test_duplicates_count_once_and_are_reported(tmp_path):
     store = ResultsStore(tmp_path)
     for fold in (0, 1, 0, 0):  # two concurrent writers, or a job re-run by hand
-        store.append(_job(fold, metrics={"accuracy": fold}))
+        store.append(_job(fold, metrics={"test": {"accuracy": fold}}))
     assert [r["fold"] for r in store.records()] == [0, 1]
     assert len(store.frame()) == 2
     assert [(p.file, p.line, p.kind) for p in store.problems] == [

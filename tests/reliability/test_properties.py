@@ -63,7 +63,7 @@ def test_every_label_set_round_trips_through_its_file_name(labels, suffix):
 
 
 def _record(fold: int) -> bytes:
-    job = {**dict.fromkeys(JOB_FIELDS, "x"), "fold": fold}
+    job = {**dict.fromkeys(JOB_FIELDS, "x"), "fold": fold, "seed": 0}
     return json.dumps({**job, "job_id": job_id(job)}).encode()
 
 
