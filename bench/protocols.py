@@ -34,13 +34,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from sklearn.model_selection import (
-    GroupKFold,
-    KFold,
-    StratifiedGroupKFold,
-    StratifiedKFold,
-    train_test_split,
-)
 
 from bench.augment import IGNET_PAPER_AUGMENTATION, KERAS_PAPER_AUGMENTATION, Augmentation
 from bench.errors import BenchError
@@ -453,6 +446,8 @@ class StratifiedCV(_Protocol):
             raise BenchError(
                 f"{self.name}: n_folds must be at least 2 and validation_fraction in (0, 1)"
             )
+        from sklearn.model_selection import train_test_split
+
         folds = []
         for i, (train, test) in enumerate(_kfold(y, self.n_folds, self.seed)):
             fit, validation = train_test_split(
@@ -541,6 +536,10 @@ def _pool_folds(
 
 def _kfold(y: np.ndarray, n_folds: int, seed: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Stratified folds where every class has enough members, plain shuffled folds otherwise."""
+    # scikit-learn is imported where folds are made: the protocol names alone (a command
+    # line's choices) should not wait for it.
+    from sklearn.model_selection import KFold, StratifiedKFold
+
     if np.bincount(np.unique(y, return_inverse=True)[1]).min() >= n_folds:
         splitter = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
     else:
@@ -552,6 +551,8 @@ def _group_kfold(
     y: np.ndarray, groups: np.ndarray, n_folds: int, seed: int
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Folds by group, stratified when every class spans enough groups."""
+    from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
+
     if len(np.unique(groups)) < n_folds:
         raise BenchError(f"{len(np.unique(groups))} children are too few for {n_folds} folds")
     classes_per_group = {(c, g) for c, g in zip(y.tolist(), groups.tolist(), strict=True)}

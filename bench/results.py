@@ -102,7 +102,7 @@ class ResultsStore:
                     # A killed writer left a partial line: keep it apart so it stays
                     # detectable.
                     line = "\n" + line
-                os.write(fd, line.encode())
+                _write_all(fd, line.encode())
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -225,12 +225,14 @@ def _read_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
             yield number, None, f"not a record of the schema: {error}"
 
 
-def versions(
-    packages: Iterable[str] = ("numpy", "scikit-learn", "tensorflow-cpu", "keras"),
-) -> dict:
-    """Installed versions of the packages that shape the numbers."""
+def versions(packages: Iterable[str] | None = None) -> dict:
+    """Installed versions of the packages that shape the numbers: numpy, scikit-learn and
+    ``packages`` (by default those the experiments' engines declare)."""
+    from bench.engines import packages as engine_packages
+
     found = {"python": platform.python_version(), "ignet-bench": _version("ignet-bench")}
-    for name in packages:
+    chosen = engine_packages() if packages is None else packages
+    for name in ("numpy", "scikit-learn", *chosen):
         version = _version(name)
         if version:
             found[name] = version
@@ -263,6 +265,13 @@ def _cpu_model() -> str:
     except OSError:
         pass
     return ""
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write every byte: a nearly full disk takes part of a line and returns the count
+    without an error; the rest then either goes through or raises ``OSError``."""
+    while data:
+        data = data[os.write(fd, data) :]
 
 
 def _ends_without_newline(path: Path) -> bool:
