@@ -37,6 +37,7 @@ __all__ = [
     "versions",
 ]
 
+
 @dataclass(frozen=True)
 class Problem:
     """A line of a results file left out on reading: corrupt, or a second record of a job.
