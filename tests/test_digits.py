@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from bench.data import load_digits
-from bench.experiment import expand, load_experiment
+from bench.experiment import expand, load_experiment, profile_settings
 from bench.protocols import get_protocol, leakage
 from bench.runner import execute
 
@@ -40,3 +40,9 @@ def test_a_digits_job_beats_the_trivial_predictor():
     assert record["status"] == "ok"
     assert record["metrics"]["test"]["accuracy"] > 0.8 > record["metrics"]["trivial"]["accuracy"]
     assert record["n_test"] == 360 and record["settings"]["invert"] is False
+
+
+def test_the_smoke_profile_keeps_the_digits_at_their_native_size():
+    # The smoke profile shrinks the drawings; the digits come at 8 x 8 only.
+    assert profile_settings(load_experiment("digits"), "smoke")["size"] == [8, 8]
+    assert profile_settings(load_experiment("table1"), "smoke")["size"] == [18, 29]

@@ -10,9 +10,9 @@ import cv2
 import numpy as np
 import pytest
 
-from bench.data import drawing_generator as generator
-from bench.data.drawing_generator import AGE_CATEGORY_MONTHS, generate_drawings, plan_collection
 from bench.data.stirling import AGE_CATEGORIES, SUBJECTS, format_age, parse_filename
+from bench.data.synthetic import drawings as generator
+from bench.data.synthetic.drawings import AGE_CATEGORY_MONTHS, generate_drawings, plan_collection
 from bench.errors import BenchError
 
 SMALL = (120, 160)

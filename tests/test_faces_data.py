@@ -22,13 +22,13 @@ from bench.data.celeba import (
     write_attributes,
     write_partitions,
 )
-from bench.data.face_generator import (
+from bench.data.faces import load_faces
+from bench.data.synthetic.faces import (
     HAIR_KINDS,
     FaceAttributes,
     generate_faces,
     sample_attributes,
 )
-from bench.data.faces import load_faces
 from bench.errors import BenchError
 
 HAIR_COLOURS = ["Black_Hair", "Blond_Hair", "Brown_Hair", "Gray_Hair"]
@@ -544,11 +544,11 @@ def test_crop_faces_returns_the_requested_size(generated, monkeypatch):
     assert not np.array_equal(whole.images, data.images)
 
 
-def test_the_runner_crops_the_faces_when_a_run_asks(generated, monkeypatch):
-    from bench.runner import _dataset
+def test_a_run_crops_the_faces_when_it_asks(generated, monkeypatch):
+    from bench.data.sources import load as cached
 
     monkeypatch.setattr(faces, "_haar_detector", _FakeDetector)
-    load = _dataset.__wrapped__  # not the cache: each call reads the folder
+    load = cached.__wrapped__  # not the cache: each call reads the folder
     with pytest.warns(UserWarning, match="no face"):
         cropped = load("faces", str(generated), (24, 30), False, True)
     whole = load("faces", str(generated), (24, 30), False, False)
@@ -574,8 +574,9 @@ def test_the_face_found_on_the_small_copy_is_cut_from_the_whole_image(tmp_path):
     image[130:190, 100:160] = 0
     path = tmp_path / "face.png"
     cv2.imwrite(str(path), image)
-    out = np.empty((30, 30), np.float32)
-    assert faces._read_cropped(path, (30, 30), False, _DarkSquareDetector(), out) is True
+    out, found = faces._read_cropped(path, (30, 30), False, _DarkSquareDetector())
+    assert found is True
+    assert out.shape == (30, 30) and out.dtype == np.float32
     # 60 + 2 x 15 = 90 pixels cut, the square in its middle 60: rows and columns 5 to 24.
     assert out[7:23, 7:23].max() < 0.1
     assert out[:3].min() > 0.9 and out[-3:].min() > 0.9

@@ -8,7 +8,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from bench.data.drawing_generator import LATENTS_FILE
+from bench.data.synthetic.drawings import LATENTS_FILE
 from bench.engines import make_engine
 from bench.errors import BenchError
 from bench.experiment import expand, load_experiment

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench.data import parse_filename
+from bench.data import Dataset, parse_filename
+from bench.data.celeba import ATTRIBUTES
 from bench.data.targets import (
     CLASS_TARGETS,
     FACTORS,
@@ -14,6 +15,7 @@ from bench.data.targets import (
     PAPER_CLASS_COUNTS,
     age_months,
     class_counts,
+    encode,
     encode_target,
     one_hot,
     parse_factors,
@@ -30,6 +32,10 @@ NAMES = [
     "p7-5w-10.11f.jpeg",
 ]
 LABELS = pd.DataFrame([parse_filename(name).row() for name in NAMES])
+
+
+def _dataset(labels: pd.DataFrame) -> Dataset:
+    return Dataset(images=np.zeros((len(labels), 2, 2), np.float32), labels=labels)
 
 
 def test_parse_factors_orders_and_validates():
@@ -133,3 +139,45 @@ def test_class_counts_are_counted_from_the_labels_beside_the_papers():
     assert papers.pop("age+who_drew+who_is_drawn+age_category") == 186
     assert all(pd.isna(value) for value in papers.values())
     assert set(PAPER_CLASS_COUNTS) <= set(CLASS_TARGETS)
+
+
+def test_encode_gives_a_class_target_its_indices_as_strata():
+    encoded = encode(_dataset(LABELS), "who_is_drawn+age_category", "classification")
+    y, classes = encode_target(LABELS, "who_is_drawn+age_category")
+    assert np.array_equal(encoded.y, y) and np.array_equal(encoded.strata, y)
+    assert encoded.classes == classes and encoded.n_outputs == len(classes) == 5
+    assert encoded.names == []
+
+
+def test_encode_regresses_on_the_age_stratified_by_category():
+    encoded = encode(_dataset(LABELS), "age_months", "regression")
+    assert encoded.y.dtype == np.float32 and np.array_equal(encoded.y, age_months(LABELS))
+    assert encoded.strata.tolist() == [0, 0, 1, 1, 2, 2, 2]  # nu, p1, p7
+    assert (encoded.n_outputs, encoded.classes) == (1, [])
+    with pytest.raises(BenchError, match="target 'height': the labels have no height column"):
+        encode(_dataset(LABELS), "height", "regression")
+
+
+def test_encode_learns_every_face_attribute_at_once():
+    rng = np.random.default_rng(0)
+    labels = pd.DataFrame(rng.integers(0, 2, (6, len(ATTRIBUTES))), columns=list(ATTRIBUTES))
+    labels.insert(0, "partition", ["train"] * 4 + ["test"] * 2)
+    labels["Smiling"] = 1  # not one of the paper's ten: not an output
+    encoded = encode(_dataset(labels), "attributes", "multilabel")
+    assert encoded.names == list(ATTRIBUTES) and encoded.n_outputs == 10
+    assert np.array_equal(encoded.y, labels[list(ATTRIBUTES)].to_numpy())
+    assert encoded.strata.tolist() == ["train"] * 4 + ["test"] * 2
+    with pytest.raises(BenchError, match="none of the face attributes"):
+        encode(_dataset(LABELS), "attributes", "multilabel")
+
+
+def test_a_label_column_of_its_own_is_a_class_target_but_a_file_name_is_not():
+    labels = pd.DataFrame(
+        {"file": ["a", "b", "c", "d"], "group": [0, 1, 2, 3], "digit": [7, 2, 7, 9]}
+    )
+    encoded = encode(_dataset(labels), "digit", "classification")
+    assert encoded.y.tolist() == [1, 0, 1, 2] and encoded.classes == [(2,), (7,), (9,)]
+    with pytest.raises(BenchError, match="unknown factor 'file'"):
+        encode(_dataset(labels), "file", "classification")
+    with pytest.raises(BenchError, match="task must be classification, regression or multilabel"):
+        encode(_dataset(labels), "digit", "ranking")

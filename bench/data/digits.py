@@ -14,10 +14,13 @@ import numpy as np
 import pandas as pd
 
 from bench.data.dataset import Dataset
+from bench.data.loading import Decoded, Loader, read
 
-__all__ = ["DIGITS_SOURCE", "load_digits"]
+__all__ = ["DIGITS_SOURCE", "NATIVE_SIZE", "load_digits"]
 
 DIGITS_SOURCE = "sklearn.datasets.load_digits"
+#: The digits' only size, (width, height): they are read at it whatever size a run asks.
+NATIVE_SIZE = (8, 8)
 _LEVELS = 16.0  # the digits' pixels count 0..16 strokes
 
 
@@ -30,16 +33,28 @@ def load_digits() -> Dataset:
         ``images`` (1797, 8, 8) float32; ``labels`` with ``file`` (``digit-<index>``),
         ``group`` (each image its own: the digits' writers are not given) and ``digit``.
     """
-    from sklearn.datasets import load_digits as sklearn_digits
+    return read(_DigitsLoader())
 
-    bunch = sklearn_digits()
-    images = (bunch.images / _LEVELS).astype(np.float32)
-    n = len(images)
-    labels = pd.DataFrame(
-        {
-            "file": [f"digit-{i}" for i in range(n)],
-            "group": np.arange(n),
-            "digit": bunch.target.astype(np.int64),
-        }
-    )
-    return Dataset(images=images, labels=labels, source=Path(DIGITS_SOURCE))
+
+class _DigitsLoader(Loader):
+    """The digits' parts: scikit-learn's arrays, so no file can be bad."""
+
+    def __init__(self) -> None:
+        from sklearn.datasets import load_digits as sklearn_digits
+
+        super().__init__(Path(DIGITS_SOURCE), NATIVE_SIZE[::-1], "digits")
+        self.bunch = sklearn_digits()
+
+    def find(self) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+        n = len(self.bunch.images)
+        labels = pd.DataFrame(
+            {
+                "file": [f"digit-{i}" for i in range(n)],
+                "group": np.arange(n),
+                "digit": self.bunch.target.astype(np.int64),
+            }
+        )
+        return labels, []
+
+    def decode(self, index: int, name: str) -> Decoded:
+        return (self.bunch.images[index] / _LEVELS).astype(np.float32), {}

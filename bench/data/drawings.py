@@ -1,24 +1,21 @@
 """The children's drawings: the folder loader, with the file-name parser and the generator.
 
 File names are read by :mod:`bench.data.stirling`; synthetic collections are written by
-:mod:`bench.data.drawing_generator`.
+:mod:`bench.data.synthetic.drawings`.
 """
 
 from __future__ import annotations
 
-import warnings
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from bench.data.dataset import Dataset
-from bench.data.drawing_generator import LATENTS_FILE, generate_drawings
 from bench.data.images import check_size, read_image
+from bench.data.loading import Decoded, Loader, read
 from bench.data.stirling import IMAGE_SUFFIXES, DrawingLabels, parse_filename
+from bench.data.synthetic.drawings import LATENTS_FILE, generate_drawings
 from bench.errors import BenchError
 
 # The drawings' whole public API in one place: the loader, the file-name parser and the
@@ -56,8 +53,9 @@ def load_drawings(
         Keep three RGB channels instead of converting to grayscale.
     on_error : {"raise", "skip"}
         What to do with bad files (corrupt, truncated, unreadable, badly named or
-        duplicated): ``"raise"`` fails with one error listing every bad file and why;
-        ``"skip"`` leaves them out and warns with the same list.
+        duplicated): ``"raise"`` fails with one error listing the bad files and why (the
+        first 50, and how many in all); ``"skip"`` leaves them out and warns with the same
+        list.
     progress : bool
         Show a progress bar while decoding.
 
@@ -71,72 +69,48 @@ def load_drawings(
         (the child, as ``category-id``) and the original ``width`` and ``height``.
     """
     size = check_size(size)
-    if on_error not in ("raise", "skip"):
-        raise BenchError(f"on_error must be 'raise' or 'skip', not {on_error!r}")
-    files = _image_files(folder)
+    return read(_DrawingsLoader(Path(folder), size, color), on_error, progress)
 
-    bad: list[tuple[str, str]] = []
-    named: list[tuple[Path, DrawingLabels]] = []
-    seen: dict[str, str] = {}
-    for path in files:
-        try:
-            labels = parse_filename(path.name)
-        except BenchError as error:
-            bad.append((path.name, f"bad name: {str(error).split(': ', 1)[1]}"))
-            continue
-        key = path.stem.lower()
-        if key in seen:
-            bad.append((path.name, f"duplicate of {seen[key]}"))
-            continue
-        seen[key] = path.name
-        named.append((path, labels))
 
-    def read(item: tuple[Path, DrawingLabels]) -> tuple[np.ndarray, tuple[int, int]] | str:
-        return read_image(item[0], size, color)
+class _DrawingsLoader(Loader):
+    """The drawings' parts: the folder's images, labelled by their Stirling names."""
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        decoded = list(
-            tqdm(
-                pool.map(read, named),
-                total=len(named),
-                desc="decoding drawings",
-                unit="img",
-                disable=not progress,
+    def __init__(self, folder: Path, size: tuple[int, int], color: bool) -> None:
+        shape = (size[1], size[0], 3) if color else (size[1], size[0])
+        super().__init__(folder, shape, "drawings")
+        self.size, self.color = size, color
+
+    def find(self) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+        bad: list[tuple[str, str]] = []
+        rows: list[dict[str, object]] = []
+        seen: dict[str, str] = {}
+        for path in _image_files(self.source):
+            try:
+                labels = parse_filename(path.name)
+            except BenchError as error:
+                bad.append((path.name, f"bad name: {str(error).split(': ', 1)[1]}"))
+                continue
+            # Case alone does not make two files: a.JPEG and a.jpeg are one drawing twice.
+            key = path.stem.lower()
+            if key in seen:
+                bad.append((path.name, f"duplicate of {seen[key]}"))
+                continue
+            seen[key] = path.name
+            rows.append(
+                {
+                    "file": path.name,
+                    **labels.row(),
+                    "group": f"{labels.age_category}-{labels.child_id}",
+                }
             )
-        )
+        return pd.DataFrame(rows), bad
 
-    images, rows = [], []
-    for (path, labels), result in zip(named, decoded, strict=True):
+    def decode(self, index: int, name: str) -> Decoded:
+        result = read_image(self.source / name, self.size, self.color)
         if isinstance(result, str):
-            bad.append((path.name, result))
-            continue
+            return result
         image, (width, height) = result
-        images.append(image)
-        rows.append(
-            {
-                "file": path.name,
-                **labels.row(),
-                "group": f"{labels.age_category}-{labels.child_id}",
-                "width": width,
-                "height": height,
-            }
-        )
-
-    folder = Path(folder)
-    if bad:
-        listing = _describe_bad(folder, bad)
-        if on_error == "raise":
-            raise BenchError(listing + " (load with on_error='skip' to leave them out)")
-        warnings.warn(listing + "; they were skipped", stacklevel=2)
-    if not images:
-        raise BenchError(f"{folder}: no usable images")
-    shape = (size[1], size[0], 3) if color else (size[1], size[0])
-    return Dataset(
-        images=np.stack(images).astype(np.float32).reshape(-1, *shape),
-        labels=pd.DataFrame(rows),
-        source=folder,
-        skipped=sorted(bad),
-    )
+        return image, {"width": width, "height": height}
 
 
 def read_latents(folder: str | Path, files: list[str]) -> pd.DataFrame:
@@ -190,9 +164,3 @@ def _image_files(folder: str | Path) -> list[Path]:
         what = "is empty" if not any(folder.iterdir()) else "has no .jpeg, .jpg or .png images"
         raise BenchError(f"{folder}: folder {what}")
     return files
-
-
-def _describe_bad(folder: Path, bad: list[tuple[str, str]]) -> str:
-    items = "; ".join(f"{name}: {reason}" for name, reason in sorted(bad))
-    noun = "file" if len(bad) == 1 else "files"
-    return f"{folder}: {len(bad)} bad {noun}: {items}"

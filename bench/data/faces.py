@@ -1,7 +1,7 @@
 """CelebA faces for the face-attribute paper: the folder loader.
 
 The label files are read by :mod:`bench.data.celeba`; synthetic folders are written by
-:mod:`bench.data.face_generator`, and a real CelebA folder is read the same way.
+:mod:`bench.data.synthetic.faces`, and a real CelebA folder is read the same way.
 """
 
 from __future__ import annotations
@@ -9,13 +9,12 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
 import cv2
 import numpy as np
-from tqdm.auto import tqdm
+import pandas as pd
 
 from bench.data.celeba import (
     ATTRIBUTE_FILE,
@@ -29,6 +28,7 @@ from bench.data.celeba import (
 )
 from bench.data.dataset import Dataset
 from bench.data.images import check_size, decode_image, read_image
+from bench.data.loading import Decoded, Loader, check_on_error, read
 from bench.errors import BenchError
 
 __all__ = ["load_faces"]
@@ -39,8 +39,8 @@ HAAR_CASCADE = "haarcascade_frontalface_default.xml"
 CROP_MARGIN = 0.25
 # The shorter side, in pixels, of the copy the face search runs on (see _read_cropped).
 DETECT_SIDE = 96
-# A bad-file error names this many files; all of them are in Dataset.skipped.
-_LISTED = 50
+# The decoded column that says whether a face was found: reported, not kept.
+_FOUND = "face_found"
 
 
 def load_faces(
@@ -110,96 +110,88 @@ def load_faces(
         the attribute file, bad images when ``on_error="raise"``, or no usable image.
     """
     size = check_size(size)
-    if on_error not in ("raise", "skip"):
-        raise BenchError(f"on_error must be 'raise' or 'skip', not {on_error!r}")
+    check_on_error(on_error)
     keep = _check_partitions(partitions)
     limit = _check_limit(limit)
     if crop_faces:
         _haar_detector()  # fail before reading anything when OpenCV has no cascade
+    loader = _FacesLoader(Path(folder), size, color, attributes, keep, limit, crop_faces)
+    return read(loader, on_error, progress)
 
-    folder = Path(folder)
-    image_dir = _check_folder(folder)
-    table = read_attributes(folder / ATTRIBUTE_FILE, attributes)
-    names = list(table.columns[1:])
 
-    bad: list[tuple[str, str]] = []
-    partition_path = folder / PARTITION_FILE
-    if partition_path.exists():
-        table.insert(1, "partition", table["file"].map(read_partitions(partition_path)))
-        unassigned = table["partition"].isna()
-        bad += [(name, f"not in {PARTITION_FILE}") for name in table.loc[unassigned, "file"]]
-        table = table[~unassigned]
-    else:
-        table.insert(1, "partition", default_partitions(len(table)))
-    table = table[table["partition"].isin(keep)]
-    if limit is not None:
-        table = table.head(limit)
-    table = table.reset_index(drop=True)
-    if table.empty and not bad:
-        raise BenchError(f"{folder}: no images listed in partition(s) {', '.join(keep)}")
-    table.insert(1, "group", [Path(name).stem for name in table["file"]])
+class _FacesLoader(Loader):
+    """The faces' parts: the files the attribute file lists, in its order, with their
+    partition; each image whole or cropped to its face."""
 
-    shape = (size[1], size[0], 3) if color else (size[1], size[0])
-    images = np.empty((len(table), *shape), np.float32)
-    files = table["file"].tolist()
-    local = threading.local()
+    def __init__(
+        self,
+        folder: Path,
+        size: tuple[int, int],
+        color: bool,
+        attributes: Sequence[str],
+        keep: tuple[str, ...],
+        limit: int | None,
+        crop_faces: bool,
+    ) -> None:
+        shape = (size[1], size[0], 3) if color else (size[1], size[0])
+        super().__init__(folder, shape, "faces")
+        self.size, self.color, self.crop_faces = size, color, crop_faces
+        self.attributes, self.keep, self.limit = attributes, keep, limit
+        self.image_dir = _check_folder(folder)
+        # One detector per thread: a cascade keeps scratch buffers while it searches.
+        self.local = threading.local()
 
-    def read(index: int) -> str | bool:
-        """Fill ``images[index]``; say why the file is bad, or whether a face was found."""
-        name = files[index]
+    def find(self) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+        folder = self.source
+        table = read_attributes(folder / ATTRIBUTE_FILE, self.attributes)
+        names = list(table.columns[1:])
+        bad: list[tuple[str, str]] = []
+        partition_path = folder / PARTITION_FILE
+        if partition_path.exists():
+            table.insert(1, "partition", table["file"].map(read_partitions(partition_path)))
+            unassigned = table["partition"].isna()
+            bad += [(name, f"not in {PARTITION_FILE}") for name in table.loc[unassigned, "file"]]
+            table = table[~unassigned]
+        else:
+            table.insert(1, "partition", default_partitions(len(table)))
+        table = table[table["partition"].isin(self.keep)]
+        if self.limit is not None:
+            table = table.head(self.limit)
+        table = table.reset_index(drop=True)
+        if table.empty and not bad:
+            raise BenchError(f"{folder}: no images listed in partition(s) {', '.join(self.keep)}")
+        table.insert(1, "group", [Path(name).stem for name in table["file"]])
+        return table[["file", "group", "partition", *names]], bad
+
+    def decode(self, index: int, name: str) -> Decoded:
         if Path(name).name != name or name in ("", ".", ".."):
             return "not a plain file name"
-        path = image_dir / name
+        path = self.image_dir / name
         if not path.exists() and not path.is_symlink():
             return f"missing (listed in {ATTRIBUTE_FILE})"
-        if not crop_faces:
-            result = read_image(path, size, color)
-            if isinstance(result, str):
-                return result
-            images[index] = result[0]
-            return True
-        if not hasattr(local, "detector"):
-            # One detector per thread: a cascade keeps scratch buffers while it searches.
-            local.detector = _haar_detector()
-        return _read_cropped(path, size, color, local.detector, images[index])
+        if not self.crop_faces:
+            result = read_image(path, self.size, self.color)
+            return result if isinstance(result, str) else (result[0], {})
+        if not hasattr(self.local, "detector"):
+            self.local.detector = _haar_detector()
+        cropped = _read_cropped(path, self.size, self.color, self.local.detector)
+        if isinstance(cropped, str):
+            return cropped
+        image, found = cropped
+        return image, {_FOUND: found}
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(
-            tqdm(
-                pool.map(read, range(len(table))),
-                total=len(table),
-                desc="decoding faces",
-                unit="img",
-                disable=not progress,
-            )
-        )
-
-    ok = np.array([not isinstance(r, str) for r in results], dtype=bool)
-    bad += [(name, r) for name, r in zip(files, results, strict=True) if isinstance(r, str)]
-    if bad:
-        listing = _describe_bad(folder, bad)
-        if on_error == "raise":
-            raise BenchError(listing + " (load with on_error='skip' to leave them out)")
-        warnings.warn(listing + "; they were skipped", stacklevel=2)
-    if crop_faces:
-        missed = sum(r is False for r in results)
+    def finish(self, labels: pd.DataFrame) -> pd.DataFrame:
+        if not self.crop_faces:
+            return labels
+        missed = int((~labels.pop(_FOUND)).sum())
         if missed:
+            # The caller of load_faces, past the skeleton's read and this method.
             warnings.warn(
-                f"{folder}: crop_faces found no face in {missed} of {int(ok.sum())} images; "
+                f"{self.source}: crop_faces found no face in {missed} of {len(labels)} images; "
                 "those were used whole",
-                stacklevel=2,
+                stacklevel=4,
             )
-    if not ok.any():
-        raise BenchError(f"{folder}: no usable images")
-    if not ok.all():
-        images = images[ok]
-        table = table[ok].reset_index(drop=True)
-    return Dataset(
-        images=images,
-        labels=table[["file", "group", "partition", *names]],
-        source=folder,
-        skipped=sorted(bad),
-    )
+        return labels
 
 
 def _check_partitions(partitions: Iterable[str] | None) -> tuple[str, ...]:
@@ -262,11 +254,11 @@ def _haar_detector() -> Any:
 
 
 def _read_cropped(
-    path: Path, size: tuple[int, int], color: bool, detector: Any, out: np.ndarray
-) -> str | bool:
-    """Decode one image into ``out``, cropped to its largest face if one is found.
+    path: Path, size: tuple[int, int], color: bool, detector: Any
+) -> tuple[np.ndarray, bool] | str:
+    """Decode one image, cropped to its largest face if one is found (float32 in [0, 1]).
 
-    Returns why the file cannot be used, or whether a face was found.
+    Returns the image and whether a face was found, or why the file cannot be used.
     """
     image = decode_image(path, color)
     if isinstance(image, str):
@@ -287,8 +279,8 @@ def _read_cropped(
         image = _crop_box(image, (x, y, w, h), size)
     if color:
         image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    out[...] = cv2.resize(image, size, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
-    return found
+    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return small.astype(np.float32) / 255.0, found
 
 
 def _crop_box(
@@ -312,13 +304,3 @@ def _crop_box(
     x0 = round(min(max(x + w / 2 - width / 2, 0.0), cols - width))
     y0 = round(min(max(y + h / 2 - height / 2, 0.0), rows - height))
     return image[y0 : y0 + round(height), x0 : x0 + round(width)]
-
-
-def _describe_bad(folder: Path, bad: list[tuple[str, str]]) -> str:
-    # CelebA has 202,599 images: a folder missing most of them should not make a
-    # megabyte-long message.
-    shown = sorted(bad)[:_LISTED]
-    items = "; ".join(f"{name}: {reason}" for name, reason in shown)
-    more = f"; and {len(bad) - len(shown)} more" if len(bad) > len(shown) else ""
-    noun = "file" if len(bad) == 1 else "files"
-    return f"{folder}: {len(bad)} bad {noun}: {items}{more}"

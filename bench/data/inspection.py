@@ -1,4 +1,5 @@
-"""What a drawings folder holds: label counts, classes per target, image sizes, bad files."""
+"""What a drawings folder holds: label counts, classes per target, image sizes, bad files,
+and a grid of its drawings."""
 
 from __future__ import annotations
 
@@ -13,7 +14,36 @@ from bench.data.drawings import load_drawings
 from bench.data.stirling import AGE_CATEGORIES, AUTHORS, DRAWN, SUBJECTS
 from bench.data.targets import class_counts
 
-__all__ = ["describe_drawings", "drawings_grid"]
+__all__ = ["describe_drawings", "drawings_grid", "inspect_folder"]
+
+
+def inspect_folder(
+    folder: str | Path, figure: str | Path | None = None, progress: bool = False
+) -> tuple[str, Path | None]:
+    """What ``ignet-bench data inspect`` shows: a drawings folder's summary, bad files
+    included, and optionally a grid of its drawings per age category.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A folder of Stirling-named drawings.
+    figure : str or Path, optional
+        Where to save the grid (PNG or SVG).
+    progress : bool
+        Show a progress bar while decoding.
+
+    Returns
+    -------
+    summary : str
+        :func:`describe_drawings` of the folder.
+    figure : Path or None
+        The grid saved, when ``figure`` was given.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # bad files are listed in the summary instead
+        dataset = load_drawings(folder, on_error="skip", progress=progress)
+    summary = describe_drawings(dataset)
+    return summary, None if figure is None else drawings_grid(folder, figure)
 
 
 def describe_drawings(dataset: Dataset) -> str:

@@ -1,20 +1,24 @@
-"""Learning targets from drawing labels: the four factors, their combinations, and the age.
+"""Learning targets: every run's labels are encoded here, once (:func:`encode`).
 
-The paper's four factors are the age, who drew, who is drawn and the age category. A
-classification target is a combination of them (one class per combination that occurs),
-or one of two class targets of their own: ``age_months``, section 5.5.1's "age in months"
-(the same partition as ``age``), and ``self_portrait``, which the paper decodes from a
-file name but does not learn. The regression target is the age in months.
+Most targets are the drawings'. The paper's four factors are the age, who drew, who is
+drawn and the age category. A classification target is a combination of them (one class
+per combination that occurs), or one of two class targets of their own: ``age_months``,
+section 5.5.1's "age in months" (the same partition as ``age``), and ``self_portrait``,
+which the paper decodes from a file name but does not learn. The regression target is
+the age in months. A faces run learns every attribute at once; a digits run, the digit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
 import pandas as pd
 
+from bench.data.celeba import ATTRIBUTES
+from bench.data.dataset import Dataset
 from bench.errors import BenchError
 
 __all__ = [
@@ -22,8 +26,11 @@ __all__ = [
     "FACTORS",
     "OWN_TARGETS",
     "PAPER_CLASS_COUNTS",
+    "REGRESSION_STRATA",
+    "Encoded",
     "age_months",
     "class_counts",
+    "encode",
     "encode_target",
     "one_hot",
     "parse_factors",
@@ -57,6 +64,82 @@ CLASS_TARGETS = (
 #: The class counts the IgNet paper reports on the real collection (section 4.3).
 PAPER_CLASS_COUNTS = {"age+who_drew+who_is_drawn+age_category": 186}
 
+# Label columns that name an image or its group: never something to learn.
+_IDENTIFIERS = ("file", "group")
+# What a regression target's folds are stratified by: the age category, as the drawings'
+# protocols stratify their classes (the only regression target is the age in months).
+REGRESSION_STRATA = "age_category"
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A target's labels, encoded once, as the protocols and engines take them.
+
+    Attributes
+    ----------
+    y : ndarray
+        Class indices, shape (N,), for classification; 0/1 rows, shape (N, outputs), for
+        multi-label; float32 values for regression.
+    strata : ndarray
+        What the folds are stratified by, one entry per image: the classes, the faces'
+        partition, or :data:`REGRESSION_STRATA`'s classes for regression.
+    classes : list of tuple
+        Each class's label values, in index order (classification; else empty).
+    names : list of str
+        The attribute of each output (multi-label; else empty).
+    n_outputs : int
+        Classes, attributes, or 1 for regression.
+    """
+
+    y: np.ndarray
+    strata: np.ndarray
+    classes: list[tuple] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    n_outputs: int = 1
+
+
+def encode(dataset: Dataset, target: str, task: str) -> Encoded:
+    """Encode ``dataset``'s labels for a run's ``target`` and ``task``.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        What a loader returned.
+    target : str
+        A class target (see :func:`encode_target`), a numeric label column for
+        regression (``"age_months"``), or, for multi-label, any name: every face
+        attribute of :data:`bench.data.celeba.ATTRIBUTES` in the labels is an output.
+    task : {"classification", "regression", "multilabel"}
+
+    Returns
+    -------
+    Encoded
+
+    Raises
+    ------
+    BenchError
+        For an unknown task or target, or labels without the columns it needs.
+    """
+    labels = dataset.labels
+    if task == "multilabel":
+        names = [name for name in ATTRIBUTES if name in labels]
+        if not names:
+            raise BenchError(
+                f"target {target!r}: the labels have none of the face attributes "
+                "(load faces with bench.data.load_faces)"
+            )
+        y = labels[names].to_numpy(dtype=np.int64)
+        return Encoded(y, labels["partition"].to_numpy(), names=names, n_outputs=len(names))
+    if task == "regression":
+        if target not in labels:
+            raise BenchError(f"target {target!r}: the labels have no {target} column")
+        strata, _ = encode_target(labels, REGRESSION_STRATA)
+        return Encoded(labels[target].to_numpy(dtype=np.float32), strata)
+    if task == "classification":
+        y, classes = encode_target(labels, target)
+        return Encoded(y, y, classes=classes, n_outputs=len(classes))
+    raise BenchError(f"task must be classification, regression or multilabel, not {task!r}")
+
 
 def parse_factors(spec: str | Sequence[str]) -> tuple[str, ...]:
     """Validate a factor combination given as ``"age+who_drew"`` or a sequence of names.
@@ -85,9 +168,10 @@ def encode_target(
     labels : DataFrame
         Drawing labels, as in :attr:`bench.data.Dataset.labels`.
     target : str or sequence of str
-        A combination of :data:`FACTORS`, e.g. ``"who_is_drawn+age_category"``, or one
+        A combination of :data:`FACTORS`, e.g. ``"who_is_drawn+age_category"``, one
         of :data:`OWN_TARGETS` (``"age_months"``: the same classes as ``"age"``;
-        ``"self_portrait"``: two classes).
+        ``"self_portrait"``: two classes), or another dataset's label column (the
+        digits' ``"digit"``), whose values are the classes.
 
     Returns
     -------
@@ -101,10 +185,13 @@ def encode_target(
     BenchError
         For an unknown target, or labels without the column it needs.
     """
-    if isinstance(target, str) and target.strip() in OWN_TARGETS:
-        columns = [OWN_TARGETS[target.strip()]]
+    name = target.strip() if isinstance(target, str) else ""
+    if name in OWN_TARGETS:
+        columns = [OWN_TARGETS[name]]
+    elif name in labels and name not in FACTORS and name not in _IDENTIFIERS:
+        columns = [name]
     else:
-        columns = [FACTORS[name] for name in parse_factors(target)]
+        columns = [FACTORS[factor] for factor in parse_factors(target)]
     missing = [column for column in columns if column not in labels]
     if missing:
         raise BenchError(

@@ -28,6 +28,7 @@ from bench.data.stirling import (
     DrawingLabels,
     format_filename,
 )
+from bench.data.synthetic.checks import check_image_size, check_jpeg_quality, check_seed
 from bench.errors import BenchError
 
 __all__ = [
@@ -100,12 +101,6 @@ class ChildRecord:
 # --------------------------------------------------------------------------------------
 
 
-def _check_seed(seed: int) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise BenchError(f"seed must be a non-negative integer, got {seed!r}")
-    return int(seed)
-
-
 def plan_collection(seed: int = 0, n_drawings: int = 338) -> list[ChildRecord]:
     """Decide the children of a synthetic collection, without drawing anything.
 
@@ -121,7 +116,7 @@ def plan_collection(seed: int = 0, n_drawings: int = 338) -> list[ChildRecord]:
     list of ChildRecord
         The children, in the order their drawings are made.
     """
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     if isinstance(n_drawings, bool) or not isinstance(n_drawings, int | np.integer):
         raise BenchError(f"n_drawings must be an integer, got {n_drawings!r}")
     if n_drawings < 1:
@@ -905,21 +900,6 @@ def _render(
 # --------------------------------------------------------------------------------------
 
 
-def _check_size(image_size: tuple[int, int]) -> tuple[int, int]:
-    try:
-        width, height = image_size
-    except (TypeError, ValueError):
-        raise BenchError(f"image_size must be a (width, height) pair, got {image_size!r}") from None
-    for value in (width, height):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer):
-            raise BenchError(f"image_size must hold two integers, got {image_size!r}")
-    if not (64 <= width <= 8000 and 64 <= height <= 8000):
-        raise BenchError(
-            f"image_size must be between 64 and 8000 pixels a side, got {image_size!r}"
-        )
-    return int(width), int(height)
-
-
 def _prepare_folder(folder: Path, overwrite: bool) -> None:
     if folder.exists() and not folder.is_dir():
         raise BenchError(f"folder {folder} exists and is not a directory")
@@ -982,12 +962,9 @@ def generate_drawings(
     BenchError
         For a bad argument (the message names it) or a folder that already holds images.
     """
-    seed = _check_seed(seed)
-    width, height = _check_size(image_size)
-    if isinstance(jpeg_quality, bool) or not isinstance(jpeg_quality, int | np.integer):
-        raise BenchError(f"jpeg_quality must be an integer, got {jpeg_quality!r}")
-    if not 1 <= jpeg_quality <= 100:
-        raise BenchError(f"jpeg_quality must be between 1 and 100, got {jpeg_quality}")
+    seed = check_seed(seed)
+    width, height = check_image_size(image_size)
+    jpeg_quality = check_jpeg_quality(jpeg_quality)
     children = plan_collection(seed, n_drawings)
     folder = Path(folder)
     _prepare_folder(folder, overwrite)
@@ -1006,9 +983,7 @@ def generate_drawings(
             styles[index] = _child_style(np.random.default_rng([seed, 1, index]), child)
         # One stream per drawing, so a drawing does not depend on the ones before it.
         rng = np.random.default_rng([seed, 2, index, _SUBJECT_CODES.index(subject)])
-        data, stage = _render(
-            child, styles[index], subject, rng, (width, height), int(jpeg_quality)
-        )
+        data, stage = _render(child, styles[index], subject, rng, (width, height), jpeg_quality)
         path = folder / child.file_name(subject)
         path.write_bytes(data)
         written.append(path)

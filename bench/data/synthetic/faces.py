@@ -34,9 +34,9 @@ from bench.data.celeba import (
     write_attributes,
     write_partitions,
 )
-from bench.data.drawing_generator import _check_seed, _check_size
 from bench.data.provenance import mark_synthetic
 from bench.data.stirling import IMAGE_SUFFIXES
+from bench.data.synthetic.checks import check_image_size, check_jpeg_quality, check_seed
 from bench.errors import BenchError
 
 __all__ = [
@@ -817,14 +817,11 @@ def generate_faces(
     BenchError
         For a bad argument (the message names it) or a non-empty folder.
     """
-    seed = _check_seed(seed)
-    size = _check_size(image_size)
+    seed = check_seed(seed)
+    size = check_image_size(image_size)
     if isinstance(n_images, bool) or not isinstance(n_images, int | np.integer) or n_images < 1:
         raise BenchError(f"n_images must be a positive integer, got {n_images!r}")
-    if isinstance(jpeg_quality, bool) or not isinstance(jpeg_quality, int | np.integer):
-        raise BenchError(f"jpeg_quality must be an integer, got {jpeg_quality!r}")
-    if not 1 <= jpeg_quality <= 100:
-        raise BenchError(f"jpeg_quality must be between 1 and 100, got {jpeg_quality}")
+    jpeg_quality = check_jpeg_quality(jpeg_quality)
     folder = Path(folder)
     image_dir = _prepare_folder(folder, overwrite)
 
@@ -832,7 +829,7 @@ def generate_faces(
         # One stream per image, so the pictures do not depend on the threads' timing.
         rng = np.random.default_rng([seed, index])
         face = sample_attributes(rng)
-        return face, render_face(face, rng, size, int(jpeg_quality))
+        return face, render_face(face, rng, size, jpeg_quality)
 
     names = [f"{i + 1:06d}.jpg" for i in range(int(n_images))]
     rows = []
