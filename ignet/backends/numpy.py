@@ -43,10 +43,10 @@ from ignet.errors import IgNetError
 
 # Below this many multiply-accumulates a hand-off to a worker costs more than it saves.
 _PARALLEL_MACS = 1 << 18
+# Shards per thread: with more than one, a thread whose core is taken by another process
+# leaves its share to the others, at the price of smaller GEMMs.
+_PIECES = 2
 _CHUNK = 1 << 16
-# Convolution GEMMs run on column blocks of at most this many columns and floats.
-_BLOCK_COLUMNS = 4096
-_BLOCK_FLOATS = 1 << 18
 PARALLEL = ("shards", "blas")
 T = TypeVar("T")
 
@@ -68,58 +68,96 @@ def _fortran(m: np.ndarray) -> tuple[np.ndarray, bool]:
     return np.asfortranarray(m), False
 
 
-def _serve(tasks: queue.SimpleQueue, done: queue.SimpleQueue) -> None:
-    """A worker thread's loop: run shards until the sentinel ``None`` arrives."""
+def _serve(jobs: queue.SimpleQueue) -> None:
+    """A worker thread's loop: help with each job until the sentinel ``None`` arrives."""
     while True:
-        task = tasks.get()
-        if task is None:
+        job = jobs.get()
+        if job is None:
             return
-        index, call = task
-        try:
-            done.put((index, call(), None))
-        except BaseException as error:  # handed to the caller, which raises it
-            done.put((index, None, error))
+        job.help()
+
+
+class _Job:
+    """The pieces of one op, claimed one at a time by whichever thread is free.
+
+    The caller runs pieces itself and waits only for pieces a worker has already
+    claimed: a worker that has not started yet (another process holds its core) finds
+    the job over when it wakes, and the op then costs what it costs on one thread.
+    """
+
+    def __init__(self, calls: Sequence[Callable[[], Any]]) -> None:
+        self.calls = calls
+        self.results: list[Any] = [None] * len(calls)
+        self.error: BaseException | None = None
+        self._next = 0
+        self._helpers = 0
+        self._over = False
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+
+    def _claim(self) -> int | None:
+        with self._lock:
+            index = self._next
+            if index >= len(self.calls):
+                return None
+            self._next += 1
+            return index
+
+    def _drain(self) -> None:
+        """Run unclaimed pieces until none is left; a failure is kept for the caller."""
+        while (index := self._claim()) is not None:
+            try:
+                self.results[index] = self.calls[index]()
+            except BaseException as error:  # handed to the caller, which raises it
+                self.error = self.error or error
+
+    def help(self) -> None:
+        """A worker's part: pieces, unless the caller has already finished the job."""
+        with self._lock:
+            if self._over:
+                return
+            self._helpers += 1
+        self._drain()
+        with self._lock:
+            self._helpers -= 1
+            if self._helpers == 0:
+                self._idle.notify_all()
+
+    def finish(self) -> list[Any]:
+        """The caller's part: pieces, then the results once no worker is still busy."""
+        self._drain()
+        with self._lock:
+            self._over = True
+            while self._helpers:
+                self._idle.wait()
+        if self.error is not None:
+            raise self.error
+        return self.results
 
 
 class _Workers:
-    """Threads that run the shards of one op beside the calling thread."""
+    """Threads that run the pieces of one op beside the calling thread."""
 
     def __init__(self, count: int) -> None:
-        self._tasks: queue.SimpleQueue = queue.SimpleQueue()
-        self._done: queue.SimpleQueue = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._threads = [
-            threading.Thread(
-                target=_serve, args=(self._tasks, self._done), name=f"ignet-{i}", daemon=True
-            )
+            threading.Thread(target=_serve, args=(self._jobs,), name=f"ignet-{i}", daemon=True)
             for i in range(count)
         ]
         for thread in self._threads:
             thread.start()
 
     def run(self, calls: Sequence[Callable[[], T]]) -> list[T]:
-        """Results of ``calls`` in order; the caller runs the first one itself."""
-        for index, call in enumerate(calls[1:], start=1):
-            self._tasks.put((index, call))
-        results: list[Any] = [None] * len(calls)
-        failure: BaseException | None = None
-        try:
-            results[0] = calls[0]()
-        except BaseException as error:
-            failure = error
-        # Collect every shard even after a failure, so that no result is left behind
-        # for the next op.
-        for _ in calls[1:]:
-            index, value, raised = self._done.get()
-            results[index] = value
-            failure = failure or raised
-        if failure is not None:
-            raise failure
-        return results
+        """Results of ``calls`` in order, run by the caller and the free workers."""
+        job = _Job(calls)
+        for _ in self._threads:
+            self._jobs.put(job)
+        return job.finish()
 
     def close(self) -> None:
         """Let every worker thread end."""
         for _ in self._threads:
-            self._tasks.put(None)
+            self._jobs.put(None)
 
 
 class _Chooser:
@@ -224,10 +262,10 @@ class NumpyBackend(Backend):
         """``work(start, stop)`` over shards of range(n), results in shard order.
 
         One shard when the back end has one thread or the op is small (``macs``), or when
-        :class:`_Chooser` has found one shard faster for this op.
+        :class:`_Chooser` has found one shard faster for this op; else :data:`_PIECES`
+        shards per thread, which the threads claim as they come free (:class:`_Job`).
         """
-        k = min(self._shard_count, n)
-        if k <= 1 or macs < _PARALLEL_MACS:
+        if min(self._shard_count, n) <= 1 or macs < _PARALLEL_MACS:
             return [work(0, n)]
         # The same code on the same amount of work is the same op of the same layer.
         key = (getattr(work, "__code__", None), macs)
@@ -240,6 +278,9 @@ class NumpyBackend(Backend):
                 self._workers = _Workers(self._shard_count - 1)
                 # Threads end with the back end that started them.
                 weakref.finalize(self, self._workers.close)
+            # The bounds depend on n and the thread count only, not on which thread
+            # claims which shard: a reduction over shards sums in the same order each time.
+            k = min(self._shard_count * _PIECES, n)
             bounds = [n * i // k for i in range(k + 1)]
             result = self._workers.run([partial(work, bounds[i], bounds[i + 1]) for i in range(k)])
         self._chooser.record(key, shards, time.perf_counter() - start)
@@ -282,82 +323,86 @@ class NumpyBackend(Backend):
         ] = xm
         return xp
 
-    def _blocks(self, k: int, ho: int, row: int) -> list[tuple[int, int]]:
-        """Output rows ``[a, b)`` in blocks whose columns (K x rows*row) fit in cache.
+    def _rows(
+        self,
+        xp: np.ndarray,
+        kernel: tuple[int, int],
+        stride: tuple[int, int],
+        out_hw: tuple[int, int],
+    ) -> np.ndarray:
+        """The patches of padded (C, Hp, Wp, N) maps as one (K, Wo*N) matrix per output
+        row, K = v*h*C in (kernel row, kernel column, channel) order: (Ho, K, Wo*N).
 
-        OpenBLAS runs the convolutions' skinny GEMMs (few filters, a long batch of
-        positions) two to four times faster on such blocks than on the whole matrix.
+        The maps are copied once per kernel column into ``shifted`` (Hp, h, C, Wo, N),
+        the copy for kernel column b holding the columns b, b + sh, ... of every map row.
+        Then the patches of output row i, kernel rows a = 0 .. v-1, are input rows
+        i*sv + a: a run of v*h*C contiguous rows of Wo*N floats in ``shifted``. Every
+        row's matrix is a view, and the copy is h/(v*sv) of an im2col's (a third for
+        3x3 filters, stride 1): that copy took half of a 3x3 convolution's time.
         """
-        columns = min(_BLOCK_COLUMNS, _BLOCK_FLOATS // k)
-        rows = max(1, columns // row)
-        return [(a, min(a + rows, ho)) for a in range(0, ho, rows)]
+        c, _, _, n = xp.shape
+        (v, h), (sv, sh), (ho, wo) = kernel, stride, out_hw
+        used = (ho - 1) * sv + v
+        shifted = np.empty((used, h, c, wo, n), dtype=self.dtype)
+        # Built directly: sliding_window_view costs ~50 us a call.
+        sc, sy, sx, sn = xp.strides
+        view = as_strided(xp, shifted.shape, (sy, sx, sc, sh * sx, sn), writeable=False)
+        self._split(used, lambda i, j: np.copyto(shifted[i:j], view[i:j]), macs=shifted.size)
+        row = wo * n
+        step = shifted.itemsize
+        return as_strided(
+            shifted, (ho, v * h * c, row), (sv * h * c * row * step, row * step, step)
+        )
 
     def _correlate(
         self,
         xp: np.ndarray,
-        w2: np.ndarray,
-        kernel: tuple[int, int],
+        w: np.ndarray,
         stride: tuple[int, int],
         out_hw: tuple[int, int],
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Valid cross-correlation of padded (C, Hp, Wp, N) maps with (F, C*v*h) filters.
+        """Valid cross-correlation of padded (C, Hp, Wp, N) maps with (F, C, v, h)
+        filters: (F, Ho, Wo, N) maps, and the patches of :meth:`_rows`."""
+        f, _, v, h = w.shape
+        ho, wo = out_hw
+        rows = self._rows(xp, (v, h), stride, out_hw)
+        # Filters in the patches' (kernel row, kernel column, channel) order.
+        w2 = np.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(f, -1)
+        y = np.empty((f, ho, wo, xp.shape[3]), dtype=self.dtype)
+        out = y.reshape(f, ho, -1).transpose(1, 0, 2)
 
-        Patches go into columns (C, v, h, Ho, Wo, N); each block of output rows is
-        gathered and multiplied while it is in cache, giving (F, Ho, Wo, N). Returns the
-        output and the (C*v*h, Ho*Wo*N) columns.
-        """
-        c, _, _, n = xp.shape
-        (v, h), (sv, sh), (ho, wo) = kernel, stride, out_hw
-        f = w2.shape[0]
-        cols = np.empty((c, v, h, ho, wo, n), dtype=self.dtype)
-        cols2 = cols.reshape(c * v * h, ho * wo * n)
-        y = np.empty((f, ho, wo, n), dtype=self.dtype)
-        y2 = y.reshape(f, ho * wo * n)
-        # Patches as a strided view (C, v, h, Ho, Wo, N) of xp: patch (i, j) starts at
-        # (sv i, sh j). Built directly: sliding_window_view costs ~50 us a call.
-        sc, sy, sx, sn = xp.strides
-        patches = as_strided(
-            xp, (c, v, h, ho, wo, n), (sc, sy, sx, sv * sy, sh * sx, sn), writeable=False
-        )
-        row = wo * n
-        blocks = self._blocks(c * v * h, ho, row)
+        def work(a: int, b: int) -> None:
+            # One GEMM per output row (numpy loops over the stack in C): F x K by K x Wo*N.
+            np.matmul(w2, rows[a:b], out=out[a:b])
 
-        def work(first: int, last: int) -> None:
-            for a, b in blocks[first:last]:
-                np.copyto(cols[:, :, :, a:b], patches[:, :, :, a:b])
-                np.matmul(w2, cols2[:, a * row : b * row], out=y2[:, a * row : b * row])
-
-        self._split(len(blocks), work, macs=f * cols2.size)
-        return y, cols2
+        self._split(ho, work, macs=f * rows[0].size * ho)
+        return y, rows
 
     def conv2d(self, x: Array, w: Array, geom: ConvGeometry) -> tuple[np.ndarray, np.ndarray]:
         _, ho, wo = geom.out_shape
-        xp = self._padded(self._batch_last(x), geom.padding, geom.input_padding, geom.padded)
-        y, cols2 = self._correlate(
-            xp, w.reshape(w.shape[0], -1), geom.kernel, geom.stride, (ho, wo)
-        )
-        return y.transpose(3, 0, 1, 2), cols2
+        # A C-ordered input goes batch-innermost in the patch copy itself, with no copy
+        # of its own when there is no padding to add.
+        xp = self._padded(x.transpose(1, 2, 3, 0), geom.padding, geom.input_padding, geom.padded)
+        y, rows = self._correlate(xp, w, geom.stride, (ho, wo))
+        return y.transpose(3, 0, 1, 2), rows
 
     def conv2d_grad_weight(self, dy: Array, saved: Any, geom: ConvGeometry) -> np.ndarray:
         n, f, ho, wo = dy.shape
-        dy2 = self._batch_last(dy).reshape(f, -1)
-        row = wo * n
-        blocks = self._blocks(saved.shape[0], ho, row)
+        # dy of output row i as a (Wo*N, F) matrix: a transposed view of its (F, Wo*N) rows.
+        dyt = self._batch_last(dy).reshape(f, ho, -1).transpose(1, 2, 0)
 
-        def work(first: int, last: int) -> np.ndarray:
-            # A reduction over every output position: each shard sums its own blocks.
-            # Formed transposed, columns times dy^T (K x F): OpenBLAS runs that 1.3 to 2
-            # times faster than dy times columns^T, whose output has few rows.
-            total = np.zeros((saved.shape[0], f), dtype=self.dtype)
-            for a, b in blocks[first:last]:
-                total += np.matmul(saved[:, a * row : b * row], dy2[:, a * row : b * row].T)
-            return total
+        def work(a: int, b: int) -> np.ndarray:
+            # A reduction over the output rows: each shard sums its own. Formed
+            # transposed, patches times dy^T (K x F): OpenBLAS runs that 1.3 to 2 times
+            # faster than dy times patches^T, whose output has few rows.
+            return np.matmul(saved[a:b], dyt[a:b]).sum(axis=0)
 
-        parts = self._split(len(blocks), work, macs=f * saved.size)
+        parts = self._split(ho, work, macs=f * saved[0].size * ho)
         total = parts[0]
         for part in parts[1:]:
             total += part
-        return np.ascontiguousarray(total.T).reshape(f, geom.in_shape[0], *geom.kernel)
+        c, (v, h) = geom.in_shape[0], geom.kernel
+        return np.ascontiguousarray(total.T.reshape(f, v, h, c).transpose(0, 3, 1, 2))
 
     def conv2d_grad_input(self, dy: Array, w: Array, geom: ConvGeometry) -> np.ndarray:
         n, f, ho, wo = dy.shape
@@ -369,10 +414,10 @@ class NumpyBackend(Backend):
             # With stride 1 the input gradient is itself a convolution: dy, padded by
             # kernel - 1 - padding, with the filters flipped and the channels swapped.
             # Gathering its patches is much faster than scatter-adding the columns.
-            flipped = np.ascontiguousarray(w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
+            flipped = w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1]
             qv, qh = v - 1 - pv, h - 1 - ph
             dyp = self._padded(dym, (qv, qh), (0, 0), (ho + 2 * qv, wo + 2 * qh))
-            dx, _ = self._correlate(dyp, flipped.reshape(c, -1), (v, h), (1, 1), (hi, wi))
+            dx, _ = self._correlate(dyp, flipped, (1, 1), (hi, wi))
             return dx.transpose(3, 0, 1, 2)
         dy2 = dym.reshape(f, -1)
         w2 = w.reshape(f, c * v * h)

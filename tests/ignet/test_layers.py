@@ -5,6 +5,8 @@ Every back end's ops against references are in ``test_ops.py``.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 from ignet_testing import naive_conv
@@ -28,9 +30,8 @@ from ignet.backends.base import ConvGeometry
     ],
 )
 def test_conv2d_matches_loops(rng, monkeypatch, threads, parallel, stride, padding, input_padding):
-    # Every op is split into shards and blocks of one output row, however small.
+    # Every op is split into shards, however small.
     monkeypatch.setattr(numpy_backend, "_PARALLEL_MACS", 0)
-    monkeypatch.setattr(numpy_backend, "_BLOCK_COLUMNS", 1)
     be = get_backend("numpy", dtype="float64", threads=threads, parallel=parallel)
     x = rng.normal(size=(5, 3, 7, 6))
     w = rng.normal(size=(4, 3, 3, 2))
@@ -193,11 +194,37 @@ def test_a_failing_shard_raises_and_leaves_the_workers_ready(monkeypatch):
     be = get_backend("numpy", threads=2)
 
     def work(start: int, stop: int) -> int:
-        if start > 0:
+        if start == 5:
             raise ValueError(f"shard from {start} failed")
         return stop - start
 
     with pytest.raises(ValueError, match="shard from 5"):
         be._split(10, work, macs=1)
-    assert be._split(10, lambda a, b: b - a, macs=1) == [5, 5]
+    # Two shards per thread, in order, whichever thread ran each.
+    assert be._split(10, lambda a, b: b - a, macs=1) == [2, 3, 2, 3]
     be.close()
+    one = get_backend("numpy", threads=1)
+    assert one._split(10, lambda a, b: b - a, macs=1) == [10]
+    assert one._workers is None
+
+
+def test_a_busy_worker_never_holds_up_the_caller():
+    workers = numpy_backend._Workers(1)
+    started, release = threading.Event(), threading.Event()
+
+    def occupy() -> str:
+        started.set()
+        release.wait(timeout=60)
+        return "released"
+
+    # The worker takes a piece that blocks, as when another process holds its core.
+    busy = numpy_backend._Job([occupy])
+    workers._jobs.put(busy)
+    assert started.wait(timeout=60)
+    # The next op's pieces all run in the caller, which does not wait for the worker.
+    done = workers.run([threading.get_ident] * 4)
+    assert done == [threading.get_ident()] * 4
+    assert not release.is_set()
+    release.set()
+    assert busy.finish() == ["released"]
+    workers.close()
