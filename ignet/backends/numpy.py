@@ -387,7 +387,7 @@ class NumpyBackend(Backend):
         return y.transpose(3, 0, 1, 2), rows
 
     def conv2d_grad_weight(self, dy: Array, saved: Any, geom: ConvGeometry) -> np.ndarray:
-        n, f, ho, wo = dy.shape
+        f, ho = dy.shape[1:3]
         # dy of output row i as a (Wo*N, F) matrix: a transposed view of its (F, Wo*N) rows.
         dyt = self._batch_last(dy).reshape(f, ho, -1).transpose(1, 2, 0)
 
