@@ -4,10 +4,12 @@ Every augmented sample is a pair (source image, seed): the seed alone fixes its
 transformation, so a protocol's augmented set is reproducible and independent of how
 samples are batched or which of them a fold asks for.
 
-Two tools apply the transformations. ``"opencv"``, the suite's own, warps each image with
-OpenCV and adds the IgNet paper's noising; the IgNet protocol uses it. ``"image_data_generator"``
-is Keras's ``ImageDataGenerator``, the tool of the Keras paper's section 4.2, through
-:func:`baseline_keras.enlarge`; the Keras protocol uses it.
+Tools apply the transformations. ``"opencv"``, the suite's own, warps each image with
+OpenCV and adds the IgNet paper's noising; the IgNet protocol uses it. An engine may bring
+tools of its own (:attr:`bench.engines.Engine.augmenters`): the Keras engine brings
+``"image_data_generator"``, Keras's ``ImageDataGenerator``, the tool of the Keras paper's
+section 4.2, which the Keras protocol uses. Each paper protocol's augmentation is the one
+its engine declares (:func:`paper_augmentation`).
 """
 
 from __future__ import annotations
@@ -17,11 +19,21 @@ from dataclasses import asdict, dataclass, replace
 import cv2
 import numpy as np
 
+from bench import engines
 from bench.errors import BenchError
 
-__all__ = ["IGNET_PAPER_AUGMENTATION", "KERAS_PAPER_AUGMENTATION", "TOOLS", "Augmentation"]
+__all__ = [
+    "IGNET_PAPER_AUGMENTATION",
+    "KERAS_PAPER_AUGMENTATION",
+    "TOOLS",
+    "Augmentation",
+    "paper_augmentation",
+    "paper_augmentations",
+]
 
-TOOLS = ("opencv", "image_data_generator")
+# The engines' tools, by name: each takes (images, seeds, augmentation).
+_AUGMENTERS = {name: tool for e in engines.registered() for name, tool in e.augmenters.items()}
+TOOLS = ("opencv", *_AUGMENTERS)
 
 
 @dataclass(frozen=True)
@@ -44,10 +56,11 @@ class Augmentation:
     noise_level : float
         Noised pixels get a value drawn uniformly from [-level, +level] added, relative to
         the [0, 1] range (the paper's "relative level of noise"); results are clipped.
-    tool : {"opencv", "image_data_generator"}
-        What applies the transformations: the suite's OpenCV warp, or Keras's
-        ``ImageDataGenerator`` (whose ``zoom_range`` is the stretch; it has no noising).
-        Both fill from the nearest edge pixel and interpolate bilinearly.
+    tool : one of :data:`TOOLS`
+        What applies the transformations: the suite's OpenCV warp (``opencv``), or an
+        engine's tool, such as Keras's ``ImageDataGenerator`` (``image_data_generator``,
+        whose ``zoom_range`` is the stretch). Only ``opencv`` noises. Both fill from the
+        nearest edge pixel and interpolate bilinearly.
     """
 
     rotation: float = 0.0
@@ -62,10 +75,10 @@ class Augmentation:
     def __post_init__(self) -> None:
         if self.tool not in TOOLS:
             raise BenchError(f"augmentation tool must be one of {TOOLS}, not {self.tool!r}")
-        if self.tool == "image_data_generator" and (self.noise_portion or self.noise_level):
+        if self.tool != "opencv" and (self.noise_portion or self.noise_level):
             raise BenchError(
-                "augmentation noise_portion and noise_level must be 0 with the "
-                "image_data_generator tool, which has no noising"
+                f"augmentation noise_portion and noise_level must be 0 with the {self.tool} "
+                "tool, which has no noising"
             )
         bounds = {
             "rotation": (0.0, 180.0),
@@ -131,8 +144,8 @@ class Augmentation:
                 f"augmentation needs images (N, H, W[, C]) and N seeds, got images "
                 f"{images.shape} and {seeds.shape[0]} seeds"
             )
-        if self.tool == "image_data_generator":
-            return self._image_data_generator(images, seeds)
+        if self.tool != "opencv":
+            return _AUGMENTERS[self.tool](images, seeds, self)
         n, height, width = images.shape[:3]
         draws = [np.random.default_rng(int(s)) for s in seeds]
         params = np.array([g.uniform(-1.0, 1.0, size=5) for g in draws]).reshape(n, 5)
@@ -146,23 +159,6 @@ class Augmentation:
                 delta = delta[..., None]
             out = np.clip(out + delta, 0.0, 1.0, out=out)
         return out
-
-    def _image_data_generator(self, images: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-        """Keras's ImageDataGenerator, one ``random_transform`` per image and seed."""
-        from baseline_keras import enlarge
-
-        # ImageDataGenerator seeds numpy's legacy generator, which takes 32 bits; the low
-        # 32 bits of the plans' 62-bit seeds are as uniform as the seeds themselves.
-        low_bits = seeds.astype(np.uint64) % np.uint64(2**32)
-        return enlarge(
-            images,
-            low_bits.astype(np.int64),
-            rotation=float(self.rotation),
-            shift=float(self.shift),
-            zoom=float(self.stretch),
-            horizontal_flip=self.flip_horizontal,
-            vertical_flip=self.flip_vertical,
-        )
 
     def _warp(self, images: np.ndarray, params: np.ndarray, flips: np.ndarray) -> np.ndarray:
         """Rotate, stretch, flip and shift about the centre; edge pixels fill the border."""
@@ -195,24 +191,24 @@ class Augmentation:
         return out
 
 
-# The Keras paper enlarged its set "by stochastic rotations-shifts-flips of images
-# horizontally and vertically" with ImageDataGenerator; the ranges are not given, so these
-# are the common ImageDataGenerator settings of the time, and no zoom, which it does not name.
-KERAS_PAPER_AUGMENTATION = Augmentation(
-    rotation=10.0,
-    shift=0.1,
-    flip_horizontal=True,
-    flip_vertical=True,
-    tool="image_data_generator",
-)
-# IgNet's on-the-fly augmentation: rotation, stretch in both directions, shift, flip and
-# noising (Fig. 3). Ranges are not given in the paper; these are small enough to keep a
-# drawing recognisable.
-IGNET_PAPER_AUGMENTATION = Augmentation(
-    rotation=10.0,
-    stretch=0.1,
-    shift=0.05,
-    flip_horizontal=True,
-    noise_portion=0.1,
-    noise_level=0.3,
-)
+def paper_augmentation(protocol: str) -> Augmentation:
+    """The augmentation of a paper protocol: the one its engine declares.
+
+    Raises
+    ------
+    BenchError
+        When no registered engine declares an augmentation for ``protocol``.
+    """
+    for engine in engines.registered():
+        if engine.protocol == protocol and engine.augmentation is not None:
+            return Augmentation(**engine.augmentation)
+    raise BenchError(f"no engine declares the augmentation of protocol {protocol!r}")
+
+
+def paper_augmentations() -> dict[str, Augmentation]:
+    """Engine name -> the augmentation of its paper's protocol, for engines that have one."""
+    return {e.name: Augmentation(**e.augmentation) for e in engines.registered() if e.augmentation}
+
+
+KERAS_PAPER_AUGMENTATION = paper_augmentation("paper-keras")
+IGNET_PAPER_AUGMENTATION = paper_augmentation("paper-ignet")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from bench import __version__, console
 from bench.arguments import Parser
-from bench.engines import ENGINES
+from bench.engines import engine_names
 from bench.errors import BenchError, RunInterrupted
 from bench.experiment import PROFILES
 from bench.interrupts import Stopped, stop_on_signals
@@ -123,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--engine",
         action="append",
-        choices=ENGINES,
+        choices=engine_names(),
         help="only this engine's runs (repeatable; default: all of the experiment's)",
     )
     _add_run_options(run)
@@ -226,8 +226,8 @@ def _parser() -> argparse.ArgumentParser:
     timing.add_argument(
         "--engines",
         nargs="+",
-        choices=("ignet", "torch", "keras"),
-        default=["ignet", "torch", "keras"],
+        choices=engine_names(timing=True),
+        default=list(engine_names(timing=True)),
         help="engines to time (default: all; Keras on each installed back end)",
     )
     timing.add_argument(

@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
+from bench.engines import noisy_modules
+
 __all__ = [
     "LEVELS",
     "configure",
@@ -36,7 +38,7 @@ __all__ = [
 LEVELS = ("quiet", "normal", "verbose")
 _ENV = "IGNET_BENCH_VERBOSITY"
 # Packages whose import writes native log lines to descriptor 2.
-_NOISY = frozenset({"tensorflow"})
+_NOISY = noisy_modules()
 _shown: set[str] = set()
 
 

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from bench.engines import engine_names, get_engine, smoke_options
 from bench.errors import BenchError
 from bench.protocols import MIRRORS, PROTOCOLS
 
@@ -34,32 +35,11 @@ _SMOKE = {"epochs": 1, "folds": 1, "size": [18, 29]}
 _SMOKE_SIZES = {
     "paper-keras": {"learn_test": 120, "validation": 30, "n_folds": 3},
     "paper-ignet": {"copies": 2, "n_folds": 3},
-    "linear": {"max_iter": 5},
+    **smoke_options(),
     "partition": {"train": 100, "validation": 30, "test": 40},
 }
 REPORT_ITEMS = ("attributes", "confusion", "diagnostics", "time_ratio", "training_time")
 DATASETS = ("drawings", "faces", "digits")
-# The paper protocol each engine was evaluated with; leak-free and image-split mirror it.
-# The memorisation baseline (1-nearest-neighbour) has no paper: it sits beside IgNet.
-ENGINE_PROTOCOL = {
-    "keras": "paper-keras",
-    "ignet": "paper-ignet",
-    "linear": "paper-ignet",
-    "nearest": "paper-ignet",
-    "oracle": "paper-ignet",
-}
-# Whether an engine sees ink intensity (1 - pixel) rather than the pixels in [0, 1]. IgNet
-# gets the pixels as section 5.4.2 says ("normalized to be between 0 and 1"): its biases do
-# not learn, so the white paper is what lets it fit an intercept. The linear baseline is
-# compared with IgNet on the same input. The Keras section is silent; see
-# docs/protocols.md for the measured choice. A profile or run may set ``invert`` to change it.
-ENGINE_INVERT = {
-    "keras": True,
-    "ignet": False,
-    "linear": False,
-    "nearest": False,
-    "oracle": False,
-}
 TASKS = ("classification", "regression", "multilabel")
 # Protocol options a profile may sweep (``sweep = { strength = [0, 1, 2], copies = [10] }``):
 # every run becomes one variant per combination of values, named after its point
@@ -84,7 +64,7 @@ class Experiment:
         share a network), optional engine
         ``options`` (a table named after a task, e.g. ``regression = {...}``, holds
         options for that task's targets only), ``invert`` (ink intensity instead of the pixels, see
-        :data:`ENGINE_INVERT`), ``targets`` (the names of the targets this run trains on;
+        :attr:`bench.engines.Engine.invert`), ``targets`` (the names of the targets this run trains on;
         all when absent), ``paper`` (target -> the paper's numbers for this run,
         instead of the targets' own), ``protocols`` (the experiment's protocols this run
         runs under; all when absent) and ``sweep = false`` (one variant, whatever the
@@ -220,9 +200,9 @@ def _parse(path: Path, data: dict[str, Any]) -> Experiment:
         raise BenchError(f"{path.name}: dataset must be one of {DATASETS}, not {dataset!r}")
     runs = need("run", list)
     for run in runs:
-        if run.get("engine") not in ENGINE_PROTOCOL or not isinstance(run.get("network"), str):
+        if run.get("engine") not in engine_names() or not isinstance(run.get("network"), str):
             raise BenchError(
-                f"{path.name}: every [[run]] needs engine (one of {', '.join(ENGINE_PROTOCOL)}) "
+                f"{path.name}: every [[run]] needs engine (one of {', '.join(engine_names())}) "
                 f"and network, got {run!r}"
             )
         run.setdefault("name", run["network"])
@@ -492,13 +472,7 @@ def _trains_on(run: dict[str, Any], target: str, included: Any) -> bool:
 
 
 def _backend(engine: str, backend: str | None) -> str:
-    if engine == "keras":
-        import os
-
-        return os.environ.get("KERAS_BACKEND", "tensorflow")
-    if engine in ("linear", "nearest", "oracle"):
-        return "sklearn"
-    return backend or "numpy"
+    return get_engine(engine).backend(backend)
 
 
 def _base_protocol(engine: str, protocol: str, protocols: list[str]) -> str:
@@ -507,7 +481,7 @@ def _base_protocol(engine: str, protocol: str, protocols: list[str]) -> str:
     if protocol not in MIRRORS:
         return protocol
     papers = [p for p in protocols if p not in MIRRORS]
-    return papers[0] if papers else ENGINE_PROTOCOL[engine]
+    return papers[0] if papers else get_engine(engine).protocol
 
 
 def _folds(settings: dict[str, Any], base: str) -> int:
@@ -525,7 +499,7 @@ def _job_settings(
         "protocol_options": {**settings.get(base, {}), **point},
         "epochs": settings.get("epochs", 10),
         "size": list(settings.get("size", (36, 58))),
-        "invert": bool(run.get("invert", settings.get("invert", ENGINE_INVERT[engine]))),
+        "invert": bool(run.get("invert", settings.get("invert", get_engine(engine).invert))),
         "color": bool(run.get("color", False)),
         "crop_faces": bool(run.get("crop_faces", False)),
         "engine_options": _options(settings.get(engine, {}), run["options"], task),

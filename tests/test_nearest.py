@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.engines import hog_features, make_engine
+from bench.engines import make_engine
+from bench.engines.nearest import hog_features
 from bench.errors import BenchError
 from bench.protocols import get_protocol
 

@@ -1,0 +1,114 @@
+"""The memorisation baseline: 1-nearest-neighbour on the pixels or on HOG features.
+
+Its prediction for a test image is the label of the closest training sample, so it scores
+what a leak hands over for free: under a protocol that puts copies of test drawings in
+training it finds them if they are near in its representation. It has no paper; it sits
+beside IgNet, under IgNet's protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from bench.engines.base import Engine, EngineAdapter
+from bench.errors import BenchError
+
+__all__ = ["ENGINE", "NETWORKS", "hog_features"]
+
+#: Its representations: the raw pixels, or a histogram of gradient orientations of the
+#: drawing cut to its bounding box (see :func:`hog_features`).
+NETWORKS = ("pixels", "hog")
+_HOG_WINDOW = (32, 64)  # (width, height): HOG's cells tile it, near the drawings' aspect
+
+
+class _NearestAdapter(EngineAdapter):
+    def __init__(self, estimator: Any, task: str, network: str) -> None:
+        super().__init__(estimator, task)
+        self.network = network
+
+    def _inputs(self, X: np.ndarray) -> np.ndarray:
+        if self.network == "hog":
+            return hog_features(X)
+        return X.reshape(len(X), -1)
+
+    def _fit(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        validation: tuple[np.ndarray, np.ndarray],
+        resample: Callable[[int], np.ndarray] | None,
+    ) -> None:
+        self.estimator.fit(self._inputs(X), y)
+        # Training data is memorised by construction; the validation score is the news.
+        self._val_score = float(self.estimator.score(self._inputs(validation[0]), validation[1]))
+
+    def _history(self) -> dict[str, list[float]]:
+        key = "accuracy" if self.task == "classification" else "r2"
+        return {f"val_{key}": [self._val_score]}
+
+
+def hog_features(images: np.ndarray) -> np.ndarray:
+    """Histograms of oriented gradients of each drawing cut to its bounding box.
+
+    Cutting to the box of the ink (pixels that differ from the paper by at least half the
+    strongest stroke's contrast) and resizing it to one window undoes shifts and stretches;
+    the gradient histograms over 8-pixel cells, normalised per block, then tolerate small
+    rotations and pixel noise. Neither undoes a flip.
+
+    Parameters
+    ----------
+    images : ndarray, shape (N, H, W) or (N, H, W, C), values in [0, 1]
+        Paper white or ink bright alike: the paper is taken as each image's median.
+
+    Returns
+    -------
+    ndarray of float32, shape (N, F)
+    """
+    import cv2
+
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim == 4:
+        images = images.mean(axis=-1)
+    descriptor = cv2.HOGDescriptor(_HOG_WINDOW, (16, 16), (8, 8), (8, 8), 9)
+    rows = []
+    for image in images:
+        contrast = np.abs(image - np.median(image))
+        # Relative to the darkest stroke: faint pencil drawings have little absolute contrast.
+        ys, xs = np.nonzero(contrast > 0.5 * contrast.max())
+        if contrast.max() > 0.02:
+            image = image[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        window = cv2.resize(image, _HOG_WINDOW, interpolation=cv2.INTER_AREA)
+        pixels = (np.clip(window, 0, 1) * 255).astype(np.uint8)
+        rows.append(np.ravel(descriptor.compute(pixels)))
+    return np.asarray(rows, dtype=np.float32)
+
+
+def _build(
+    network: str,
+    task: str,
+    n_outputs: int,
+    backend: str,
+    epochs: int,
+    seed: int,
+    options: dict[str, Any],
+) -> EngineAdapter:
+    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+
+    if network not in NETWORKS:
+        raise BenchError(f"nearest network must be one of {', '.join(NETWORKS)}, not {network!r}")
+    kind = KNeighborsRegressor if task == "regression" else KNeighborsClassifier
+    return _NearestAdapter(kind(**{"n_neighbors": 1, **options}), task, network)
+
+
+ENGINE = Engine(
+    name="nearest",
+    title="1-NN",
+    role="baseline",
+    build=_build,
+    networks=lambda: NETWORKS,
+    protocol="paper-ignet",
+    invert=False,
+)
