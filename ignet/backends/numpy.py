@@ -448,13 +448,25 @@ class NumpyBackend(Backend):
         transposed = not trans_a and m < n
         if transposed:
             a, b, m, n = b.T, a.T, n, m
-        out = np.empty((m, n), dtype=self.dtype)
-        if n >= m:
-            self._split(
-                n, lambda i, j: np.matmul(a, b[:, i:j], out=out[:, i:j]), macs=m * n * a.shape[1]
-            )
+        k = a.shape[1]
+        macs = m * n * k
+        # Every shard packs its slice of one operand and the whole of the other, so the
+        # cut goes where that other operand is smallest; a cut of the inner dimension
+        # shares nothing but writes and sums a partial product per shard. (A dense
+        # layer's forward product, 186 x 3456 by 3456 x 32, ran 10-40% slower cut in
+        # rows, 2-4% slower cut inside.)
+        shared = min(b.size, a.size, 2 * m * n)
+        if shared == 2 * m * n:
+            parts = self._split(k, lambda i, j: np.matmul(a[:, i:j], b[i:j]), macs=macs)
+            out = parts[0]
+            for part in parts[1:]:
+                out += part
         else:
-            self._split(m, lambda i, j: np.matmul(a[i:j], b, out=out[i:j]), macs=m * n * a.shape[1])
+            out = np.empty((m, n), dtype=self.dtype)
+            if shared == b.size:
+                self._split(m, lambda i, j: np.matmul(a[i:j], b, out=out[i:j]), macs=macs)
+            else:
+                self._split(n, lambda i, j: np.matmul(a, b[:, i:j], out=out[:, i:j]), macs=macs)
         return out.T if transposed else out
 
     def gemm_update(

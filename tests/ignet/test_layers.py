@@ -58,6 +58,10 @@ def test_matmul_and_update_in_parallel(rng, monkeypatch, parallel):
     np.testing.assert_allclose(be.matmul(a, b, trans_b=True), a @ b.T, rtol=1e-12)
     np.testing.assert_allclose(be.matmul(b, a, trans_b=True), b @ a.T, rtol=1e-12)
     np.testing.assert_allclose(be.matmul(a, a, trans_a=True), a.T @ a, rtol=1e-12)
+    # The products above are cut in rows; these in the inner dimension and in columns.
+    c, e = rng.normal(size=(20, 600)), rng.normal(size=(20, 10))
+    np.testing.assert_allclose(be.matmul(c, c[:10], trans_b=True), c @ c[:10].T, rtol=1e-12)
+    np.testing.assert_allclose(be.matmul(e, c, trans_a=True), e.T @ c, rtol=1e-12)
     y, x = rng.normal(size=(300, 400)), rng.normal(size=(300, 400))
     expected = -0.3 * x + 0.9 * y
     be.axpby(y, x, -0.3, 0.9)
