@@ -21,10 +21,11 @@ from matplotlib.figure import Figure
 from bench.augment import IGNET_PAPER_AUGMENTATION, KERAS_PAPER_AUGMENTATION
 from bench.claims import engine_comparisons, evidence_table, protocol_effects, speed_table
 from bench.data import load_faces
+from bench.data.digits import DIGITS_SOURCE
 from bench.data.provenance import is_synthetic
 from bench.errors import BenchError
 from bench.experiment import list_experiments, load_experiment
-from bench.results import ResultsStore
+from bench.results import ResultsStore, describe_problems
 from reports.figures import augmentation_examples, prediction_examples
 from reports.report import write_report
 
@@ -80,6 +81,8 @@ def build_report(
         experiment.update(_evidence(rows, experiment))
     context = _context(records, profile, data_label)
     context["missing"] = [n for n in list_experiments() if n not in names]
+    if store.problems:
+        context["problems"] = describe_problems(store.problems)
     figures = _data_figures(Path(data), seed) if data is not None else []
     tables = _data_tables(Path(data)) if data is not None else []
     return write_report(
@@ -116,15 +119,15 @@ def _describe(name: str) -> dict[str, Any]:
         return {"name": name, "title": name, "notes": "", "paper": {}}
     return {
         "name": name,
-        "runs": [run["name"] for run in experiment.runs],
+        "runs": [run.name for run in experiment.runs],
         "title": experiment.title,
         "notes": experiment.notes,
-        "paper": {t["name"]: t["paper"] for t in experiment.targets},
+        "paper": {t.name: t.paper for t in experiment.targets},
         "paper_runs": experiment.paper(),
         "report": experiment.report,
-        "speed_claims": experiment.speed,
+        "speed_claims": [claim.model_dump(exclude_none=True) for claim in experiment.speed],
         "paper_attributes": next(
-            (t["per_attribute"] for t in experiment.targets if "per_attribute" in t), {}
+            (t.per_attribute for t in experiment.targets if t.per_attribute), {}
         ),
     }
 
@@ -166,9 +169,11 @@ def _context(records: pd.DataFrame, profile: str, data_label: str | None) -> dic
 def _describe_folder(folder: str) -> str:
     """A data folder as the report's banner names it: what it is, its file count and a
     checksum of its files' names and contents, so a reader can tell two folders apart."""
-    path = Path(folder)
-    if not path.is_dir():  # scikit-learn's digits, or a folder that has moved since
+    if folder == DIGITS_SOURCE:  # a loader, not a folder
         return folder
+    path = Path(folder)
+    if not path.is_dir():  # moved or deleted since, or named relative to another folder
+        return f"{folder} (not found)"
     digest = hashlib.sha256()
     files = sorted(p for p in path.rglob("*") if p.is_file())
     for file in files:

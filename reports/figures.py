@@ -40,6 +40,8 @@ FIGSIZE = (9.0, 4.2)
 _METRIC_LABELS = {"accuracy": "accuracy (%)", "mape": "MAPE (%)", "mae": "MAE (months)"}
 # Beyond this many classes, numbers in the cells of a confusion matrix no longer fit.
 _ANNOTATE_CLASSES = 12
+# The height of a claim's row in the forest plot, in inches (7.5 pt labels).
+_FOREST_ROW = 0.125
 
 
 def learning_curves(
@@ -545,9 +547,10 @@ def forest_plot(rows: pd.DataFrame, title: str = "") -> Figure:
     for group in sorted(groups, key=lambda g: -counts[g]):
         min(columns, key=lambda c: sum(counts[g] for g in c)).append(group)
     columns = [[g for g in groups if g in column] for column in columns if column]
-    tallest = max((sum(0.24 * counts[g] + 0.6 for g in c) for c in columns), default=0.0)
+    # Rows of small print: every claim of a quick run fits a page with the claims table.
+    tallest = max((sum(_FOREST_ROW * counts[g] + 0.5 for g in c) for c in columns), default=0.0)
     width = FIGSIZE[0] * (1.25 if len(columns) > 1 else 1.0)
-    fig = Figure(figsize=(width, max(0.9 + tallest, 2.0)), layout="constrained")
+    fig = Figure(figsize=(width, max(0.6 + tallest, 2.0)), layout="constrained")
     if title:
         fig.suptitle(title)
     if not groups:
@@ -568,7 +571,9 @@ def forest_plot(rows: pd.DataFrame, title: str = "") -> Figure:
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(label, handle)
-    fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=4)
+    fig.legend(
+        list(handles.values()), list(handles), loc="outside lower center", ncols=5, fontsize=8
+    )
     return fig
 
 
@@ -595,7 +600,7 @@ def _forest_axes(ax: Axes, shown: pd.DataFrame, group: str, protocols: list[Any]
             y,
             xerr=np.clip(spread, 0, None),
             fmt="o",
-            markersize=4,
+            markersize=3,
             capsize=2,
             color=colours(index % 10),
             label=str(protocol),
@@ -605,15 +610,16 @@ def _forest_axes(ax: Axes, shown: pd.DataFrame, group: str, protocols: list[Any]
         [paper.get(label, np.nan) for label in labels],
         np.arange(len(labels)),
         marker="D",
-        s=36,
+        s=24,
         facecolors="none",
         edgecolors="black",
         zorder=5,
         label="paper",
     )
-    ax.set_yticks(np.arange(len(labels)), [_shorten(label, 64) for label in labels])
+    ax.set_yticks(np.arange(len(labels)), [_shorten(label, 60) for label in labels], fontsize=7.5)
+    ax.tick_params(axis="x", labelsize=7.5)
     ax.set_ylim(len(labels) - 0.5, -0.5)
-    ax.set_xlabel(group)
+    ax.set_xlabel(group, fontsize=8)
     if group.startswith("time ratio"):
         ax.set_xscale("log")
         ax.xaxis.set_minor_locator(NullLocator())

@@ -16,12 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from sklearn.metrics import confusion_matrix as count_confusions
 
 from reports.figures import confusion_matrix, diagnostic_table
 from reports.paper_checks import table3_averages
 from reports.tables import HIGHER_IS_BETTER, MAIN_METRIC, format_ratio, with_current_averages
 
-__all__ = ["AVERAGE_LABELS", "ITEMS", "Item", "build_item"]
+__all__ = ["AVERAGE_LABELS", "ITEMS", "Item", "ItemTable", "build_item"]
 
 # How the faces table names each average of the ten attributes (the record's key ->
 # row label); the first is the paper's AVG row, the headline.
@@ -46,10 +47,21 @@ _DIAGNOSIS_COLUMNS = {
 
 
 @dataclass
+class ItemTable:
+    """A captioned table: ``frame`` as the page shows it, ``numbers`` (if given) the same
+    rows as numbers with units in the column names, for its CSV file ``<stem>.csv``."""
+
+    stem: str
+    caption: str
+    frame: pd.DataFrame
+    numbers: pd.DataFrame | None = None
+
+
+@dataclass
 class Item:
     """What one report item adds to a section."""
 
-    tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
+    tables: list[ItemTable] = field(default_factory=list)
     figures: list[tuple[str, str, Figure]] = field(default_factory=list)
 
 
@@ -83,11 +95,9 @@ def _confusion(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
         if len(classes) > _MAX_CONFUSION_CLASSES:
             continue
         for protocol, runs in group.groupby("protocol", sort=False):
-            matrix = np.zeros((len(classes), len(classes)))
-            for true, predicted in zip(
-                runs["predictions.true"], runs["predictions.predicted"], strict=True
-            ):
-                np.add.at(matrix, (np.asarray(true), np.asarray(predicted)), 1)
+            true = np.concatenate([np.asarray(t) for t in runs["predictions.true"]])
+            predicted = np.concatenate([np.asarray(p) for p in runs["predictions.predicted"]])
+            matrix = count_confusions(true, predicted, labels=np.arange(len(classes)))
             title = f"{variant}, {target}, {protocol} (test, {len(runs)} folds)"
             stem = _stem(experiment["name"], "confusion", variant, target, protocol)
             item.figures.append(
@@ -109,7 +119,13 @@ def _diagnostics(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
     if not stages:
         return item
     for stage, table in stages.items():
-        item.tables.append((f"Mean absolute values at the start of learning: {stage}", table))
+        item.tables.append(
+            ItemTable(
+                _stem("diagnostics", stage),
+                f"Mean absolute values at the start of learning: {stage}",
+                table,
+            )
+        )
     numbers = {
         stage: table.drop(columns=["kind", "w_range"]).assign(
             layer=[f"{k} {i}" for i, k in zip(table["layer"], table["kind"], strict=True)]
@@ -150,7 +166,8 @@ def _training_time(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
                 "folds": len(runs),
             }
         )
-    return Item(tables=[("Training time per run (means over folds)", pd.DataFrame(table))])
+    caption = "Training time per run (means over folds)"
+    return Item(tables=[ItemTable("training_time", caption, pd.DataFrame(table))])
 
 
 def _near_best_epoch(curve: object, higher_is_better: bool) -> float:
@@ -192,12 +209,32 @@ def _time_ratio(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
             "reason": speed["reason"],
         }
     )
+    numbers = pd.DataFrame(
+        {
+            "claim": speed["claim"],
+            "target": speed["target"],
+            "protocol": speed["protocol"],
+            "slow_run": speed["slow"],
+            "slow_train_seconds_median": speed["slow_seconds"],
+            "fast_run": speed["fast"],
+            "fast_train_seconds_median": speed["fast_seconds"],
+            "time_ratio_slow_over_fast": speed["ratio"],
+            "time_ratio_ci_low": speed["ci_low"],
+            "time_ratio_ci_high": speed["ci_high"],
+            "folds": speed["folds"],
+            "throughput_ratio_fast_over_slow": speed["throughput_ratio"],
+            "paper_time_ratio": speed["paper"],
+            "verdict": speed["verdict"],
+            "reason": speed["reason"],
+            "interval": speed["ci_method"],
+        }
+    )
     caption = (
         "Training time of one run over another's on the same samples, paired by fold: the "
         "median ratio with a bootstrap interval over folds (the time counts early stopping; "
         "the throughput ratio is per sample processed)"
     )
-    return Item(tables=[(caption, table)])
+    return Item(tables=[ItemTable("time_ratio_by_claim", caption, table, numbers)])
 
 
 def _seconds(value: float) -> str:
@@ -238,11 +275,11 @@ def _attributes(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
         str(variant): {n: runs[f"metrics.test.f1.{n}"].mean() for n in names}
         for variant, runs in rows.groupby("variant", sort=False)
     }
-    columns = {variant: [f"{scores[n]:.3f}" for n in names] for variant, scores in f1.items()}
+    columns = {variant: [scores[n] for n in names] for variant, scores in f1.items()}
     caption = "F-measure per attribute and run (test side)"
     if all(f"metrics.trivial.f1.{n}" in rows for n in names):
         majority = {n: rows[f"metrics.trivial.f1.{n}"].mean() for n in names}
-        columns["majority class"] = [f"{majority[n]:.3f}" for n in names]
+        columns["majority class"] = [majority[n] for n in names]
         below = {
             variant: [n for n in names if scores[n] <= majority[n]]
             for variant, scores in f1.items()
@@ -253,19 +290,44 @@ def _attributes(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
             + "; ".join(f"{variant}: {', '.join(n) or 'none'}" for variant, n in below.items())
         )
     per_run = pd.DataFrame(columns, index=names).rename_axis("F per attribute").reset_index()
+    shown = pd.DataFrame(table).fillna("-")
     return Item(
         tables=[
-            (
+            ItemTable(
+                "attributes_beside_table3",
                 f"Per attribute, test side: {first['variant']} (its fold {first['fold']}) beside "
                 "the paper's Table 3. "
                 "AVG as the paper defines it: the mean precision, the mean recall, the "
                 "F-measure of those two means, and as TP / positives the mean recall; "
                 "below it, the other averages where they differ",
-                pd.DataFrame(table).fillna("-"),
+                shown,
+                _attribute_numbers(shown),
             ),
-            (caption, per_run),
+            ItemTable(
+                "f_per_attribute_and_run",
+                caption,
+                per_run.assign(**{c: per_run[c].map(_score) for c in columns}),
+                per_run,
+            ),
         ]
     )
+
+
+def _attribute_numbers(table: pd.DataFrame) -> pd.DataFrame:
+    """The per-attribute table as numbers: TP / positives as two counts, the AVG rows' share
+    in percent in a column of its own, scores as fractions."""
+    out = pd.DataFrame({"attribute": table["attribute"]})
+    for side in ("paper", "ours"):
+        pair = table[f"{side} TP / positives"].astype(str)
+        counts = pair.str.extract(r"^(\d+)/(\d+)$").astype(float)
+        out[f"{side}_tp"], out[f"{side}_positives"] = counts[0], counts[1]
+        share = pair.str.extract(r"^([\d.]+)%$", expand=False)
+        out[f"{side}_tp_share_percent"] = pd.to_numeric(share, errors="coerce")
+        for label in ("precision", "recall", "F"):
+            out[f"{side}_{label.lower()}"] = pd.to_numeric(
+                table[f"{side} {label}"], errors="coerce"
+            )
+    return out
 
 
 def _averages(first: pd.Series, paper: Mapping[str, Any]) -> list[dict[str, object]]:

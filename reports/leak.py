@@ -21,10 +21,19 @@ from matplotlib.figure import Figure
 
 from reports.tables import HIGHER_IS_BETTER, MAIN_METRIC
 
-__all__ = ["leak_figure", "leak_points", "oracle_ceiling", "reach_sentences"]
+__all__ = [
+    "at_strength",
+    "is_sweep",
+    "leak_figure",
+    "leak_points",
+    "oracle_ceiling",
+    "reach_sentences",
+]
 
 # A sweep's suffix of a variant name (bench.experiment): "fig5 strength 0.5 copies 10".
-_SWEPT = re.compile(r"( (strength|copies|learn_test) [-+.\deE]+)+$")
+_SWEPT = re.compile(r"(?: (?:strength|copies|learn_test) [-+.\deE]+)+$")
+_STRENGTH = re.compile(r" strength ([-+.\deE]+)")
+_COPIES = re.compile(r" copies ([-+.\deE]+)")
 _PROTOCOL_STYLE = {"paper-ignet": "-", "paper-keras": "-", "image-split": "--", "leak-free": ":"}
 _FIGSIZE = (9.0, 4.6)
 
@@ -75,6 +84,38 @@ def leak_points(records: pd.DataFrame) -> pd.DataFrame:
     extra = ["mean", "low", "high", "folds", "trivial"]
     return pd.DataFrame(points, columns=columns + extra).sort_values(
         ["target", "run", "protocol", "copies", "strength"], ignore_index=True
+    )
+
+
+def is_sweep(records: pd.DataFrame) -> bool:
+    """Whether ``records`` hold a sweep: some run's name carries a sweep point's suffix."""
+    return "variant" in records and bool(records["variant"].astype(str).str.contains(_SWEPT).any())
+
+
+def at_strength(evidence: pd.DataFrame, strength: float = 1.0) -> pd.DataFrame:
+    """A sweep's evidence rows at one augmentation strength (1: the paper's ranges).
+
+    Parameters
+    ----------
+    evidence : DataFrame
+        ``bench.claims.evidence_table`` of a sweep's records: each sweep point is a run of
+        its own ("1nn pixels strength 1 copies 10").
+    strength : float
+        The point to keep; a swept run whose name gives no strength ran at 1.
+
+    Returns
+    -------
+    DataFrame
+        The evidence columns, ``run`` without the sweep's suffix, and ``copies`` (the
+        enlargement, NaN where not swept). Runs outside the sweep (the oracle) are left out.
+    """
+    runs = evidence["run"].astype(str)
+    swept = runs.str.contains(_SWEPT)
+    strengths = runs.str.extract(_STRENGTH, expand=False).astype(float).fillna(1.0)
+    chosen = swept & np.isclose(strengths, strength)
+    return evidence[chosen].assign(
+        run=runs[chosen].str.replace(_SWEPT, "", regex=True),
+        copies=runs[chosen].str.extract(_COPIES, expand=False).astype(float),
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import multiprocessing
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -40,6 +41,14 @@ from reports.document import (
 )
 from reports.figures import forest_plot, learning_curves, save_figure, timing_bars
 from reports.items import build_item
+from reports.leak import (
+    at_strength,
+    is_sweep,
+    leak_figure,
+    leak_points,
+    oracle_ceiling,
+    reach_sentences,
+)
 from reports.paper_checks import Finding, check_papers
 from reports.sections import CLAIMS, in_paper_order
 from reports.tables import (
@@ -68,10 +77,20 @@ TABLE_KEY = (
 )
 CLAIMS_CAPTION = (
     "Every number the papers give, beside ours under each protocol the suite runs: the mean "
-    "over folds with its 95% corrected resampled t-interval (Nadeau and Bengio; for the speed "
-    "claims a bootstrap over folds of the median time ratio) and the number of folds, the "
-    "trivial predictor's score on the same folds, and the verdict per protocol with its "
-    "reason (rules in docs/evidence.md; every column as numbers in tables/claims.csv)."
+    "over folds [95% corrected resampled t-interval (Nadeau and Bengio; for the speed claims "
+    "a bootstrap over folds of the median time ratio)] (folds), the trivial predictor's mean "
+    "on the same folds, and the verdict under the paper's protocol with its reason (another "
+    "protocol's verdict is named where it differs; rules in docs/evidence.md; every column, "
+    "intervals and every verdict, as numbers in tables/claims.csv)."
+)
+LEAK_CAPTION = (
+    "The papers' claims and the sweep's engines at the paper's augmentation strength under "
+    "the three protocols: paper (augment, then split: copies of test drawings and other "
+    "drawings of the same children in training), image-split (split by drawing: only the "
+    "same children) and leak-free (split by child); each the mean over folds [95% corrected "
+    "resampled t-interval] (folds); oracle ceiling: the best oracle's range over folds, "
+    "leak-free, on the generator's latent parameters (about the best any model of the "
+    "images can do on this data; - without latents)"
 )
 #: What a verdict can decide, by the kind of data behind it (see ``_data_kind`` in
 #: bench/reporting.py): on a generated stand-in, only whether our reimplementation reaches
@@ -82,6 +101,13 @@ VERDICT_TESTS = {
 }
 _NO_RESULTS = "No results were found: run an experiment first."
 _LEAK_FREE = "leak-free"
+_IMAGE_SPLIT = "image-split"
+#: The protocols side by side, as the claims tables name them: every paper protocol
+#: (paper-ignet, paper-keras, the face paper's partition) is the paper's.
+_SIDES = {"paper": "paper protocol", _IMAGE_SPLIT: _IMAGE_SPLIT, _LEAK_FREE: _LEAK_FREE}
+# The interval a verdict's reason opens with ("95% CI 12.3-14.5% overlaps ..."): the claims
+# page prints it in the protocol's cell already.
+_REASON_CI = re.compile(r"^\d+% CI \S+ ")
 
 
 @dataclass
@@ -93,10 +119,13 @@ class _FigureItem:
 
 @dataclass
 class _Table:
+    """A section's table; ``place`` is ``body``, ``appendix`` or ``csv`` (written, not shown)."""
+
     key: str
     caption: str
     frame: pd.DataFrame
-    appendix: bool = False
+    place: str = "body"
+    numbers: pd.DataFrame | None = None
 
 
 @dataclass
@@ -111,6 +140,11 @@ class _Section:
     has_rows: bool = False
     tables: list[_Table] = field(default_factory=list)
     figures: list[_FigureItem] = field(default_factory=list)
+    # A sweep (the leak curve): its points, the paper's number per target, and the
+    # sentences that say where each run reaches it.
+    points: pd.DataFrame = field(default_factory=pd.DataFrame)
+    paper: dict[str, float] = field(default_factory=dict)
+    sentences: list[str] = field(default_factory=list)
 
 
 def write_report(
@@ -277,18 +311,24 @@ def _build_section(records: pd.DataFrame, experiment: Mapping[str, Any]) -> _Sec
     )
     if rows.empty:
         return section
+    sweep = is_sweep(with_variant(rows))
     for key, caption, frame in (
         ("protocol_effect", _EFFECTS_CAPTION, experiment.get("effects")),
         ("run_comparison", _COMPARISONS_CAPTION, experiment.get("comparisons")),
     ):
         if frame is not None and not frame.empty:
+            # A sweep has one difference per point: its figures show them, the CSV keeps them.
+            place = "csv" if sweep else "appendix"
             section.tables.append(
-                _Table(f"{name}_{key}", caption, _interval_view(frame), appendix=True)
+                _Table(f"{name}_{key}", caption, _interval_view(frame), place, frame)
             )
     rows = with_variant(rows)
     if "status" in rows:
         rows = rows[rows["status"].fillna("ok") == "ok"]
     paper = _paper_numbers(experiment)
+    if sweep:
+        _add_leak_curves(section, rows, paper)
+        return section
     # The linear baseline is fitted in one go: it has no learning curve to draw.
     trained = rows[rows["engine"] != "linear"]
     targets = _targets(trained, paper)
@@ -314,13 +354,40 @@ def _build_section(records: pd.DataFrame, experiment: Mapping[str, Any]) -> _Sec
         )
     for item_name in experiment.get("report") or ():
         item = build_item(item_name, rows, experiment)
+        place = "appendix" if item_name == "training_time" else "body"
         section.tables += [
-            _Table(f"{name}_{item_name}_{i + 1}", c, f, appendix=item_name == "training_time")
-            for i, (c, f) in enumerate(item.tables)
+            _Table(f"{name}_{t.stem}", t.caption, t.frame, place, t.numbers) for t in item.tables
         ]
         section.figures += [_FigureItem(*figure) for figure in item.figures]
     section.figures += [_FigureItem(*figure) for figure in experiment.get("figures") or ()]
     return section
+
+
+def _add_leak_curves(
+    section: _Section, rows: pd.DataFrame, paper: Mapping[str, Mapping[str, float]]
+) -> None:
+    """A sweep's figures (one per target) and the sentences on where each run reaches the
+    paper's number; its table is built with the claims (:func:`_leak_table`)."""
+    points = leak_points(rows)
+    section.points = points
+    for target in _targets(rows, paper):
+        claim = _paper_value(paper, target)
+        if claim is not None:
+            section.paper[target] = claim
+        ceiling = oracle_ceiling(points, target)
+        section.figures.append(
+            _FigureItem(
+                f"{section.name}_{target}",
+                f"The leak curve on {target}: our test score against the augmentation "
+                "strength (0: exact copies, 1: the paper's ranges), mean over folds with "
+                "their range shaded; a colour per run, a line per protocol (solid: paper, "
+                "dashed: image-split, dotted: leak-free); black: the paper's claim"
+                + ("; grey band: the oracle's leak-free range (the ceiling)" if ceiling else "")
+                + "; grey dots: the trivial predictor",
+                leak_figure(points, target, claim, ceiling),
+            )
+        )
+    section.sentences = reach_sentences(points, section.paper)
 
 
 def _paper_numbers(experiment: Mapping[str, Any]) -> dict[str, Mapping[str, float]]:
@@ -444,38 +511,57 @@ def _unit_name(metric: str) -> str:
 
 
 def _claims_page(claims: pd.DataFrame) -> pd.DataFrame:
-    """The claims as page one shows them: one row per claim, run and target, protocols
-    side by side, the verdicts with their reasons in the last column."""
+    """The claims as page one shows them: one row per claim, run and target, the protocols
+    side by side, the verdict under the paper's protocol with its reason last."""
     rows = []
+    sides = _present_sides(claims)
     keys = ["claim", "run", "target", "metric"]
     for (claim, run, target, metric), group in claims.groupby(keys, sort=False):
-        digits = 1 if metric == "time ratio" else metric_digits(str(metric))
+        digits = _digits(str(metric))
         first = group.iloc[0]
-        paper_side = group[group["protocol"] != _LEAK_FREE]
-        leak_free = group[group["protocol"] == _LEAK_FREE]
         unit = {"percent": "%", "ratio": "x"}.get(str(first["unit"]), "")
-        rows.append(
-            {
-                "claim": f"{claim}: {run}, {target}",
-                "paper": f"{format_number(first['paper'], 1.0, digits)}{unit}",
-                "ours, paper's protocol": _cell(paper_side, digits),
-                "ours, leak-free": _cell(leak_free, digits),
-                "trivial": format_interval(
-                    first["trivial"], first["trivial_low"], first["trivial_high"], 1.0, digits
-                ),
-                "verdict (reason under the paper's protocol)": _verdicts(group),
-            }
-        )
+        row = {
+            "claim": f"{claim}: {run}, {target}",
+            "paper": f"{format_number(first['paper'], 1.0, digits)}{unit}",
+        }
+        for side in sides:
+            row[_SIDES[side]] = _cell(group[_side_of(group) == side], digits)
+        row["trivial"] = format_number(first["trivial"], 1.0, digits)
+        row["verdict: reason"] = _verdicts(group)
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
+def _digits(metric: str) -> int:
+    """Decimals a claim prints with: a ratio near 1 needs two, as its verdict's reason has."""
+    return 2 if metric == "time ratio" else metric_digits(metric)
+
+
+def _side_of(rows: pd.DataFrame) -> pd.Series:
+    """Each row's protocol as a side of the claims tables (:data:`_SIDES`)."""
+    return rows["protocol"].map(lambda p: p if p in _SIDES else "paper")
+
+
+def _present_sides(rows: pd.DataFrame) -> list[str]:
+    present = set(_side_of(rows))
+    return [side for side in _SIDES if side in present]
+
+
 def _verdicts(group: pd.DataFrame) -> str:
-    """Each protocol's verdict; the reason for the one under the paper's protocol, the claim
-    as the paper made it (every reason is in the sections' tables and the CSV)."""
-    words = [f"{line['protocol']}: {line['verdict']}" for _, line in group.iterrows()]
-    paper_side = group[group["protocol"] != _LEAK_FREE]
-    reason = f" ({paper_side['reason'].iloc[0]})" if not paper_side.empty else ""
-    return f"{words[0]}{reason}; " + "; ".join(words[1:]) if len(words) > 1 else words[0] + reason
+    """The verdict under the paper's protocol with its reason (less the interval, printed
+    beside it), then each other protocol's verdict where it differs."""
+    sides = _side_of(group)
+    main = group[sides == "paper"].iloc[0] if (sides == "paper").any() else group.iloc[0]
+    reason = _REASON_CI.sub("", str(main["reason"] or ""))
+    text = f"{main['verdict']}: {reason}" if reason else str(main["verdict"])
+    if sides[main.name] != "paper":
+        text = f"{main['protocol']}: {text}"
+    others = [
+        f"{line['protocol']}: {line['verdict']}"
+        for index, line in group.iterrows()
+        if index != main.name and line["verdict"] != main["verdict"]
+    ]
+    return "; ".join([text, *others])
 
 
 def _cell(lines: pd.DataFrame, digits: int) -> str:
@@ -559,15 +645,18 @@ def _document(
     first = Section("verdicts", CLAIMS_TITLE)
     parts: list[Section] = [first]
     appendix: list[Section] = []
+    problems = str(context.get("problems") or "")
+    if problems:
+        # A report that silently counted fewer jobs than the files hold would mislead.
+        first.blocks.append(Paragraph.of(_problems_line(problems), style="alert"))
     if claims.empty:
         first.blocks.append(Paragraph.of("No claim could be judged: no results.", style="alert"))
     else:
-        page = _claims_page(claims)
         first.blocks.append(
             Paragraph.of(
                 "The papers' numbers beside ours, one row per claim, run and target (",
                 Ref("claims"),
-                ", ",
+                ", drawn in ",
                 Ref("claims_forest"),
                 "); each claim's section below gives its evidence.",
             )
@@ -576,12 +665,11 @@ def _document(
             writer.table(
                 "claims",
                 CLAIMS_CAPTION,
-                page,
+                _claims_page(claims),
                 numbers=claims,
-                widths=(2.4, 0.6, 1.5, 1.5, 1.4, 4.0),
+                widths=_claims_widths(claims),
             )
         )
-        first.blocks += _verdict_sentences(sections, claims)
         first.blocks.append(
             writer.figure(
                 "claims_forest",
@@ -591,6 +679,7 @@ def _document(
                 page=True,
             )
         )
+        first.blocks += _verdict_sentences(sections, claims)
     run = Section("run", "How the results were obtained")
     run.blocks.append(Paragraph.of(_with_verdicts(str(context.get("summary", "")), claims)))
     run_table = writer.table(
@@ -625,12 +714,25 @@ def _document(
         data.blocks = [Paragraph.of("The data the results rest on: ", *_refs(shown), "."), *shown]
         parts.append(data)
     for section in sections:
-        body, extra = _experiment_section(writer, section)
+        body, extra = _experiment_section(writer, section, claims)
         parts.append(body)
         if extra.blocks:
             appendix.append(extra)
     checks = _checks_section(writer, findings)
     return Document(REPORT_TITLE, banner, _banner_lines(context), [*parts, checks, *appendix])
+
+
+def _problems_line(problems: str) -> str:
+    return (
+        f"The results files hold {problems}: left out of every table and figure "
+        "(ignet-bench results check lists them by line, --repair removes them)."
+    )
+
+
+def _claims_widths(claims: pd.DataFrame) -> tuple[float, ...]:
+    """The claims page's column widths, in mm of the landscape page's 267: a verdict's
+    reason and most claims on one line, so the table and its figure share pages one and two."""
+    return (62.0, 13.0, *(37.0 for _ in _present_sides(claims)), 13.0, 104.0)
 
 
 def _banner_lines(context: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -643,9 +745,11 @@ def _banner_lines(context: Mapping[str, Any]) -> list[tuple[str, str]]:
 def _verdict_sentences(sections: Sequence[_Section], claims: pd.DataFrame) -> list[Paragraph]:
     """What was reproduced, what was not, and what the protocol gap says."""
     sentences = []
+    sides = _side_of(claims)
     for side, lines in (
-        ("the papers' protocols", claims[claims["protocol"] != _LEAK_FREE]),
-        ("the leak-free protocol", claims[claims["protocol"] == _LEAK_FREE]),
+        ("the papers' protocols", claims[sides == "paper"]),
+        ("the image-split protocol", claims[sides == _IMAGE_SPLIT]),
+        ("the leak-free protocol", claims[sides == _LEAK_FREE]),
     ):
         if lines.empty:
             continue
@@ -680,7 +784,7 @@ def _protocol_gaps(sections: Sequence[_Section]) -> str:
             continue
         for _, group in evidence.groupby(["engine", "run", "target", "metric"], sort=False):
             free = group[group["protocol"] == _LEAK_FREE]
-            paper = group[group["protocol"] != _LEAK_FREE]
+            paper = group[_side_of(group) == "paper"]
             if free.empty or paper.empty:
                 continue
             gap = paper["mean"].iloc[0] - free["mean"].iloc[0]
@@ -695,7 +799,9 @@ def _protocol_gaps(sections: Sequence[_Section]) -> str:
     )
 
 
-def _experiment_section(writer: _Writer, section: _Section) -> tuple[Section, Section]:
+def _experiment_section(
+    writer: _Writer, section: _Section, claims: pd.DataFrame
+) -> tuple[Section, Section]:
     body = Section(section.name, section.title)
     extra = Section(f"{section.name}_appendix", section.title, appendix=True)
     if section.name in CLAIMS:
@@ -704,14 +810,25 @@ def _experiment_section(writer: _Writer, section: _Section) -> tuple[Section, Se
     if not section.has_rows:
         body.blocks.append(Paragraph.of("No results for this experiment.", style="alert"))
         return body, extra
-    main = writer.table(
-        f"{section.name}_by_protocol",
-        f"The paper's number beside ours per protocol. {TABLE_KEY}",
-        section.table,
-        numbers=_numeric_evidence(section.evidence),
-    )
-    tables = [writer.table(t.key, t.caption, t.frame) for t in section.tables if not t.appendix]
-    later = [writer.table(t.key, t.caption, t.frame) for t in section.tables if t.appendix]
+    by_protocol = _numeric_evidence(section.evidence)
+    if section.points.empty:
+        main = writer.table(
+            f"{section.name}_by_protocol",
+            f"The paper's number beside ours per protocol. {TABLE_KEY}",
+            _shown_columns(section.table),
+            numbers=by_protocol,
+        )
+    else:
+        # Every point of a sweep is in the CSV and the figures; the page compares the
+        # protocols at the paper's strength, beside the claims and the ceiling.
+        writer.csv(f"{section.name}_by_protocol", by_protocol)
+        shown, numbers = _leak_table(section, claims)
+        main = writer.table(f"{section.name}_three_protocols", LEAK_CAPTION, shown, numbers)
+    for table in section.tables:
+        if table.place == "csv":
+            writer.csv(table.key, table.frame if table.numbers is None else table.numbers)
+    tables = [_table_block(writer, t) for t in section.tables if t.place == "body"]
+    later = [_table_block(writer, t) for t in section.tables if t.place == "appendix"]
     figures = [writer.figure(f.stem, f.caption, f.figure) for f in section.figures]
     lead: list[str | Ref] = [Ref(main.key), " puts the paper's number beside ours per protocol"]
     if figures:
@@ -723,9 +840,98 @@ def _experiment_section(writer: _Writer, section: _Section) -> tuple[Section, Se
     body.blocks.append(Paragraph.of(*lead, "."))
     if section.notes:
         body.blocks.append(Paragraph.of(section.notes, style="note"))
+    if section.sentences:
+        body.blocks.append(Paragraph.of(" ".join(section.sentences)))
     body.blocks += [main, *tables, *figures]
     extra.blocks += later
     return body, extra
+
+
+def _table_block(writer: _Writer, table: _Table) -> Table:
+    return writer.table(table.key, table.caption, _shown_columns(table.frame), table.numbers)
+
+
+def _shown_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` less the columns with nothing to show (a verdict column where the paper
+    gives no number): a table only as wide as what it says."""
+    empty = [c for c in frame.columns if frame[c].isna().all() or frame[c].eq("-").all()]
+    return frame.drop(columns=empty) if len(empty) < len(frame.columns) else frame
+
+
+_LEAK_COLUMNS = [
+    "section",
+    "claim",
+    "run",
+    "target",
+    "metric",
+    "unit",
+    "paper",
+    "protocol",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "folds",
+    "test_samples",
+    "trivial",
+    "interval",
+]
+
+
+def _leak_table(section: _Section, claims: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per claim, and per engine of the sweep at the paper's strength: the three protocols
+    side by side and the oracle's ceiling on the target (display and numbers)."""
+    ours = at_strength(section.evidence)
+    frames = []
+    if not claims.empty:
+        # The claims on the sweep's targets: the ceiling is the same for them.
+        on_targets = claims["target"].isin(set(ours["target"])) & (claims["unit"] != "ratio")
+        frames.append(claims[on_targets])
+    if not ours.empty:
+        scales = np.array([metric_scale(str(m))[0] for m in ours["metric"]])
+        claimed = np.array([section.paper.get(str(t), np.nan) for t in ours["target"]])
+        scaled_columns = [c for c in _SCALED_COLUMNS if c != "paper"]
+        frames.append(
+            ours.assign(
+                **{c: pd.to_numeric(ours[c], errors="coerce") * scales for c in scaled_columns},
+                paper=claimed * scales,
+                unit=[_unit_name(str(m)) for m in ours["metric"]],
+                section=section.name,
+                claim=CLAIMS.get(section.name, (section.name,))[0],
+                interval=ours["ci_method"],
+                run=[
+                    run if pd.isna(copies) else f"{run} x{copies:g}"
+                    for run, copies in zip(ours["run"], ours["copies"], strict=True)
+                ],
+            )
+        )
+    numbers = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if numbers.empty:
+        return pd.DataFrame(), numbers
+    ceilings = {str(t): oracle_ceiling(section.points, str(t)) for t in numbers["target"].unique()}
+    bounds = []
+    for target, metric in zip(numbers["target"], numbers["metric"], strict=True):
+        ceiling, scale = ceilings[str(target)], metric_scale(str(metric))[0]
+        bounds.append(
+            (np.nan, np.nan) if ceiling is None else (scale * ceiling[0], scale * ceiling[1])
+        )
+    numbers = numbers[_LEAK_COLUMNS].assign(
+        ceiling_low=[low for low, _ in bounds], ceiling_high=[high for _, high in bounds]
+    )
+    rows = []
+    for (claim, run, target, metric), group in numbers.groupby(
+        ["claim", "run", "target", "metric"], sort=False
+    ):
+        digits, first = _digits(str(metric)), group.iloc[0]
+        row = {
+            "claim": f"{claim}: {run}, {target}",
+            "paper": format_number(first["paper"], 1.0, digits),
+        }
+        for side in _SIDES:
+            row[_SIDES[side]] = _cell(group[_side_of(group) == side], digits)
+        low, high = first["ceiling_low"], first["ceiling_high"]
+        row["oracle ceiling"] = "-" if pd.isna(low) else f"{low:.{digits}f}-{high:.{digits}f}"
+        rows.append(row)
+    return pd.DataFrame(rows), numbers
 
 
 def _refs(blocks: Sequence[Table | FigureBlock]) -> list[str | Ref]:

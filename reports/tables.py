@@ -86,8 +86,9 @@ def metric_scale(metric: str) -> tuple[float, str]:
 
 
 def format_ratio(ratio: float, low: float, high: float) -> str:
-    """A speed ratio with its interval: ``12.3x [8.1, 17.0]``."""
-    return f"{ratio:.1f}x [{low:.1f}, {high:.1f}]"
+    """A speed ratio with its interval: ``12.30x [8.10, 17.00]`` (two decimals, as the
+    verdicts' reasons: a ratio near 1 must not read as exactly 1)."""
+    return f"{ratio:.2f}x [{low:.2f}, {high:.2f}]"
 
 
 def format_number(value: object, scale: float, digits: int) -> str:

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from reports.leak import leak_figure, leak_points, oracle_ceiling, reach_sentences
+from bench.claims import evidence_table
+from reports.leak import (
+    at_strength,
+    is_sweep,
+    leak_figure,
+    leak_points,
+    oracle_ceiling,
+    reach_sentences,
+)
+from reports.report import write_report
 
 
 def _records() -> pd.DataFrame:
@@ -82,3 +91,54 @@ def test_the_ceiling_is_the_oracles_leak_free_range():
     assert oracle_ceiling(points, "age_months") is None
     (ax,) = leak_figure(points, "age_category", ceiling=(0.5, 0.56)).axes
     assert not any("oracle" in line.get_label() for line in ax.get_lines())
+
+
+def test_evidence_at_the_papers_strength_drops_the_sweeps_suffix():
+    records = _records().assign(n_train=800, n_test=200, seed=0, network="pixels")
+    assert is_sweep(records) and not is_sweep(records[records["engine"] == "oracle"])
+    rows = at_strength(evidence_table(records, {}))
+    assert set(rows["run"]) == {"1nn pixels"} and set(rows["copies"]) == {10.0}
+    assert set(rows["protocol"]) == {"paper-ignet", "leak-free"}
+    paper = rows[rows["protocol"] == "paper-ignet"]
+    assert paper["mean"].iloc[0] == pytest.approx(0.6)
+    assert at_strength(evidence_table(records, {}), strength=0.5).empty
+
+
+def _image_split(records: pd.DataFrame) -> pd.DataFrame:
+    """The sweep's leak-free rows again as image-split, a point higher."""
+    free = records[(records["protocol"] == "leak-free") & (records["engine"] != "oracle")]
+    return free.assign(
+        protocol="image-split", **{"metrics.test.accuracy": free["metrics.test.accuracy"] + 0.1}
+    )
+
+
+def test_the_report_section_sets_three_protocols_beside_the_ceiling(tmp_path):
+    records = _records()
+    records = pd.concat([records, _image_split(records)], ignore_index=True).assign(
+        experiment="leak_curve", n_train=800, n_test=200, seed=0, backend="numpy", network="x"
+    )
+    experiment = {
+        "name": "leak_curve",
+        "title": "The leak curve",
+        "notes": "",
+        "paper": {"age_category": {"accuracy": 0.5}},
+        "evidence": evidence_table(records, {}),
+    }
+    context = {"profile": "quick", "data": "synthetic", "summary": ""}
+    written = write_report(records, [experiment], tmp_path, context)
+    assert "figures/leak_curve_age_category.svg" in written
+    table = pd.read_csv(written["tables/leak_curve_three_protocols.csv"])
+    assert set(table["protocol"]) == {"paper-ignet", "image-split", "leak-free"}
+    paper = table[table["protocol"] == "paper-ignet"].iloc[0]
+    # In percent, as the page shows it, with the paper's number and the ceiling.
+    assert paper["mean"] == pytest.approx(60.0) and paper["paper"] == pytest.approx(50.0)
+    assert (paper["ceiling_low"], paper["ceiling_high"]) == pytest.approx((50.0, 56.0))
+    assert paper["folds"] == 2 and paper["ci_low"] < 60.0 < paper["ci_high"]
+    # Every sweep point stays in a CSV of its own; the page holds the paper's strength.
+    assert len(pd.read_csv(written["tables/leak_curve_by_protocol.csv"])) == 3 * 3 + 1
+    html = written["report.html"].read_text(encoding="utf-8")
+    section = html[html.index('id="leak_curve"') :]
+    assert "1nn pixels reaches the paper&#39;s accuracy 50% on age_category" in section
+    for column in ("paper protocol", "image-split", "leak-free", "oracle ceiling"):
+        assert f">{column}</th>" in section
+    assert "50.00-56.00" in section and "1nn pixels x10, age_category" in section

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import ConfusionMatrixDisplay
 
 from bench.claims import evidence_table, speed_table
 from reports.items import AVERAGE_LABELS, ITEMS, Item, build_item
@@ -40,6 +42,11 @@ def _cell(table, column, **where):
         rows = rows[rows[key] == value]
     assert len(rows) == 1, (where, table)
     return rows[column].iloc[0]
+
+
+def _shown(item):
+    """Each table of ``item`` as (caption, the frame the page shows)."""
+    return [(table.caption, table.frame) for table in item.tables]
 
 
 def test_every_item_returns_nothing_for_no_records():
@@ -108,13 +115,21 @@ def _speed_item(rows, paper=None):
 def test_time_ratio_divides_keras_seconds_by_ignets_fold_by_fold():
     item = _speed_item(_timing_rows())
     assert len(item.tables) == 1 and item.figures == []
-    caption, table = item.tables[0]
+    caption, table = item.tables[0].caption, item.tables[0].frame
     assert "same samples" in caption
     assert len(table) == 2
     assert _cell(table, "slow train s (median)", target="age_category") == "30"
     assert _cell(table, "fast train s (median)", target="age_category") == "3"
     # Fold ratios 15 and 7.5: their median, 11.25.
-    assert _cell(table, "time ratio slow/fast, 95% CI", target="age_category").startswith("11.2x [")
+    # Two decimals, as the verdicts' reasons: a ratio near 1 must not print as 1.0.
+    assert _cell(table, "time ratio slow/fast, 95% CI", target="age_category") == (
+        "11.25x [7.50, 15.00]"
+    )
+    numbers = item.tables[0].numbers.set_index("target")
+    assert item.tables[0].stem == "time_ratio_by_claim"
+    assert numbers.loc["age_category", "time_ratio_slow_over_fast"] == pytest.approx(11.25)
+    assert numbers.loc["age_category", "slow_train_seconds_median"] == pytest.approx(30.0)
+    assert numbers.loc["age_category", "paper_time_ratio"] == pytest.approx(15.0)
     assert _cell(table, "paper", target="age_category") == "15x"
     assert _cell(table, "verdict", target="age_category") == "inconclusive"  # 2 folds
     assert _cell(table, "verdict", target="age_months") == "inconclusive"  # 1 fold
@@ -129,11 +144,11 @@ def test_time_ratio_is_per_protocol_and_never_rounds_seconds_to_zero():
         _record(**keras, protocol="leak-free", train_seconds=8.0),
         _record(engine="ignet", protocol="leak-free", train_seconds=2.0),
     )
-    ((_, table),) = _speed_item(rows).tables
+    (table,) = (t.frame for t in _speed_item(rows).tables)
     cell = _cell(table, "time ratio slow/fast, 95% CI", protocol="paper-ignet")
-    assert cell.startswith("10.0x")
+    assert cell.startswith("10.00x")
     assert _cell(table, "fast train s (median)", protocol="paper-ignet") == "0.003"
-    assert _cell(table, "time ratio slow/fast, 95% CI", protocol="leak-free").startswith("4.0x")
+    assert _cell(table, "time ratio slow/fast, 95% CI", protocol="leak-free").startswith("4.00x")
 
 
 def test_time_ratio_needs_both_engines():
@@ -145,7 +160,7 @@ def test_time_ratio_needs_both_engines():
 def test_time_ratio_skips_a_target_run_by_one_engine_only():
     rows = _timing_rows()
     rows = rows[~((rows["target"] == "age_months") & (rows["engine"] == "keras"))]
-    ((_, table),) = _speed_item(rows).tables
+    (table,) = (t.frame for t in _speed_item(rows).tables)
     assert list(table["target"]) == ["age_category"]
 
 
@@ -159,7 +174,7 @@ def test_training_time_counts_epochs_and_the_epoch_near_best_for_accuracy():
         # Best 1.0: within 10% is >= 0.9, first reached at epoch 2.
         _record(**{"curve.val_accuracy": [0.1, 0.95, 1.0]}, fold=1, train_seconds=20.0),
     )
-    ((caption, table),) = build_item("training_time", rows, EXPERIMENT).tables
+    ((caption, table),) = _shown(build_item("training_time", rows, EXPERIMENT))
     assert "Training time" in caption
     row = table.iloc[0]
     # Numbers, so the CSV reads back as numbers.
@@ -180,14 +195,14 @@ def test_training_time_epoch_near_best_for_a_decreasing_error():
             **{"curve.val_mape": [10.0, 5.0, 2.1, 2.0, 1.95, 2.5]},
         ),
     )
-    ((_, table),) = build_item("training_time", rows, EXPERIMENT).tables
+    ((_, table),) = _shown(build_item("training_time", rows, EXPERIMENT))
     assert table.iloc[0]["epochs run"] == 6.0
     assert table.iloc[0]["epoch near best"] == 3.0
 
 
 def test_training_time_without_curves_shows_dashes():
     rows = _frame(_record(), _record(variant="fig5 x10"))
-    ((_, table),) = build_item("training_time", rows, EXPERIMENT).tables
+    ((_, table),) = _shown(build_item("training_time", rows, EXPERIMENT))
     assert list(table["network"]) == ["fig5", "fig5 x10"]
     assert table["epochs run"].isna().all()
     assert table["epoch near best"].isna().all()
@@ -231,6 +246,22 @@ def test_confusion_sums_the_counts_over_folds():
     np.testing.assert_allclose(
         np.asarray(figure.axes[0].images[0].get_array()), [[0, 1, 0], [1, 0, 0], [0, 0, 0]]
     )
+
+
+def test_confusion_matches_scikit_learns_display_and_names_the_classes():
+    true, predicted = [0, 0, 1, 2, 2, 2, 1], [0, 1, 1, 2, 0, 2, 1]
+    classes = ("nu", "p1", "p2")
+    item = build_item("confusion", _frame(_predictions(true, predicted, classes)), EXPERIMENT)
+    ((_, _, figure),) = item.figures
+    ours = figure.axes[0]
+    display = ConfusionMatrixDisplay.from_predictions(
+        true, predicted, labels=[0, 1, 2], display_labels=classes, normalize="true"
+    )
+    np.testing.assert_allclose(ours.images[0].get_array(), display.confusion_matrix)
+    assert [t.get_text() for t in ours.get_xticklabels()] == list(classes)
+    assert [t.get_text() for t in ours.get_yticklabels()] == list(classes)
+    assert (ours.get_xlabel(), ours.get_ylabel()) == ("predicted", "true")
+    plt.close(display.figure_)
 
 
 def test_confusion_skips_targets_with_too_many_classes():
@@ -289,7 +320,7 @@ def test_diagnostics_has_a_table_per_variant_and_one_figure():
     assert len(item.tables) == 2
     assert len(item.figures) == 1
     assert item.figures[0][0] == "exp_diagnostics"
-    (first_caption, first), (second_caption, second) = item.tables
+    (first_caption, first), (second_caption, second) = _shown(item)
     assert first_caption.endswith(": fig5") and second_caption.endswith(": fig5 x10")
     assert list(first.columns) == [
         "layer",
@@ -359,7 +390,7 @@ def test_attributes_puts_ours_beside_the_papers_table_3():
     }
     item = build_item("attributes", rows, experiment)
     assert len(item.tables) == 2 and item.figures == []
-    (caption, table), (per_run_caption, per_run) = item.tables
+    (caption, table), (per_run_caption, per_run) = _shown(item)
     assert "faces_cnn" in caption
     assert list(table["attribute"]) == ["Male", "Smiling", *AVERAGE_LABELS.values()]
     male = table.iloc[0]
@@ -385,6 +416,19 @@ def test_attributes_puts_ours_beside_the_papers_table_3():
     assert average["paper TP / positives"] == "53.9%"
     assert (macro["ours F"], macro["paper F"]) == ("0.770", "0.924")
     assert (pooled["ours TP / positives"], pooled["paper TP / positives"]) == ("80.0%", "91.7%")
+    # The CSV holds the same rows as numbers: counts apart, shares in percent, scores.
+    numbers = item.tables[0].numbers.set_index("attribute")
+    assert item.tables[0].stem == "attributes_beside_table3"
+    assert all(pd.api.types.is_numeric_dtype(numbers[c]) for c in numbers.columns)
+    assert (numbers.loc["Male", "paper_tp"], numbers.loc["Male", "paper_positives"]) == (
+        7073,
+        7715,
+    )
+    assert numbers.loc["Male", "ours_f"] == pytest.approx(0.84)
+    assert numbers.loc[AVERAGE_LABELS["f1"], "paper_tp_share_percent"] == pytest.approx(53.9)
+    assert np.isnan(numbers.loc["Smiling", "paper_f"])
+    per_run_numbers = item.tables[1].numbers
+    assert pd.api.types.is_numeric_dtype(per_run_numbers["faces_cnn rgb"])
     assert "per attribute" in per_run_caption
     assert list(per_run["F per attribute"]) == ["Male", "Smiling"]
     assert list(per_run["faces_cnn"]) == ["0.840", "0.700"]
@@ -398,18 +442,18 @@ def test_attributes_sets_the_majority_class_beside_the_runs():
         _attribute_record("faces_cnn", [0.84, 0.7], **trivial),
         _attribute_record("faces_cnn", [0.8, 0.62], fold=1, **trivial),
     )
-    (caption, per_run) = build_item("attributes", rows, {"name": "faces"}).tables[1]
+    (caption, per_run) = _shown(build_item("attributes", rows, {"name": "faces"}))[1]
     assert list(per_run.columns) == ["F per attribute", "faces_cnn", "majority class"]
     assert list(per_run["majority class"]) == ["0.000", "0.600"]
     assert caption.endswith("Not above it: faces_cnn: none")
     rows = _frame(_attribute_record("faces_cnn", [0.84, 0.6], **trivial))
-    (caption, _) = build_item("attributes", rows, {"name": "faces"}).tables[1]
+    (caption, _) = _shown(build_item("attributes", rows, {"name": "faces"}))[1]
     assert caption.endswith("Not above it: faces_cnn: Smiling")  # a tie is not above
 
 
 def test_attributes_without_the_papers_numbers_shows_dashes():
     rows = _frame(_attribute_record("faces_cnn", [0.84, 0.7]))
-    (_, table), _ = build_item("attributes", rows, {"name": "faces"}).tables
+    (_, table), _ = _shown(build_item("attributes", rows, {"name": "faces"}))
     assert set(table["paper F"].iloc[:2]) == {"-"}
     average = table.iloc[2]
     assert average["attribute"] == AVERAGE_LABELS["f1"]

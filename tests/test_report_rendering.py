@@ -213,6 +213,8 @@ def test_pdf_is_typeset_with_the_claims_first(report: dict[str, Path]) -> None:
     assert CLAIMS_TITLE in pages[0]
     for run, target in zip(claims["run"], claims["target"], strict=True):
         assert f"{run}, {target}" in first
+    # The forest plot of the claims follows them on page one or two.
+    assert "Figure 1. Every judged claim" in first
     for number, text in enumerate(pages, 1):
         # Every page names the data it rests on, and is numbered.
         assert "Data: synthetic (seed 0). Profile: quick." in text, number

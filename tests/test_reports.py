@@ -113,6 +113,34 @@ def test_claims_say_what_their_data_can_decide():
     assert "paper-keras: " in summary and "1 reproduced" in summary
 
 
+def test_claims_page_sets_the_protocols_side_by_side_with_ratios_to_two_decimals():
+    from reports.report import _claims_page, claims_table
+
+    section = _section("synthetic")
+    section.speed = section.speed.assign(ratio=0.92, ci_low=0.85, ci_high=1.01)
+    image_split = section.evidence.assign(protocol="image-split", mean=0.6)
+    section.evidence = pd.concat([section.evidence, image_split], ignore_index=True)
+    page = _claims_page(claims_table([section])).set_index("claim")
+    assert list(page.columns) == [
+        "paper",
+        "paper protocol",
+        "image-split",
+        "leak-free",
+        "trivial",
+        "verdict: reason",
+    ]
+    speed = page.loc["10 times as fast: fig2 / fig5, age_months"]
+    # A ratio near 1 keeps two decimals, as its verdict's reason does.
+    assert speed["paper"] == "10.00x" and speed["paper protocol"] == "0.92 [0.85, 1.01] (3)"
+    assert speed["image-split"] == "-" and speed["leak-free"] == "-"
+    # The interval is in the cell already: the reason goes on from it.
+    assert speed["verdict: reason"] == "reproduced: is better than 8.00-12.00x (paper 10.00x)"
+    accuracy = page.loc["Table: fig2, age_category"]
+    assert accuracy["image-split"].startswith("60.00")
+    assert accuracy["paper protocol"].startswith("85.00 [")
+    assert accuracy["verdict: reason"].startswith("inconclusive: ")
+
+
 def test_a_generated_folder_is_marked_synthetic(tmp_path):
     from bench.data import generate_drawings
     from bench.data.provenance import is_synthetic
@@ -142,3 +170,52 @@ def test_the_banner_names_each_folder_with_its_file_count_and_checksum(tmp_path)
     assert f"(real data, {files - 1} files, sha256 " in second
     assert first.split("sha256 ")[1] != second.split("sha256 ")[1]
     assert _describe_folder("sklearn.datasets.load_digits") == "sklearn.datasets.load_digits"
+    # A folder that is not there (moved, or named relative to where the run was) has no
+    # count or checksum to give: the banner says so rather than naming it bare.
+    assert _describe_folder(str(tmp_path / "moved")) == f"{tmp_path / 'moved'} (not found)"
+
+
+def _stored(fold: int, accuracy: float) -> dict:
+    return {
+        "experiment": "table1",
+        "profile": "smoke",
+        "dataset": "drawings",
+        "engine": "keras",
+        "backend": "tensorflow",
+        "network": "fig2",
+        "variant": "fig2",
+        "protocol": "paper-keras",
+        "target": "age_category",
+        "fold": fold,
+        "seed": 0,
+        "task": "classification",
+        "status": "ok",
+        "n_train": 90,
+        "n_test": 10,
+        "metrics": {"test": {"accuracy": accuracy}, "trivial": {"accuracy": 0.2}},
+        "finished": f"2026-01-01T00:00:0{fold}+00:00",
+    }
+
+
+def test_a_report_from_files_with_bad_lines_says_so_on_its_first_page(tmp_path):
+    import pypdfium2 as pdfium
+
+    from bench.reporting import build_report
+    from bench.results import ResultsStore
+
+    store = ResultsStore(tmp_path / "results")
+    for fold in range(3):
+        store.append(_stored(fold, 0.5 + 0.1 * fold), name="table1")
+    path = tmp_path / "results" / "table1.jsonl"
+    lines = path.read_text().splitlines(keepends=True)
+    # A line cut short by a kill, and a job written twice.
+    path.write_text("".join([lines[0], '{"experiment": "tab\n', *lines[1:], lines[1]]))
+    written = build_report(tmp_path)
+    said = "1 corrupt line (table1.jsonl: 1) and 1 duplicate record (table1.jsonl: 1)"
+    html = written["report.html"].read_text(encoding="utf-8")
+    assert said in html and html.index(said) < html.index("<table")
+    first = pdfium.PdfDocument(written["report.pdf"])[0].get_textpage().get_text_range()
+    assert said in " ".join(first.split())
+    # The duplicate counts once: three folds, not four.
+    claims = pd.read_csv(written["tables/claims.csv"])
+    assert set(claims.loc[claims["protocol"] == "paper-keras", "folds"]) == {3}
