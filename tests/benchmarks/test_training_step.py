@@ -1,7 +1,7 @@
 """One training step (forward, backward, update on a batch of 32) of every engine, on the
 Fig. 5 and Fig. 7 networks: IgNet on each back end and thread count, PyTorch (CPU) and
 Keras 3 on the back end this process runs (``KERAS_BACKEND``, TensorFlow by default)
-where they are installed. The same layers in each (``bench.timing``'s equivalents), plain
+where they are installed. The same layers in each (``bench.engines``' equivalents), plain
 SGD and cross-entropy, random drawings-sized data.
 
 These run in one process; ``ignet-bench timing`` compares the engines in processes of
@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 from conftest import CLASSES, INPUT, THREADS, batch, ignet_backend
 
-from bench.timing import keras_equivalent, torch_equivalent
+from bench.engines.keras import keras_equivalent
+from bench.engines.torch import torch_equivalent
 from ignet import Network, preset
 
 NETWORKS = ("fig5", "fig7")
