@@ -9,7 +9,6 @@ writer per folder), and SIGINT or SIGTERM stop it cleanly, keeping every finishe
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import resource
 import time
@@ -26,9 +25,10 @@ from sklearn.dummy import DummyClassifier, DummyRegressor
 from tqdm.auto import tqdm
 
 from bench import console
-from bench.data import FACE_ATTRIBUTES, Dataset, load_digits, load_drawings, load_faces
-from bench.data.targets import age_months, encode_target
-from bench.engines import Diverged, Unavailable, get_engine, make_engine
+from bench.data import load
+from bench.data.drawings import MissingLatents, read_latents
+from bench.data.targets import encode
+from bench.engines import make_engine
 from bench.errors import BenchError, RunInterrupted
 from bench.experiment import Experiment, Job, expand
 from bench.interrupts import Stopped, stop_on_signals
@@ -36,6 +36,7 @@ from bench.locking import results_lock
 from bench.metrics import score
 from bench.protocols import Plan, get_protocol, leakage
 from bench.results import ResultsStore, job_id, machine_info, versions
+from ignet.errors import DivergenceError
 
 __all__ = ["RunSummary", "execute", "fold_seed", "run_experiment", "workers"]
 
@@ -187,32 +188,16 @@ def _parallel(jobs: int, scheduler: str | None) -> Iterator[None]:
 
 def execute(job: Job, data: str) -> dict[str, Any]:
     """Run one job and return its result record."""
-    dataset = _dataset(
+    dataset = load(
         job.dataset,
         data,
         tuple(job.settings["size"]),
         job.settings.get("color", False),
         job.settings.get("crop_faces", False),
     )
-    labels = dataset.labels
-    classes: list = []
-    names: list[str] = []
-    y: np.ndarray
-    if job.task == "multilabel":
-        names = [c for c in FACE_ATTRIBUTES if c in labels]
-        y = labels[names].to_numpy(dtype=np.int64)
-        strata, n_outputs = labels["partition"].to_numpy(), len(names)
-    elif job.dataset == "digits":
-        y = labels[job.target].to_numpy(dtype=np.int64)
-        classes = [(int(c),) for c in np.unique(y)]
-        strata, n_outputs = y, len(classes)
-    elif job.task == "regression":
-        y = age_months(labels)
-        strata, _ = encode_target(labels, "age_category")
-        n_outputs = 1
-    else:
-        y, classes = encode_target(labels, job.target)
-        strata, n_outputs = y, len(classes)
+    target = encode(dataset, job.target, job.task)
+    y, strata, classes, names = target.y, target.strata, target.classes, target.names
+    n_outputs = target.n_outputs
     protocol = get_protocol(
         job.protocol,
         base=job.settings["protocol_base"],
@@ -228,8 +213,7 @@ def execute(job: Job, data: str) -> dict[str, Any]:
     y_train, y_test, y_val = (
         y[plan.source[rows]] for rows in (fold.train, fold.test, fold.validation)
     )
-    engine = get_engine(job.engine)
-    resample = _resampler(plan, images, fold.train) if engine.redraws else None
+    resample = _resampler(plan, images, fold.train) if job.engine == "ignet" else None
 
     model = make_engine(
         job.engine,
@@ -254,21 +238,20 @@ def execute(job: Job, data: str) -> dict[str, Any]:
         "augmentation": plan.augmentation.to_dict(),
     }
     try:
-        if engine.features is not None:
-            # The engine's own inputs per sample instead of the pixels; a copy has its
-            # original's row.
-            features = engine.features(data, dataset.labels["file"].tolist())
+        if job.engine == "oracle":
+            # What each sample's original was drawn from, instead of its pixels: a copy
+            # has its original's latents, so augmentation does not reach them.
+            latents = read_latents(data, dataset.labels["file"].tolist()).to_numpy(np.float32)
             X_train, X_test, X_val = (
-                features[plan.source[rows]] for rows in (fold.train, fold.test, fold.validation)
+                latents[plan.source[rows]] for rows in (fold.train, fold.test, fold.validation)
             )
         model.fit(X_train, y_train, (X_val, y_val), resample=resample)
-    except Diverged as error:
+    except DivergenceError as error:
         # A net that blows up is a result to report (the paper's deep identity nets can),
         # not a reason to stop the other jobs.
         record.update(status="diverged", reason=str(error), metrics=None)
-    except Unavailable as error:
-        # Inputs the data does not have (no latents in a real collection): the result is
-        # unknown, not a failed run.
+    except MissingLatents as error:
+        # A real collection has no latents: its ceiling is unknown, not a failed run.
         record.update(status="unavailable", reason=str(error), metrics=None)
     else:
         predicted = model.predict(X_test)
@@ -328,22 +311,6 @@ def _trivial(task: str, y_train: np.ndarray, n: int) -> np.ndarray:
     multi-label targets) or, for regression, their mean."""
     dummy = DummyRegressor() if task == "regression" else DummyClassifier(strategy="most_frequent")
     return dummy.fit(np.zeros((len(y_train), 1)), y_train).predict(np.zeros((n, 1)))
-
-
-@functools.lru_cache(maxsize=4)
-def _dataset(
-    kind: str, folder: str, size: tuple[int, int], color: bool, crop_faces: bool = False
-) -> Dataset:
-    if crop_faces and kind != "faces":
-        raise BenchError(f"crop_faces (a run option) applies to faces only, not to {kind}")
-    if kind == "drawings":
-        return load_drawings(folder, size=size, color=color)
-    if kind == "faces":
-        # The Haar face crop in front of the net, as the face paper's discussion proposes.
-        return load_faces(folder, size=size, color=color, crop_faces=crop_faces)
-    if kind == "digits":  # shipped with scikit-learn, at its own 8 x 8 size
-        return load_digits()
-    raise BenchError(f"dataset must be drawings, faces or digits, not {kind!r}")
 
 
 def _resampler(
