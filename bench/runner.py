@@ -26,9 +26,8 @@ from tqdm.auto import tqdm
 
 from bench import console
 from bench.data import load
-from bench.data.drawings import MissingLatents, read_latents
 from bench.data.targets import encode
-from bench.engines import make_engine
+from bench.engines import Diverged, Unavailable, get_engine, make_engine
 from bench.errors import BenchError, RunInterrupted
 from bench.experiment import Experiment, Job, expand
 from bench.interrupts import Stopped, stop_on_signals
@@ -36,7 +35,6 @@ from bench.locking import results_lock
 from bench.metrics import score
 from bench.protocols import Plan, get_protocol, leakage
 from bench.results import ResultsStore, job_id, machine_info, versions
-from ignet.errors import DivergenceError
 
 __all__ = ["RunSummary", "execute", "fold_seed", "run_experiment", "workers"]
 
@@ -213,7 +211,8 @@ def execute(job: Job, data: str) -> dict[str, Any]:
     y_train, y_test, y_val = (
         y[plan.source[rows]] for rows in (fold.train, fold.test, fold.validation)
     )
-    resample = _resampler(plan, images, fold.train) if job.engine == "ignet" else None
+    engine = get_engine(job.engine)
+    resample = _resampler(plan, images, fold.train) if engine.redraws else None
 
     model = make_engine(
         job.engine,
@@ -238,20 +237,21 @@ def execute(job: Job, data: str) -> dict[str, Any]:
         "augmentation": plan.augmentation.to_dict(),
     }
     try:
-        if job.engine == "oracle":
-            # What each sample's original was drawn from, instead of its pixels: a copy
-            # has its original's latents, so augmentation does not reach them.
-            latents = read_latents(data, dataset.labels["file"].tolist()).to_numpy(np.float32)
+        if engine.features is not None:
+            # The engine's own inputs per sample instead of the pixels; a copy has its
+            # original's row.
+            features = engine.features(data, dataset.labels["file"].tolist())
             X_train, X_test, X_val = (
-                latents[plan.source[rows]] for rows in (fold.train, fold.test, fold.validation)
+                features[plan.source[rows]] for rows in (fold.train, fold.test, fold.validation)
             )
         model.fit(X_train, y_train, (X_val, y_val), resample=resample)
-    except DivergenceError as error:
+    except Diverged as error:
         # A net that blows up is a result to report (the paper's deep identity nets can),
         # not a reason to stop the other jobs.
         record.update(status="diverged", reason=str(error), metrics=None)
-    except MissingLatents as error:
-        # A real collection has no latents: its ceiling is unknown, not a failed run.
+    except Unavailable as error:
+        # Inputs the data does not have (no latents in a real collection): the result is
+        # unknown, not a failed run.
         record.update(status="unavailable", reason=str(error), metrics=None)
     else:
         predicted = model.predict(X_test)
