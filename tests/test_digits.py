@@ -44,5 +44,8 @@ def test_a_digits_job_beats_the_trivial_predictor():
 
 def test_the_smoke_profile_keeps_the_digits_at_their_native_size():
     # The smoke profile shrinks the drawings; the digits come at 8 x 8 only.
-    assert profile_settings(load_experiment("digits"), "smoke")["size"] == [8, 8]
-    assert profile_settings(load_experiment("table1"), "smoke")["size"] == [18, 29]
+    def size(name: str) -> tuple[int, ...]:
+        return tuple(dict(profile_settings(load_experiment(name), "smoke"))["size"])
+
+    assert size("digits") == (8, 8)
+    assert size("table1") == (18, 29)
