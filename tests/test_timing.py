@@ -9,8 +9,11 @@ import pytest
 
 from bench import timing
 from bench.cli import main
+from bench.engines.keras import keras_equivalent, keras_flops_per_sample
+from bench.engines.torch import torch_equivalent
 from bench.errors import BenchError
 from bench.results import JOB_FIELDS
+from bench.timing import contenders, summary
 from ignet import Network, preset
 
 TINY = timing.TimingSettings(
@@ -53,7 +56,7 @@ def test_protocol_ratios_time_both_rules_on_each_curve():
              "val_loss": [3.0, 2.0] + [2.5] * 10}  # fmt: skip
     keras = {"seconds": [1.0 * e for e in epochs], "val_accuracy": [0.1] * 5 + [0.55] * 7,
              "val_loss": [3.0 - 0.1 * e for e in epochs]}  # fmt: skip
-    row = timing.protocol_ratios(ignet, keras)
+    row = timing.protocol_ratios({"ignet": ignet, "keras": keras})
     # The common score is the lower best (0.55); IgNet reaches it at epoch 3, Keras at 6.
     assert row["target_accuracy"] == 0.55
     assert (row["ignet"]["target_epoch"], row["keras"]["target_epoch"]) == (3, 6)
@@ -74,7 +77,7 @@ def test_contenders_run_their_networks():
 def test_torch_equivalent_has_the_presets_parameters():
     pytest.importorskip("torch")
     for network in ("fig5", "fig7"):
-        model = timing.torch_equivalent(network, (1, 58, 36), 186)
+        model = torch_equivalent(network, (1, 58, 36), 186)
         ours = Network(preset(network, (1, 58, 36), 186), loss="ce", input_shape=(1, 58, 36))
         sizes = [p.numel() for p in model.parameters()]
         assert sizes == [value.size for _, value in ours.parameters()]
@@ -86,10 +89,10 @@ def test_torch_equivalent_has_the_presets_parameters():
 def test_keras_flop_count_matches_ignet(network, shape):
     pytest.importorskip("keras")
     pytest.importorskip("tensorflow")
-    model = timing.keras_equivalent(network, shape, 186)
+    model = keras_equivalent(network, shape, 186)
     net = Network(preset(network, shape, 186), loss="ce", input_shape=shape)
-    assert timing.keras_flops_per_sample(model) == net.flops_per_sample()
-    assert timing.keras_flops_per_sample(model, training=False) == net.flops_per_sample(False)
+    assert keras_flops_per_sample(model) == net.flops_per_sample()
+    assert keras_flops_per_sample(model, training=False) == net.flops_per_sample(False)
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +128,7 @@ def test_keras_protocol_curve_times_the_fig2_cnn(tmp_path):
 
 
 def test_run_timing_records_every_measurement(tmp_path, monkeypatch):
-    monkeypatch.setattr(timing, "_cores", lambda: 2)
+    monkeypatch.setattr(contenders, "cores", lambda: 2)
     report = timing.run_timing(
         tmp_path, engines=("ignet",), backends=("numpy",), settings=TINY, progress=False
     )
@@ -159,9 +162,9 @@ def test_run_timing_records_every_measurement(tmp_path, monkeypatch):
 
 
 def test_missing_engines_are_skipped_with_a_reason(tmp_path, monkeypatch):
-    monkeypatch.setattr(timing, "_cores", lambda: 2)
+    monkeypatch.setattr(contenders, "cores", lambda: 2)
     monkeypatch.setattr(
-        timing, "_missing", lambda c: "torch is not installed" if c.engine == "torch" else None
+        contenders, "missing", lambda c: "torch is not installed" if c.engine == "torch" else None
     )
     report = timing.run_timing(
         tmp_path, engines=("ignet", "torch"), backends=("numpy",), settings=TINY, progress=False
@@ -172,19 +175,18 @@ def test_missing_engines_are_skipped_with_a_reason(tmp_path, monkeypatch):
     assert "skipped: torch is not installed" in timing.format_report(report)
 
 
-def test_ratios_pair_interleaved_rounds():
+def test_ratios_pair_interleaved_rounds(monkeypatch):
+    monkeypatch.setattr(contenders, "cores", lambda: 2)
     ours, keras = timing.Contender("ignet", "numpy", 2), timing.Contender("keras", "jax")
-    rates = {(ours, "fig5"): [10.0, 20.0, 30.0], (keras, "fig5"): [5.0, 5.0, 10.0]}
-    settings = timing.TimingSettings(networks=("fig5",))
-    original = timing._cores
-    try:
-        timing._cores = lambda: 2
-        ratios, scaling = timing._ratios(rates, settings)
-    finally:
-        timing._cores = original
-    (row,) = ratios
-    assert row["ratios"] == [2.0, 4.0, 3.0] and row["ratio"]["median"] == 3.0
-    assert row["fastest_of_engine"] and not row["paper_keras"] and scaling == []
+    paper = timing.Contender("keras", "tensorflow")
+    rates = {(ours, "fig5"): [10.0, 20.0, 30.0], (keras, "fig5"): [5.0, 5.0, 10.0],
+             (paper, "fig5"): [10.0, 10.0, 10.0]}  # fmt: skip
+    ratios, scaling = summary.ratios(rates, timing.TimingSettings(networks=("fig5",)))
+    jax, tensorflow = ratios
+    assert jax["ratios"] == [2.0, 4.0, 3.0] and jax["ratio"]["median"] == 3.0
+    assert not jax["fastest_of_engine"] and not jax["paper_keras"] and scaling == []
+    # The faster Keras back end, and the one the paper's numbers were measured on.
+    assert tensorflow["fastest_of_engine"] and tensorflow["paper_keras"]
 
 
 def test_cli_timing_prints_the_tables(tmp_path, monkeypatch, capsys):
@@ -210,3 +212,21 @@ def test_run_timing_rejects_unknown_names(tmp_path):
         timing.run_timing(tmp_path, backends=("cuda",), settings=TINY)
     with pytest.raises(BenchError, match="network"):
         timing.run_timing(tmp_path, settings=timing.TimingSettings(networks=("fig99",)))
+
+
+def test_protocol_table_names_both_engines(tmp_path):
+    epochs = range(1, 11)
+    curve = {"seconds": [0.1 * e for e in epochs], "val_accuracy": [0.5] * 10,
+             "val_loss": [1.0] * 10}  # fmt: skip
+    slower = {**curve, "seconds": [1.0 * e for e in epochs]}
+    row = {"against": "keras/tensorflow", "protocol_target": "age_category", "n_train": 30,
+           "n_val": 10, "epoch_cap": 10, "majority_accuracy": 0.25,
+           **timing.protocol_ratios({"ignet": curve, "keras": slower})}  # fmt: skip
+    load = {"cores": 2, "before": [0.0, 0.0, 0.0]}
+    peak = {"status": "ok", "gflops": None}
+    report = timing.TimingReport(peak, [], [], [], [row], load, tmp_path, timing.FULL)
+    text = timing.format_report(report)
+    assert "IgNet fig5 (paper settings) against the Fig. 2 CNN on keras/tensorflow" in text
+    assert "Keras / IgNet" in text and "stopping rule (10 passes, tolerance 7)" in text
+    # Both stop after seven epochs without a lower loss: epoch 8, at ten times the seconds.
+    assert "8 / 8" in text and "10.0x" in text

@@ -34,6 +34,7 @@ __all__ = [
     "Unavailable",
     "engine_names",
     "get_engine",
+    "get_timing",
     "make_engine",
     "noisy_modules",
     "packages",
@@ -103,6 +104,21 @@ def get_engine(name: str) -> Engine:
     if name not in _REGISTRY:
         raise BenchError(f"engine must be one of {', '.join(_REGISTRY)}, not {name!r}")
     return _REGISTRY[name]
+
+
+def get_timing(name: str) -> Timing:
+    """The timing hooks of the engine called ``name``.
+
+    Raises
+    ------
+    BenchError
+        For a name no timed engine has, listing the timed engines.
+    """
+    timing = get_engine(name).timing
+    if timing is None:
+        timed = ", ".join(engine_names(timing=True))
+        raise BenchError(f"engine {name!r} is not timed; the timed engines are {timed}")
+    return timing
 
 
 def make_engine(

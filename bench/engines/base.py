@@ -134,8 +134,8 @@ class Timing:
     ----------
     networks : the networks it can time: IgNet presets, which every engine builds with
         the same layers, and networks of its own (the Fig. 2 CNN).
-    contenders : ``(back ends asked for, cores)`` -> the ``(back end, threads)`` pairs
-        measured; threads None leaves the library's default.
+    contenders : ``(back ends asked for or None for all, cores)`` -> the ``(back end,
+        threads)`` pairs measured; threads None leaves the library's default.
     trainer : ``(back end, threads, network, X, y, batch)`` -> a training round on the
         first ``n`` rows of ``X`` (N, C, H, W) and one-hot ``y`` (``train(n)``), built and
         warmed up on one batch, and the FLOPs per sample it counts.
@@ -145,6 +145,7 @@ class Timing:
         per-epoch validation curve with seconds (:func:`bench.timing.protocol_curves`);
         None when the engine has no paper protocol to time.
     protocol_network : the network :attr:`protocol_curve` trains.
+    protocol_label : how the timing table names it (``the Fig. 2 CNN``).
     paper_backend : the back end the paper's numbers were measured on, if any.
     reference : the engine the others are measured against (its ``reference_backend``
         on every core, and on one thread for thread scaling).
@@ -153,12 +154,13 @@ class Timing:
     """
 
     networks: Callable[[], Sequence[str]]
-    contenders: Callable[[Sequence[str], int], list[tuple[str, int | None]]]
+    contenders: Callable[[Sequence[str] | None, int], list[tuple[str, int | None]]]
     trainer: Callable[[str, int | None, str, np.ndarray, np.ndarray, int], Trainer]
     missing: Callable[[str], str | None] = lambda backend: None
     environment: Callable[[str], dict[str, str]] = lambda backend: {}
     protocol_curve: Callable[[str, int | None, str, int, int], dict[str, Any]] | None = None
     protocol_network: str = ""
+    protocol_label: str = ""
     paper_backend: str | None = None
     reference: bool = False
     reference_backend: str = "-"

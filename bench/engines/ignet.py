@@ -128,7 +128,8 @@ def _timing_backend(backend: str, threads: int | None) -> Any:
     return get_backend(backend, **({} if threads is None else {"threads": threads}))
 
 
-def _contenders(backends: Sequence[str], cores: int) -> list[tuple[str, int | None]]:
+def _contenders(backends: Sequence[str] | None, cores: int) -> list[tuple[str, int | None]]:
+    backends = _backends() if backends is None else backends
     for name in backends:
         if name not in _backends():
             raise BenchError(f"backends: unknown name {name!r}; choose from {_backends()}")
@@ -237,6 +238,7 @@ ENGINE = Engine(
         trainer=_trainer,
         protocol_curve=_protocol_curve,
         protocol_network="fig5",
+        protocol_label="fig5 (paper settings)",
         reference=True,
         reference_backend="numpy",
     ),

@@ -268,6 +268,7 @@ ENGINE = Engine(
         environment=lambda backend: {"KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2"},
         protocol_curve=_protocol_curve,
         protocol_network="fig2",
+        protocol_label="the Fig. 2 CNN",
         paper_backend="tensorflow",
         packages=("jax",),
     ),

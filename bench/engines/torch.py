@@ -72,7 +72,7 @@ def _trainer(
     return epoch, flops
 
 
-def _contenders(backends: Sequence[str], cores: int) -> list[tuple[str, int | None]]:
+def _contenders(backends: Sequence[str] | None, cores: int) -> list[tuple[str, int | None]]:
     # Every core and one thread: the faster is its number.
     return [("-", cores), *([("-", 1)] if cores > 1 else [])]
 
