@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench.data import data_folders, default_folder, load, native_size
+from bench.data import Dataset, data_folders, default_folder, load, native_size
 from bench.data.digits import DIGITS_SOURCE
 from bench.data.inspection import inspect_folder
 from bench.data.loading import Decoded, Loader, read
@@ -139,3 +139,13 @@ def test_inspecting_a_folder_lists_its_bad_files_and_saves_the_grid(small_folder
     assert "bad files (1):" in summary and "  not-a-drawing.jpeg: bad name" in summary
     summary, figure = inspect_folder(small_folder, tmp_path / "grid.png")
     assert figure == tmp_path / "grid.png" and figure.stat().st_size > 0
+
+
+def test_a_dataset_holds_float32_images_only():
+    labels = pd.DataFrame({"file": ["a", "b"], "group": [0, 1]})
+    with pytest.raises(ValueError, match=r"float32 of shape .* not float64 \(2, 3, 3\)"):
+        Dataset(images=np.zeros((2, 3, 3)), labels=labels)
+    with pytest.raises(ValueError, match=r"not float32 \(2, 9\)"):
+        Dataset(images=np.zeros((2, 9), np.float32), labels=labels)
+    with pytest.raises(ValueError, match="2 images, 1 rows"):
+        Dataset(images=np.zeros((2, 3, 3), np.float32), labels=labels.head(1))

@@ -32,6 +32,14 @@ class Dataset:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        # The loaders convert every image once (bench.data.loading); what reaches a
+        # protocol or an engine is never converted or checked again, so the promise is
+        # kept here. The [0, 1] range is checked per image as it is decoded.
+        if self.images.dtype != np.float32 or self.images.ndim not in (3, 4):
+            raise ValueError(
+                f"images must be float32 of shape (N, H, W) or (N, H, W, 3), "
+                f"not {self.images.dtype} {self.images.shape}"
+            )
         if len(self.images) != len(self.labels):
             raise ValueError(
                 f"images and labels disagree: {len(self.images)} images, {len(self.labels)} rows"
