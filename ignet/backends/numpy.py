@@ -164,18 +164,28 @@ class _Chooser:
     """Per op, whether shards beat one thread, learned from the op's own timings.
 
     Each op (a key) is timed both ways on its first calls, then runs the way whose
-    moving average is lower, and every :attr:`EXPLORE`-th call the other way, so that a
-    change of load (another process taking a core, or leaving it) is noticed. When
-    another process holds a core, shards cannot run side by side and lose: the op then
-    runs on one thread, and the back end is not slower than with ``threads=1``.
+    moving average is lower, and now and then the other way (an exploring call), so
+    that a change of load (another process taking a core, or leaving it) is noticed.
+    When another process holds a core, shards cannot run side by side and lose: the op
+    then runs on one thread, and the back end is not slower than with ``threads=1``.
+
+    The first exploring call comes :attr:`EXPLORE` calls in. Each one that finds the
+    other way slower again doubles the wait before the next, up to :attr:`PATIENCE`
+    calls; one that finds it faster switches ways and restarts at :attr:`EXPLORE`. An
+    exploring call in shards on a busy machine can take many times the op's time (a
+    shard waits for a thread that another process keeps off its core): looked at every
+    16 calls, these cost two threads a third of their speed under a load of 8.
     """
 
     EXPLORE = 16
+    PATIENCE = 256
     WEIGHT = 0.3
 
     def __init__(self) -> None:
         self._seconds: dict[Any, list[float | None]] = {}
         self._calls: dict[Any, int] = {}
+        # Per op: the call that explores next, and the wait that led to it.
+        self._next: dict[Any, tuple[int, int]] = {}
 
     def choose(self, key: Any) -> bool:
         """True: run this op in shards (the first calls try shards, then one thread)."""
@@ -184,9 +194,9 @@ class _Chooser:
             return True
         if seconds[0] is None:
             return False
-        calls = self._calls[key]
         faster = seconds[1] <= seconds[0]  # index 1: in shards
-        return faster != (calls % self.EXPLORE == self.EXPLORE - 1)
+        due, _ = self._next.get(key, (self.EXPLORE - 1, self.EXPLORE))
+        return faster != (self._calls[key] == due)
 
     def record(self, key: Any, shards: bool, seconds: float) -> None:
         """Add one timing of the op ``key``, run in shards or not."""
@@ -203,6 +213,10 @@ class _Chooser:
         averages[shards] = (
             seconds if old is None or exploring else old + self.WEIGHT * (seconds - old)
         )
+        if exploring and other is not None:
+            _, wait = self._next.get(key, (0, self.EXPLORE))
+            wait = self.EXPLORE if seconds <= other else min(2 * wait, self.PATIENCE)
+            self._next[key] = (calls + wait, wait)
 
 
 class NumpyBackend(Backend):

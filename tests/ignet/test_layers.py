@@ -183,14 +183,22 @@ def test_chooser_runs_each_op_the_faster_way_and_keeps_checking():
 
     # Shards twice (the first call is not timed), then one thread: both ways measured.
     assert run(2.0, 1.0, 3) == [True, True, False]
-    # Another process holds a core: shards are slower, so one thread, and shards again
-    # once in EXPLORE calls.
-    picks = run(2.0, 1.0, 2 * chooser.EXPLORE)
-    assert picks.count(True) == 2 and not any(picks[: chooser.EXPLORE - 4])
-    # The core is free again: the first exploring call finds shards faster and they take
-    # over, one thread now being the way explored.
-    picks = run(0.5, 1.0, 3 * chooser.EXPLORE)
-    assert picks[chooser.EXPLORE :].count(False) <= 2
+    # Another process holds a core: shards are slower, so one thread, with shards again
+    # on an exploring call, the first EXPLORE calls in; each that finds shards slower
+    # again doubles the wait before the next, up to PATIENCE calls.
+    picks = run(2.0, 1.0, 3 * chooser.PATIENCE)
+    explored = [3 + i for i, shards in enumerate(picks) if shards]
+    waits = np.diff(explored).tolist()
+    assert explored[0] == chooser.EXPLORE - 1
+    assert waits[:3] == [2 * chooser.EXPLORE, 4 * chooser.EXPLORE, 8 * chooser.EXPLORE]
+    assert max(waits) == chooser.PATIENCE
+    # The core is free again: the next exploring call finds shards faster and they take
+    # over, one thread now being the way explored, from EXPLORE calls on.
+    picks = run(0.5, 1.0, 2 * chooser.PATIENCE)
+    switch = picks.index(True)
+    assert switch < chooser.PATIENCE
+    singles = [i - switch for i, shards in enumerate(picks) if not shards and i > switch]
+    assert singles[:2] == [chooser.EXPLORE, 3 * chooser.EXPLORE]
 
 
 def test_a_failing_shard_raises_and_leaves_the_workers_ready(monkeypatch):
