@@ -6,10 +6,15 @@ on the first line; the worker builds and warms up its trainers, replies ``ready`
 their FLOPs per sample and round sizes, then answers one command per line (a timed round
 of a network, or a protocol curve). An engine that cannot run here replies ``skipped``
 with the reason instead of crashing.
+
+An engine registered from outside ``bench/engines`` (:func:`bench.engines.register`) is
+not in a fresh process's registry: the spec names the module that defines its timing
+hooks, and the worker imports it and registers its ``ENGINE``.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import os
@@ -24,6 +29,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from bench.engines import engine_names, register
 from bench.errors import BenchError
 from bench.timing import contenders
 from bench.timing.contenders import DRAWINGS_CLASSES, DRAWINGS_SHAPE, PEAK, Contender
@@ -110,6 +116,24 @@ def _trainers(
     return trainers, sizes
 
 
+def _origin(contender: Contender) -> dict[str, str] | None:
+    """Where a worker finds an engine registered from outside ``bench.engines``: the
+    module of its timing hooks and that module's folder; None for a built-in one."""
+    if contender.engine == PEAK:
+        return None
+    module = sys.modules[contender.timing.trainer.__module__]
+    if module.__name__.startswith("bench.engines.") or module.__file__ is None:
+        return None
+    return {"module": module.__name__, "path": str(Path(module.__file__).parent)}
+
+
+def _register_origin(origin: dict[str, str] | None, engine: str) -> None:
+    if origin is None or engine in engine_names(timing=True):
+        return
+    sys.path.insert(0, origin["path"])
+    register(importlib.import_module(origin["module"]).ENGINE)
+
+
 def worker_main() -> None:
     """A worker process: the spec on the first stdin line, then one command per line.
 
@@ -122,6 +146,7 @@ def worker_main() -> None:
     spec = json.loads(sys.stdin.readline())
     contender = Contender(**spec["contender"])
     try:
+        _register_origin(spec.get("origin"), contender.engine)
         trainers, sizes = _trainers(contender, spec)
     except Exception as error:  # an engine that cannot run here is a result, not a crash
         channel.write(json.dumps({"status": "skipped", "reason": _reason(error)}) + "\n")
@@ -177,7 +202,7 @@ class Worker:
             text=True,
             env=env,
         )
-        self._send({"contender": contender.__dict__, **spec})
+        self._send({"contender": contender.__dict__, "origin": _origin(contender), **spec})
 
     def _send(self, message: dict[str, Any]) -> None:
         assert self._process.stdin is not None
