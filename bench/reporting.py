@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from bench.augment import IGNET_PAPER_AUGMENTATION, KERAS_PAPER_AUGMENTATION
+from bench.augment import paper_augmentations
 from bench.claims import engine_comparisons, evidence_table, protocol_effects, speed_table
 from bench.data import load_faces
 from bench.data.digits import DIGITS_SOURCE
@@ -236,10 +236,7 @@ def _data_figures(folder: Path, seed: int) -> list[tuple[str, str, Figure]]:
     rows = order[np.linspace(0, len(order) - 1, 3).round().astype(int)]
     originals = dataset.images[rows]
     figures = []
-    for name, augmentation in (
-        ("ignet", IGNET_PAPER_AUGMENTATION),
-        ("keras", KERAS_PAPER_AUGMENTATION),
-    ):
+    for name, augmentation in paper_augmentations().items():
         rng = np.random.default_rng(seed)
         variants = [
             augmentation(
