@@ -84,8 +84,11 @@ def learning_curves(
     for ax, target in zip(axes, targets, strict=False):
         rows = _select(records, target=target)
         metric = _main_metric(rows)
-        scale = 100.0 if MAIN_METRIC.get(_task(rows), ("", False))[1] else 1.0
-        ax.set_title(str(target), fontsize="medium")
+        # A multi-label run logs per-label accuracy per epoch, not the F it is judged by:
+        # drawn in percent, and without the paper's F as if it were on the same scale.
+        judged = metric == MAIN_METRIC.get(_task(rows), ("accuracy", True))[0]
+        scale = 100.0 if metric == "accuracy" else 1.0
+        ax.set_title(_wrapped(str(target)), fontsize="medium")
         groups: Any = rows.groupby(keys, sort=False) if keys and not rows.empty else []
         for key, runs in groups:
             label = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
@@ -95,10 +98,10 @@ def learning_curves(
                     ax, runs, f"curve.{prefix}{metric}", scale, colour, style, f"{label} {side}"
                 )
         claimed = paper.get(target)
-        if claimed is not None and ax.lines:
+        if claimed is not None and ax.lines and judged:
             ax.axhline(claimed * scale, color="black", linewidth=1, linestyle=":", label="paper")
         ax.set_xlabel("epoch")
-        ax.set_ylabel(_METRIC_LABELS.get(metric, metric))
+        ax.set_ylabel(("" if judged else "per-label ") + _METRIC_LABELS.get(metric, metric))
         ax.grid(True, alpha=0.3)
         if ax.lines:
             # Epochs are whole passes: fractional ticks would only mislead.
@@ -719,6 +722,11 @@ def _show_image(ax: Axes, image: np.ndarray) -> None:
     # Ticks off but the frame kept: set_axis_off would also hide a row label.
     ax.set_xticks([])
     ax.set_yticks([])
+
+
+def _wrapped(label: str, width: int = 30) -> str:
+    """A label combination on lines of at most ``width`` characters, broken after a +."""
+    return textwrap.fill(label.replace("+", "+ "), width).replace("+ ", "+")
 
 
 def _shorten(label: str, limit: int = 24) -> str:

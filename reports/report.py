@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import multiprocessing
 import os
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -57,7 +56,7 @@ from reports.tables import (
     format_number,
     metric_digits,
     metric_scale,
-    paper_table,
+    reason_after_interval,
     with_current_averages,
     with_variant,
 )
@@ -69,11 +68,11 @@ REPORT_TITLE = "ignet-bench: the papers' numbers beside ours"
 CHECKS_TITLE = "The papers' own numbers, checked"
 CLAIMS_TITLE = "The papers' claims and our verdicts"
 TABLE_KEY = (
-    "Each protocol's cell: our mean over folds [95% corrected resampled t-interval (Nadeau "
-    "and Bengio), which allows for the training data that folds share] (folds); trivial: "
-    "the same for the trivial predictor on the first protocol's folds; leak: the share of "
-    "test samples whose original image is in training; verdict: reproduced, not reproduced "
-    "or inconclusive against the paper's number (rules in docs/evidence.md)."
+    "A row per run, target and protocol: our mean over folds [95% corrected resampled "
+    "t-interval (Nadeau and Bengio), which allows for the training data that folds share] "
+    "(folds); leak: the share of test samples whose original image is in training; trivial: "
+    "the same for the trivial predictor on the same folds; verdict: reproduced, not "
+    "reproduced or inconclusive against the paper's number (rules in docs/evidence.md)."
 )
 CLAIMS_CAPTION = (
     "Every number the papers give, beside ours under each protocol the suite runs: the mean "
@@ -105,9 +104,6 @@ _IMAGE_SPLIT = "image-split"
 #: The protocols side by side, as the claims tables name them: every paper protocol
 #: (paper-ignet, paper-keras, the face paper's partition) is the paper's.
 _SIDES = {"paper": "paper protocol", _IMAGE_SPLIT: _IMAGE_SPLIT, _LEAK_FREE: _LEAK_FREE}
-# The interval a verdict's reason opens with ("95% CI 12.3-14.5% overlaps ..."): the claims
-# page prints it in the protocol's cell already.
-_REASON_CI = re.compile(r"^\d+% CI \S+ ")
 
 
 @dataclass
@@ -133,7 +129,6 @@ class _Section:
     name: str
     title: str
     notes: str
-    table: pd.DataFrame
     evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
     speed: pd.DataFrame = field(default_factory=pd.DataFrame)
     data_kind: str = "real"
@@ -303,7 +298,6 @@ def _build_section(records: pd.DataFrame, experiment: Mapping[str, Any]) -> _Sec
         name=name,
         title=str(experiment.get("title") or name),
         notes=" ".join(str(experiment.get("notes") or "").split()),
-        table=paper_table(evidence if evidence is not None else pd.DataFrame()),
         evidence=evidence if evidence is not None else pd.DataFrame(),
         speed=speed if speed is not None else pd.DataFrame(),
         data_kind=str(experiment.get("data_kind", "real")),
@@ -552,7 +546,7 @@ def _verdicts(group: pd.DataFrame) -> str:
     beside it), then each other protocol's verdict where it differs."""
     sides = _side_of(group)
     main = group[sides == "paper"].iloc[0] if (sides == "paper").any() else group.iloc[0]
-    reason = _REASON_CI.sub("", str(main["reason"] or ""))
+    reason = reason_after_interval(main["reason"])
     text = f"{main['verdict']}: {reason}" if reason else str(main["verdict"])
     if sides[main.name] != "paper":
         text = f"{main['protocol']}: {text}"
@@ -815,7 +809,7 @@ def _experiment_section(
         main = writer.table(
             f"{section.name}_by_protocol",
             f"The paper's number beside ours per protocol. {TABLE_KEY}",
-            _shown_columns(section.table),
+            _shown_columns(_by_protocol(section.evidence)),
             numbers=by_protocol,
         )
     else:
@@ -830,7 +824,13 @@ def _experiment_section(
     tables = [_table_block(writer, t) for t in section.tables if t.place == "body"]
     later = [_table_block(writer, t) for t in section.tables if t.place == "appendix"]
     figures = [writer.figure(f.stem, f.caption, f.figure) for f in section.figures]
-    lead: list[str | Ref] = [Ref(main.key), " puts the paper's number beside ours per protocol"]
+    lead: list[str | Ref] = [
+        Ref(main.key),
+        " puts the paper's number beside ours per protocol"
+        if section.points.empty
+        else " sets the three protocols side by side for each claim on the sweep's targets "
+        "and each run at the paper's strength, beside the oracle's ceiling",
+    ]
     if figures:
         lead += ["; the section's figures: ", *_refs(figures)]
     if tables:
@@ -854,7 +854,7 @@ def _table_block(writer: _Writer, table: _Table) -> Table:
 def _shown_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` less the columns with nothing to show (a verdict column where the paper
     gives no number): a table only as wide as what it says."""
-    empty = [c for c in frame.columns if frame[c].isna().all() or frame[c].eq("-").all()]
+    empty = [c for c in frame.columns if (frame[c].isna() | frame[c].isin(["-", ""])).all()]
     return frame.drop(columns=empty) if len(empty) < len(frame.columns) else frame
 
 
@@ -874,6 +874,58 @@ _LEAK_COLUMNS = [
     "test_samples",
     "trivial",
     "interval",
+]
+
+
+def _by_protocol(evidence: pd.DataFrame) -> pd.DataFrame:
+    """The evidence as a section shows it: a row per run, target and protocol, the run's
+    own cells given on its first row only. Long rather than a column per protocol: the
+    table keeps its width, however many protocols ran."""
+    rows = []
+    previous: tuple[Any, ...] = ()
+    for _, line in evidence.iterrows():
+        metric = str(line["metric"])
+        (scale, unit), digits = metric_scale(metric), metric_digits(metric)
+        key = (line["engine"], line["run"], line["target"], metric)
+        folds = f"{int(line['folds'])}" + (
+            f", {int(line['diverged'])} diverged" if line["diverged"] else ""
+        )
+        ours = format_interval(line["mean"], line["ci_low"], line["ci_high"], scale, digits)
+        leak = line["leak_same_image"]
+        shown = {
+            "engine": line["engine"],
+            "run": line["run"],
+            "target": line["target"],
+            "metric": f"{metric} ({unit})" if unit else metric,
+            "paper": format_number(line["paper"], scale, digits),
+        }
+        rows.append(
+            {
+                **(shown if key != previous else dict.fromkeys(shown, "")),
+                "protocol": line["protocol"],
+                "ours [95% CI] (folds)": f"{ours} ({folds})",
+                "leak": "-" if pd.isna(leak) else f"{100 * leak:.0f}%",
+                "trivial": format_interval(
+                    line["trivial"], line["trivial_low"], line["trivial_high"], scale, digits
+                ),
+                "verdict": line["verdict"] or "-",
+            }
+        )
+        previous = key
+    return pd.DataFrame(rows, columns=_BY_PROTOCOL)
+
+
+_BY_PROTOCOL = [
+    "engine",
+    "run",
+    "target",
+    "metric",
+    "paper",
+    "protocol",
+    "ours [95% CI] (folds)",
+    "leak",
+    "trivial",
+    "verdict",
 ]
 
 

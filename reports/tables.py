@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
@@ -15,6 +17,7 @@ __all__ = [
     "metric_digits",
     "metric_scale",
     "paper_table",
+    "reason_after_interval",
     "with_current_averages",
     "with_variant",
 ]
@@ -26,6 +29,8 @@ MAIN_METRIC = {
     "multilabel": ("f1", False),
 }
 HIGHER_IS_BETTER = ("accuracy", "f1", "precision", "recall")
+# The interval a verdict's reason opens with ("95% CI 12.3-14.5% overlaps ...").
+_REASON_CI = re.compile(r"^\d+% CI \S+ ")
 
 
 def paper_table(evidence: pd.DataFrame) -> pd.DataFrame:
@@ -76,6 +81,12 @@ def paper_table(evidence: pd.DataFrame) -> pd.DataFrame:
             row[f"verdict: {protocol}"] = line["verdict"] or "-"
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def reason_after_interval(reason: object) -> str:
+    """A verdict's reason less the interval it opens with, for a table that prints the
+    interval beside it: "overlaps the trivial predictor's 13.3-14.0%"."""
+    return _REASON_CI.sub("", str(reason or ""))
 
 
 def metric_scale(metric: str) -> tuple[float, str]:

@@ -118,21 +118,22 @@ def test_time_ratio_divides_keras_seconds_by_ignets_fold_by_fold():
     caption, table = item.tables[0].caption, item.tables[0].frame
     assert "same samples" in caption
     assert len(table) == 2
-    assert _cell(table, "slow train s (median)", target="age_category") == "30"
-    assert _cell(table, "fast train s (median)", target="age_category") == "3"
-    # Fold ratios 15 and 7.5: their median, 11.25.
-    # Two decimals, as the verdicts' reasons: a ratio near 1 must not print as 1.0.
-    assert _cell(table, "time ratio slow/fast, 95% CI", target="age_category") == (
-        "11.25x [7.50, 15.00]"
+    assert _cell(table, "train s, median", target="age_category") == "30 / 3"
+    assert _cell(table, "runs, slow / fast", target="age_category") == "fig2 / fig5"
+    # Fold ratios 15 and 7.5: their median, 11.25; two decimals, as the verdicts' reasons
+    # (a ratio near 1 must not print as 1.0).
+    assert _cell(table, "time ratio [95% CI] (folds)", target="age_category") == (
+        "11.25x [7.50, 15.00] (2)"
     )
     numbers = item.tables[0].numbers.set_index("target")
     assert item.tables[0].stem == "time_ratio_by_claim"
     assert numbers.loc["age_category", "time_ratio_slow_over_fast"] == pytest.approx(11.25)
     assert numbers.loc["age_category", "slow_train_seconds_median"] == pytest.approx(30.0)
     assert numbers.loc["age_category", "paper_time_ratio"] == pytest.approx(15.0)
-    assert _cell(table, "paper", target="age_category") == "15x"
-    assert _cell(table, "verdict", target="age_category") == "inconclusive"  # 2 folds
-    assert _cell(table, "verdict", target="age_months") == "inconclusive"  # 1 fold
+    assert _cell(table, "paper", target="age_category") == "15.00x"
+    verdict = _cell(table, "verdict: reason", target="age_category")
+    assert verdict == "inconclusive: 2 rounds; at least 3 needed"
+    assert _cell(table, "verdict: reason", target="age_months").startswith("inconclusive: 1 ")
     assert _cell(table, "claim", target="age_months") == "faster on age_months"
 
 
@@ -145,10 +146,10 @@ def test_time_ratio_is_per_protocol_and_never_rounds_seconds_to_zero():
         _record(engine="ignet", protocol="leak-free", train_seconds=2.0),
     )
     (table,) = (t.frame for t in _speed_item(rows).tables)
-    cell = _cell(table, "time ratio slow/fast, 95% CI", protocol="paper-ignet")
+    cell = _cell(table, "time ratio [95% CI] (folds)", protocol="paper-ignet")
     assert cell.startswith("10.00x")
-    assert _cell(table, "fast train s (median)", protocol="paper-ignet") == "0.003"
-    assert _cell(table, "time ratio slow/fast, 95% CI", protocol="leak-free").startswith("4.00x")
+    assert _cell(table, "train s, median", protocol="paper-ignet") == "0.03 / 0.003"
+    assert _cell(table, "time ratio [95% CI] (folds)", protocol="leak-free").startswith("4.00x")
 
 
 def test_time_ratio_needs_both_engines():

@@ -258,6 +258,17 @@ def test_learning_curves_draw_train_and_validation_per_protocol(records: pd.Data
     assert "MAPE" in fig.axes[1].get_ylabel()
 
 
+def test_multilabel_curves_are_per_label_accuracy_without_the_papers_f(
+    records: pd.DataFrame,
+) -> None:
+    rows = records[records["target"] == "age_category"].assign(task="multilabel")
+    (ax,) = learning_curves(rows, ["age_category"], {"age_category": 0.668}).axes
+    assert ax.get_ylabel() == "per-label accuracy (%)"
+    assert np.asarray(ax.lines[0].get_ydata())[0] == pytest.approx(20.0)
+    # The paper's F is not on the accuracy's scale: no line for it.
+    assert "paper" not in [line.get_label() for line in ax.lines]
+
+
 def test_a_single_epoch_is_drawn_as_a_marker(records: pd.DataFrame) -> None:
     one = records[records["target"] == "age_category"].assign(
         **{"curve.accuracy": [[0.5]] * 8, "curve.val_accuracy": [[0.4]] * 8}

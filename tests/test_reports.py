@@ -92,7 +92,7 @@ def _section(kind):
             }
         ]
     )
-    return _Section("t", "Table", "", paper_table(evidence), evidence, speed, data_kind=kind)
+    return _Section("t", "Table", "", evidence, speed, data_kind=kind)
 
 
 def test_claims_say_what_their_data_can_decide():
