@@ -4,23 +4,41 @@ A file in ``bench/experiments/`` names the dataset, the engines with their netwo
 protocols, the targets with the paper's numbers, and the sizes of each profile. A job is
 one experiment x engine x network x protocol x target x fold; the runner executes jobs
 and appends one result record per finished job.
+
+The file's parts are pydantic models (:class:`Run`, :class:`Target`, :class:`Profile`,
+:class:`SpeedClaim`, :class:`Experiment`): a field of the wrong type, an unknown field or
+a name that refers to nothing is reported with the file, the field and what it allows.
+docs/experiments.md describes every field.
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bench.engines import engine_names, get_engine, smoke_options
 from bench.errors import BenchError
-from bench.protocols import MIRRORS, PROTOCOLS
+from bench.protocols import MIRRORS, PROTOCOLS, get_protocol
+from bench.schema import Job, JobSettings
 
 __all__ = [
     "Experiment",
-    "Job",
+    "Profile",
+    "Run",
+    "SpeedClaim",
+    "Target",
     "expand",
     "list_experiments",
     "load_experiment",
@@ -31,7 +49,7 @@ PROFILES = ("smoke", "quick", "paper")
 # ``smoke`` is ``quick`` cut down to seconds per job and to each experiment's first target:
 # a check that every run and protocol goes end to end, not a measurement. Files declare
 # quick and paper; smoke is derived.
-_SMOKE = {"epochs": 1, "folds": 1, "size": [18, 29]}
+_SMOKE: dict[str, Any] = {"epochs": 1, "folds": 1, "size": (18, 29)}
 _SMOKE_SIZES = {
     "paper-keras": {"learn_test": 120, "validation": 30, "n_folds": 3},
     "paper-ignet": {"copies": 2, "n_folds": 3},
@@ -45,63 +63,236 @@ TASKS = ("classification", "regression", "multilabel")
 # every run becomes one variant per combination of values, named after its point
 # (``fig5 strength 0.5 copies 10``), and the values join the base protocol's options.
 SWEEP_OPTIONS = ("strength", "copies", "learn_test")
+_DEFAULT_EPOCHS = 10
+_DEFAULT_SIZE = (36, 58)  # the IgNet paper's 36 x 58 pixels
+
+Task = Literal["classification", "regression", "multilabel"]
+Names = list[str]
 
 
-@dataclass(frozen=True)
-class Experiment:
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Target(_Part):
+    """A ``[[target]]``: what the nets predict, with the paper's numbers for it.
+
+    Attributes
+    ----------
+    name : a factor combination (``who_is_drawn+age_category``), ``age_months``, a face
+        experiment's attribute set or a digits target.
+    task : classification, regression or multilabel; from the dataset and the name when
+        the file does not say (faces: multilabel; ``age_months``: regression).
+    paper : the paper's numbers: metric -> value.
+    per_attribute : the face paper's Table 3 rows: attribute -> [TP, positives, precision,
+        recall, F], and ``AVG`` -> [TP share as printed, precision, recall, F].
+    """
+
+    name: str
+    task: Task
+    paper: dict[str, float] = Field(default_factory=dict)
+    per_attribute: dict[str, list[float | str]] = Field(default_factory=dict)
+
+    @field_validator("per_attribute")
+    @classmethod
+    def _table3_rows(cls, rows: dict[str, list[float | str]]) -> dict[str, list[float | str]]:
+        for name, row in rows.items():
+            average = name == "AVG"
+            numbers = row[1:] if average else row
+            if len(row) != (4 if average else 5) or not all(
+                isinstance(v, int | float) for v in numbers
+            ):
+                shape = (
+                    "[TP share, precision, recall, F]"
+                    if average
+                    else "[TP, positives, precision, recall, F]"
+                )
+                raise ValueError(f"per_attribute.{name} must be {shape}")
+        return rows
+
+
+class Run(_Part):
+    """A ``[[run]]``: one engine with one network, the row of the experiment's tables.
+
+    Attributes
+    ----------
+    engine : a registered engine (:func:`bench.engines.engine_names`).
+    network : the engine's network (a Keras builder, an IgNet preset, ``pixels`` ...).
+    name : the row label; the network's name unless given (needed when two runs share
+        a network).
+    options : engine keyword arguments; a table named after a task
+        (``regression = {...}``) holds options for that task's targets only.
+    invert : ink intensity instead of the pixels (the engine's default when absent,
+        :attr:`bench.engines.Engine.invert`).
+    color : RGB images instead of grayscale.
+    crop_faces : faces cut out by a Haar cascade first.
+    targets : the targets this run trains on (all when absent).
+    paper : target -> the paper's numbers for this run, instead of the targets' own (an
+        empty table says the paper has no such run).
+    protocols : the experiment's protocols this run runs under (all when absent).
+    sweep : false for one variant whatever the profile sweeps (runs the swept options do
+        not change, such as the oracle).
+    """
+
+    engine: str
+    network: str
+    name: str
+    options: dict[str, Any] = Field(default_factory=dict)
+    invert: StrictBool | None = None
+    color: StrictBool = False
+    crop_faces: StrictBool = False
+    targets: Names | None = Field(None, min_length=1)
+    paper: dict[str, dict[str, float]] | None = None
+    protocols: Names | None = Field(None, min_length=1)
+    sweep: StrictBool = True
+
+    @field_validator("engine")
+    @classmethod
+    def _registered(cls, engine: str) -> str:
+        if engine not in engine_names():
+            raise ValueError(f"engine must be one of {', '.join(engine_names())}, not {engine!r}")
+        return engine
+
+    @model_validator(mode="before")
+    @classmethod
+    def _named(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "name" not in data and isinstance(data.get("network"), str):
+            data = {**data, "name": data["network"]}
+        return data
+
+
+class Profile(BaseModel):
+    """A ``[profile.NAME]``: the sizes of one profile.
+
+    Besides the fields below, a profile may hold one table per protocol (its sizes and
+    options, e.g. ``paper-ignet = { copies = 4, n_folds = 5 }``) and one per engine (its
+    options in every run, e.g. ``linear = { max_iter = 300 }``).
+
+    Attributes
+    ----------
+    epochs : the training cap (10 when absent).
+    folds : at most this many folds of each protocol.
+    size : image width and height (36 x 58 when absent).
+    invert : ink intensity for every run that does not say.
+    runs : the runs the profile includes (all when absent): a list of run names, or a
+        table of run name -> ``"all"`` or the targets it trains on.
+    sweep : protocol option -> values (:data:`SWEEP_OPTIONS`).
+    protocols : the experiment's protocols the profile runs (all when absent).
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    epochs: int = Field(_DEFAULT_EPOCHS, ge=1)
+    folds: int | None = Field(None, ge=1)
+    size: tuple[int, int] = _DEFAULT_SIZE
+    invert: StrictBool | None = None
+    runs: Names | dict[str, Literal["all"] | Names] | None = None
+    sweep: dict[Literal["strength", "copies", "learn_test"], list[float]] = Field(
+        default_factory=dict
+    )
+    protocols: Names | None = None
+
+    @model_validator(mode="after")
+    def _tables(self) -> Profile:
+        allowed = (*PROTOCOLS, *engine_names())
+        for key, value in (self.model_extra or {}).items():
+            if key not in allowed:
+                raise ValueError(
+                    f"unknown field {key!r}; a profile takes {', '.join(Profile.model_fields)}, "
+                    f"and tables named after a protocol or an engine ({', '.join(allowed)})"
+                )
+            if not isinstance(value, dict):
+                raise ValueError(f"{key} must be a table of options")
+        if isinstance(self.runs, list) and not self.runs:
+            raise ValueError("runs must be a non-empty list of names")
+        return self
+
+    def table(self, name: str) -> dict[str, Any]:
+        """The options of a protocol or an engine (empty when the profile has none)."""
+        return dict((self.model_extra or {}).get(name, {}))
+
+
+class SpeedClaim(_Part):
+    """A ``[[speed]]``: one of the paper's claims about training time, judged by
+    :func:`bench.claims.speed_table`.
+
+    Attributes
+    ----------
+    claim : the paper's sentence.
+    slow, fast : run names.
+    paper : the claimed ratio of the slow run's seconds to the fast one's (1: "as quick").
+    targets : all when absent.
+    tolerance : relative to ``paper``; the verdict's default when absent, 0 for "quicker"
+        with ``paper = 1``.
+    """
+
+    claim: str
+    slow: str
+    fast: str
+    paper: float = Field(gt=0)
+    targets: Names | None = None
+    tolerance: float | None = Field(None, ge=0)
+
+
+class Experiment(_Part):
     """A parsed experiment file.
 
     Attributes
     ----------
-    name : str
-        The file's stem, e.g. ``table1``.
-    title : str
-    dataset : str
-    runs : list of dict
-        Each has ``engine``, ``network``, optional ``color`` (RGB images instead of
-        grayscale), ``crop_faces`` (faces cut out by a Haar cascade first), ``name``
-        (the row label in tables; the network's name unless given, needed when two runs
-        share a network), optional engine
-        ``options`` (a table named after a task, e.g. ``regression = {...}``, holds
-        options for that task's targets only), ``invert`` (ink intensity instead of the pixels, see
-        :attr:`bench.engines.Engine.invert`), ``targets`` (the names of the targets this run trains on;
-        all when absent), ``paper`` (target -> the paper's numbers for this run,
-        instead of the targets' own), ``protocols`` (the experiment's protocols this run
-        runs under; all when absent) and ``sweep = false`` (one variant, whatever the
-        profile sweeps: for runs the swept options do not change, such as the oracle).
-    protocols : list of str
-    targets : list of dict
-        Each has ``name`` (a factor combination or ``age_months``), ``task`` and ``paper``
-        (the paper's numbers for it, possibly empty).
-    profiles : dict
-        Profile name -> settings (``epochs``, ``folds``, per-protocol sizes, and
-        optionally ``runs``: the runs the profile includes, all when absent; a list of run
-        names, or a table of run name -> ``"all"`` or the list of targets it trains on;
-        ``sweep``: protocol option -> list of values, see :data:`SWEEP_OPTIONS`; and
-        ``protocols``: the experiment's protocols the profile runs, all when absent).
-    report : list of str
-        Extra report items besides the paper table, curves and timing (see
-        :data:`REPORT_ITEMS`).
-    speed : list of dict
-        The paper's claims about training time, each judged by
-        :func:`bench.claims.speed_table`: ``claim`` (the sentence), ``slow`` and ``fast``
-        (run names), ``paper`` (the claimed ratio of the slow run's seconds to the fast
-        one's; 1 for "as quick"), ``targets`` (all when absent) and ``tolerance``
-        (relative to ``paper``; the verdict's default when absent, 0 for "quicker" with
-        ``paper = 1``).
+    name : the file's stem, e.g. ``table1``.
+    title, notes : what the experiment reproduces, for the report.
+    dataset : drawings, faces or digits.
+    runs, targets, profiles, speed : the file's ``[[run]]``, ``[[target]]``,
+        ``[profile.*]`` and ``[[speed]]`` parts.
+    protocols : the protocols every run runs under (unless it names its own).
+    report : extra report items (:data:`REPORT_ITEMS`).
+    source : the file.
     """
 
     name: str
     title: str
-    dataset: str
-    runs: list[dict[str, Any]]
-    protocols: list[str]
-    targets: list[dict[str, Any]]
-    profiles: dict[str, dict[str, Any]]
+    dataset: Literal["drawings", "faces", "digits"]
+    runs: list[Run] = Field(alias="run", min_length=1)
+    protocols: list[Literal[PROTOCOLS]] = Field(min_length=1)  # type: ignore[valid-type]
+    targets: list[Target] = Field(alias="target", min_length=1)
+    profiles: dict[str, Profile] = Field(alias="profile")
     notes: str = ""
-    report: list[str] = field(default_factory=list)
-    speed: list[dict[str, Any]] = field(default_factory=list)
-    source: Path | None = field(default=None, compare=False)
+    report: list[Literal[REPORT_ITEMS]] = Field(default_factory=list)  # type: ignore[valid-type]
+    speed: list[SpeedClaim] = Field(default_factory=list)
+    source: Path | None = Field(None, exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_tasks(cls, data: Any) -> Any:
+        # A target's task follows from the dataset and its name unless the file says.
+        if isinstance(data, dict) and isinstance(data.get("target"), list):
+            data = {**data, "target": [_with_task(t, data.get("dataset")) for t in data["target"]]}
+        return data
+
+    @model_validator(mode="after")
+    def _references(self) -> Experiment:
+        runs, targets = [r.name for r in self.runs], [t.name for t in self.targets]
+        for kind, names in (("[[run]]s", runs), ("[[target]]s", targets)):
+            if len(set(names)) != len(names):
+                raise ValueError(f"two {kind} share a name; give each a distinct name")
+        for run in self.runs:
+            _among(f"run {run.name}: targets", run.targets, targets)
+            _among(f"run {run.name}: protocols", run.protocols, list(self.protocols))
+        for needed in ("quick", "paper"):
+            if needed not in self.profiles:
+                raise ValueError(f"missing [profile.{needed}]")
+        for name, profile in self.profiles.items():
+            where = f"profile.{name}"
+            chosen = profile.runs
+            _among(f"{where}.runs", list(chosen) if chosen is not None else None, runs)
+            for run, picked in chosen.items() if isinstance(chosen, dict) else ():
+                _among(f"{where}.runs.{run}", None if picked == "all" else picked, targets)
+            _among(f"{where}.protocols", profile.protocols, list(self.protocols))
+        for number, claim in enumerate(self.speed, 1):
+            _among(f"speed {number}: slow", [claim.slow], runs)
+            _among(f"speed {number}: fast", [claim.fast], runs)
+            _among(f"speed {number}: targets", claim.targets, targets)
+        return self
 
     def paper(self) -> dict[str, dict[str, dict[str, float]]]:
         """The paper's numbers: run name -> target -> {metric: value}.
@@ -110,15 +301,11 @@ class Experiment:
         empty one says the paper has no such run). A profile's sweep makes variants of a
         run (:data:`SWEEP_OPTIONS`); each has its run's numbers.
         """
-        points = [
-            point
-            for settings in self.profiles.values()
-            for point in _sweep_points(settings.get("sweep", {}))
-        ]
+        points = [p for profile in self.profiles.values() for p in _sweep_points(profile.sweep)]
         return {
-            _variant(run["name"], point): {
-                target["name"]: (
-                    run["paper"].get(target["name"], {}) if "paper" in run else target["paper"]
+            _variant(run.name, point): {
+                target.name: (
+                    run.paper.get(target.name, {}) if run.paper is not None else target.paper
                 )
                 for target in self.targets
             }
@@ -127,39 +314,21 @@ class Experiment:
         }
 
 
-@dataclass(frozen=True)
-class Job:
-    """One unit of work: one fold of one target under one protocol on one engine."""
+def _with_task(target: Any, dataset: Any) -> Any:
+    if not isinstance(target, dict) or "task" in target:
+        return target
+    if dataset == "faces":
+        task = "multilabel"  # every face target is a set of attributes
+    else:
+        task = "regression" if target.get("name") == "age_months" else "classification"
+    return {**target, "task": task}
 
-    experiment: str
-    profile: str
-    dataset: str
-    engine: str
-    backend: str
-    network: str
-    variant: str
-    protocol: str
-    target: str
-    task: str
-    fold: int
-    seed: int
-    settings: dict[str, Any]
 
-    def key(self) -> dict[str, Any]:
-        """The fields that identify the job in result records."""
-        return {
-            "experiment": self.experiment,
-            "profile": self.profile,
-            "dataset": self.dataset,
-            "engine": self.engine,
-            "backend": self.backend,
-            "network": self.network,
-            "variant": self.variant,
-            "protocol": self.protocol,
-            "target": self.target,
-            "fold": self.fold,
-            "seed": self.seed,
-        }
+def _among(where: str, given: list[str] | None, allowed: list[str]) -> None:
+    """Names that must all be among ``allowed`` (None: absent, meaning all)."""
+    unknown = [name for name in given or [] if name not in allowed]
+    if unknown:
+        raise ValueError(f"{where}: {', '.join(map(repr, unknown))} not among {', '.join(allowed)}")
 
 
 def list_experiments() -> list[str]:
@@ -169,7 +338,13 @@ def list_experiments() -> list[str]:
 
 
 def load_experiment(name: str | Path) -> Experiment:
-    """Read a shipped experiment by name, or any experiment file by path."""
+    """Read a shipped experiment by name, or any experiment file by path.
+
+    Raises
+    ------
+    BenchError
+        Naming the file, the field and what it allows.
+    """
     path = Path(name)
     if path.suffix != ".toml":
         shipped = resources.files("bench") / "experiments" / f"{name}.toml"
@@ -184,127 +359,26 @@ def load_experiment(name: str | Path) -> Experiment:
         raise BenchError(f"{path}: cannot read experiment file ({error.strerror})") from None
     except tomllib.TOMLDecodeError as error:
         raise BenchError(f"{path}: not valid TOML ({error})") from None
-    return _parse(path, data)
+    try:
+        return Experiment.model_validate({**data, "name": path.stem, "source": path})
+    except ValidationError as error:
+        raise BenchError(f"{path.name}: {_describe(error)}") from None
 
 
-def _parse(path: Path, data: dict[str, Any]) -> Experiment:
-    def need(key: str, kind: type) -> Any:
-        if key not in data:
-            raise BenchError(f"{path.name}: missing field {key!r}")
-        if not isinstance(data[key], kind):
-            raise BenchError(f"{path.name}: field {key!r} must be a {kind.__name__}")
-        return data[key]
-
-    dataset = need("dataset", str)
-    if dataset not in DATASETS:
-        raise BenchError(f"{path.name}: dataset must be one of {DATASETS}, not {dataset!r}")
-    runs = need("run", list)
-    for run in runs:
-        if run.get("engine") not in engine_names() or not isinstance(run.get("network"), str):
-            raise BenchError(
-                f"{path.name}: every [[run]] needs engine (one of {', '.join(engine_names())}) "
-                f"and network, got {run!r}"
-            )
-        run.setdefault("name", run["network"])
-        run.setdefault("options", {})
-    names = [run["name"] for run in runs]
-    if len(set(names)) != len(names):
-        raise BenchError(f"{path.name}: two [[run]]s share a name; give each a distinct name")
-    report = data.get("report", [])
-    unknown = [item for item in report if item not in REPORT_ITEMS]
-    if unknown:
-        raise BenchError(f"{path.name}: report items {unknown} are not among {REPORT_ITEMS}")
-    protocols = need("protocols", list)
-    for protocol in protocols:
-        if protocol not in PROTOCOLS:
-            raise BenchError(f"{path.name}: protocol {protocol!r} is not one of {PROTOCOLS}")
-    targets = need("target", list)
-    for target in targets:
-        if not isinstance(target.get("name"), str):
-            raise BenchError(f"{path.name}: every [[target]] needs a name")
-        if dataset == "faces":
-            task = "multilabel"  # every face target is a set of attributes
-        else:
-            task = "regression" if target["name"] == "age_months" else "classification"
-        target.setdefault("task", task)
-        if target["task"] not in TASKS:
-            raise BenchError(
-                f"{path.name}: target {target['name']}: task must be one of "
-                f"{', '.join(TASKS)}, not {target['task']!r}"
-            )
-        target.setdefault("paper", {})
-        _check_per_attribute(path, target)
-    target_names = [target["name"] for target in targets]
-    if len(set(target_names)) != len(target_names):
-        raise BenchError(f"{path.name}: two [[target]]s share a name")
-    for run in runs:
-        _check_names(path, f"run {run['name']}: targets", run.get("targets"), target_names)
-        _check_names(path, f"run {run['name']}: protocols", run.get("protocols"), protocols)
-        if not isinstance(run.get("sweep", True), bool):
-            raise BenchError(f"{path.name}: run {run['name']}: sweep must be true or false")
-    profiles = need("profile", dict)
-    for profile in ("quick", "paper"):
-        if profile not in profiles:
-            raise BenchError(f"{path.name}: missing [profile.{profile}]")
-    for profile, settings in profiles.items():
-        included = settings.get("runs")
-        if isinstance(included, dict):
-            _check_names(path, f"profile.{profile}.runs", list(included), names)
-            for run, chosen in included.items():
-                if chosen != "all":
-                    field_name = f"profile.{profile}.runs.{run}"
-                    _check_names(path, field_name, chosen, target_names)
-        else:
-            _check_names(path, f"profile.{profile}.runs", included, names)
-        _check_sweep(path, f"profile.{profile}.sweep", settings.get("sweep", {}))
-        _check_names(path, f"profile.{profile}.protocols", settings.get("protocols"), protocols)
-    speed = data.get("speed", [])
-    for number, claim in enumerate(speed, 1):
-        _check_speed(path, f"speed {number}", claim, names, target_names)
-    return Experiment(
-        name=path.stem,
-        title=need("title", str),
-        dataset=dataset,
-        runs=runs,
-        protocols=protocols,
-        targets=targets,
-        profiles=profiles,
-        notes=data.get("notes", ""),
-        report=list(report),
-        speed=list(speed),
-        source=path,
-    )
-
-
-def _check_names(path: Path, field_name: str, given: Any, allowed: list[str]) -> None:
-    """A list of names that must all be among ``allowed`` (absent means all)."""
-    if given is None:
-        return
-    if not isinstance(given, list) or not given:
-        raise BenchError(f"{path.name}: {field_name} must be a non-empty list of names")
-    unknown = [name for name in given if name not in allowed]
-    if unknown:
-        raise BenchError(
-            f"{path.name}: {field_name}: {', '.join(map(repr, unknown))} not among "
-            f"{', '.join(allowed)}"
-        )
-
-
-def _check_sweep(path: Path, field_name: str, sweep: Any) -> None:
-    """A profile's ``sweep``: protocol options of :data:`SWEEP_OPTIONS` -> lists of numbers."""
-    if not isinstance(sweep, dict):
-        raise BenchError(f"{path.name}: {field_name} must be a table of option -> values")
-    for option, values in sweep.items():
-        if option not in SWEEP_OPTIONS:
-            raise BenchError(
-                f"{path.name}: {field_name}: {option!r} is not one of {', '.join(SWEEP_OPTIONS)}"
-            )
-        if (
-            not isinstance(values, list)
-            or not values
-            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
-        ):
-            raise BenchError(f"{path.name}: {field_name}.{option} must be a list of numbers")
+def _describe(error: ValidationError) -> str:
+    """The first problem of a file: the field (``run[2].engine``), what is wrong, what was
+    found."""
+    first = error.errors(include_url=False)[0]
+    # ("run", 1, "engine") -> run[2].engine; a dict key's own error ends in "[key]".
+    parts = [p for p in first["loc"] if p != "[key]"]
+    where = "".join(f"[{p + 1}]" if isinstance(p, int) else f".{p}" for p in parts)
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "missing":
+        return f"missing field {where.lstrip('.')}"
+    if first["type"] == "extra_forbidden":
+        return f"unknown field {where.lstrip('.')}"
+    found = "" if first["type"] == "value_error" else f" (got {first['input']!r:.60})"
+    return f"{where.lstrip('.')}: {message}{found}" if where else f"{message}{found}"
 
 
 def _sweep_points(sweep: dict[str, list[float]]) -> list[dict[str, float]]:
@@ -318,43 +392,6 @@ def _sweep_points(sweep: dict[str, list[float]]) -> list[dict[str, float]]:
 def _variant(run: str, point: dict[str, float]) -> str:
     """A run's name at one point of a sweep: ``fig5 strength 0.5 copies 10``."""
     return " ".join([run, *(f"{option} {value:g}" for option, value in point.items())])
-
-
-def _check_speed(path: Path, where: str, claim: Any, runs: list[str], targets: list[str]) -> None:
-    """A ``[[speed]]`` claim: two runs, the claimed ratio and optionally targets."""
-    if not isinstance(claim, dict) or not isinstance(claim.get("claim"), str):
-        raise BenchError(f"{path.name}: {where} needs claim, the paper's sentence")
-    for side in ("slow", "fast"):
-        _check_names(path, f"{where}: {side}", [claim.get(side)], runs)
-    for number in ("paper", "tolerance"):
-        value = claim.get(number, 0.0 if number == "tolerance" else None)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise BenchError(f"{path.name}: {where}: {number} must be a number of 0 or more")
-    if claim["paper"] <= 0:
-        raise BenchError(f"{path.name}: {where}: paper must be a ratio above 0")
-    _check_names(path, f"{where}: targets", claim.get("targets"), targets)
-
-
-def _check_per_attribute(path: Path, target: dict[str, Any]) -> None:
-    """The face paper's Table 3 rows: [TP, positives, precision, recall, F] per attribute
-    and an ``AVG`` row of [TP share as printed, precision, recall, F]."""
-    rows = target.get("per_attribute", {})
-    if not isinstance(rows, dict):
-        raise BenchError(f"{path.name}: per_attribute of {target['name']} must be a table")
-    for name, row in rows.items():
-        numbers = row[1:] if name == "AVG" else row
-        size = 4 if name == "AVG" else 5
-        if not (
-            isinstance(row, list)
-            and len(row) == size
-            and all(isinstance(v, int | float) for v in numbers)
-        ):
-            shape = (
-                "[TP share, precision, recall, F]"
-                if name == "AVG"
-                else ("[TP, positives, precision, recall, F]")
-            )
-            raise BenchError(f"{path.name}: per_attribute.{name} must be {shape}")
 
 
 def expand(
@@ -372,82 +409,98 @@ def expand(
     backend : the IgNet back end (``numpy`` unless a run's options say otherwise).
     """
     settings = profile_settings(experiment, profile)
-    included = settings.get("runs")
+    included = settings.runs
     runs = [
         r
         for r in experiment.runs
-        if (engines is None or r["engine"] in engines)
-        and (included is None or r["name"] in included)
+        if (engines is None or r.engine in engines) and (included is None or r.name in included)
     ]
-    protocols = settings.get("protocols", experiment.protocols)
     if not runs:
         raise BenchError(
             f"experiment {experiment.name} has no run for engine(s) {', '.join(engines or [])}"
         )
     jobs = []
     for run in runs:
-        for point in _sweep_points(settings.get("sweep", {}) if run.get("sweep", True) else {}):
-            jobs += _run_jobs(experiment, profile, settings, run, point, protocols, seed, backend)
+        for point in _sweep_points(settings.sweep if run.sweep else {}):
+            jobs += _run_jobs(experiment, profile, settings, run, point, seed, backend)
     return jobs
 
 
 def _run_jobs(
     experiment: Experiment,
     profile: str,
-    settings: dict[str, Any],
-    run: dict[str, Any],
+    settings: Profile,
+    run: Run,
     point: dict[str, float],
-    protocols: list[str],
     seed: int,
     backend: str | None,
 ) -> list[Job]:
     """The jobs of one run at one sweep point: protocol x target x fold."""
-    included = settings.get("runs")
+    engine = get_engine(run.engine)
+    protocols = settings.protocols or list(experiment.protocols)
+    targets = [t for t in experiment.targets if _trains_on(run, t.name, settings.runs)]
     jobs = []
-    engine = run["engine"]
-    run_backend = _backend(engine, run["options"].get("backend", backend))
-    variant = _variant(run["name"], point)
-    for protocol in [p for p in protocols if p in run.get("protocols", protocols)]:
-        base = _base_protocol(engine, protocol, experiment.protocols)
-        targets = [t for t in experiment.targets if _trains_on(run, t["name"], included)]
+    for protocol in [p for p in protocols if p in (run.protocols or protocols)]:
+        base = _base_protocol(protocol, list(experiment.protocols), engine.protocol)
+        options = {**settings.table(base), **point}
+        n_folds = get_protocol(base, **options).n_folds
         for target in targets[: 1 if profile == "smoke" else None]:
-            for fold in range(_folds(settings, base)):
-                jobs.append(
-                    Job(
-                        experiment=experiment.name,
-                        profile=profile,
-                        dataset=experiment.dataset,
-                        engine=engine,
-                        backend=run_backend,
-                        network=run["network"],
-                        variant=variant,
-                        protocol=protocol,
-                        target=target["name"],
-                        task=target["task"],
-                        fold=fold,
-                        seed=seed,
-                        settings=_job_settings(settings, run, base, target["task"], point),
-                    )
+            job_settings = JobSettings(
+                protocol_base=base,
+                protocol_options=options,
+                epochs=settings.epochs,
+                size=settings.size,
+                invert=_first(run.invert, settings.invert, engine.invert),
+                color=run.color,
+                crop_faces=run.crop_faces,
+                engine_options=_options(settings.table(run.engine), run.options, target.task),
+            )
+            jobs += [
+                Job(
+                    experiment=experiment.name,
+                    profile=profile,
+                    dataset=experiment.dataset,
+                    engine=run.engine,
+                    backend=engine.backend(run.options.get("backend", backend)),
+                    network=run.network,
+                    variant=_variant(run.name, point),
+                    protocol=protocol,
+                    target=target.name,
+                    task=target.task,
+                    fold=fold,
+                    seed=seed,
+                    settings=job_settings,
                 )
+                for fold in range(min(n_folds, settings.folds or n_folds))
+            ]
     return jobs
 
 
-def profile_settings(experiment: Experiment, profile: str) -> dict[str, Any]:
+def profile_settings(experiment: Experiment, profile: str) -> Profile:
     """The settings of one profile of ``experiment`` (``smoke`` derived from ``quick``)."""
     if profile == "smoke":
         quick = experiment.profiles["quick"]
-        settings = {**quick, **_SMOKE}
-        if experiment.dataset == "digits":  # 8 x 8 already: nothing to shrink
-            settings["size"] = quick.get("size", _SMOKE["size"])
-        for base, sizes in _SMOKE_SIZES.items():
-            settings[base] = {**quick.get(base, {}), **sizes}
-        # One point of a sweep, at the smoke sizes: every run still goes end to end.
-        settings["sweep"] = {
-            option: values[:1]
-            for option, values in quick.get("sweep", {}).items()
-            if option not in ("copies", "learn_test")
-        }
-        return settings
+        # Deferred: the data layer loads pandas and OpenCV, which parsing an experiment
+        # does not need.
+        from bench.data import native_size
+
+        native = native_size(experiment.dataset)
+        tables = {base: {**quick.table(base), **sizes} for base, sizes in _SMOKE_SIZES.items()}
+        return Profile.model_validate(
+            {
+                **quick.model_dump(exclude_none=True),
+                **_SMOKE,
+                # The data comes at one size: nothing to shrink.
+                **({"size": native} if native is not None else {}),
+                **tables,
+                # One point of a sweep, at the smoke sizes: every run still goes end to end.
+                "sweep": {
+                    option: values[:1]
+                    for option, values in quick.sweep.items()
+                    if option not in ("copies", "learn_test")
+                },
+            }
+        )
     if profile not in experiment.profiles:
         raise BenchError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
     return experiment.profiles[profile]
@@ -463,44 +516,23 @@ def _options(profile: dict[str, Any], run: dict[str, Any], task: str) -> dict[st
     return merged
 
 
-def _trains_on(run: dict[str, Any], target: str, included: Any) -> bool:
+def _trains_on(run: Run, target: str, included: Any) -> bool:
     """Whether ``run`` trains on ``target`` under a profile's ``runs`` selection."""
-    if target not in run.get("targets", [target]):
+    if run.targets is not None and target not in run.targets:
         return False
-    chosen = included.get(run["name"], "all") if isinstance(included, dict) else "all"
+    chosen = included.get(run.name, "all") if isinstance(included, dict) else "all"
     return chosen == "all" or target in chosen
 
 
-def _backend(engine: str, backend: str | None) -> str:
-    return get_engine(engine).backend(backend)
-
-
-def _base_protocol(engine: str, protocol: str, protocols: list[str]) -> str:
+def _base_protocol(protocol: str, protocols: list[str], engine_protocol: str) -> str:
     """The paper protocol a job's splits follow; leak-free and image-split mirror the
-    experiment's own."""
+    experiment's own, or the engine's when the experiment runs none."""
     if protocol not in MIRRORS:
         return protocol
     papers = [p for p in protocols if p not in MIRRORS]
-    return papers[0] if papers else get_engine(engine).protocol
+    return papers[0] if papers else engine_protocol
 
 
-def _folds(settings: dict[str, Any], base: str) -> int:
-    default = {"paper-keras": 10, "paper-ignet": 5, "partition": 1, "stratified-cv": 5}[base]
-    n_folds = settings.get(base, {}).get("n_folds", default)
-    return min(n_folds, settings.get("folds", n_folds))
-
-
-def _job_settings(
-    settings: dict[str, Any], run: dict[str, Any], base: str, task: str, point: dict[str, float]
-) -> dict[str, Any]:
-    engine = run["engine"]
-    return {
-        "protocol_base": base,
-        "protocol_options": {**settings.get(base, {}), **point},
-        "epochs": settings.get("epochs", 10),
-        "size": list(settings.get("size", (36, 58))),
-        "invert": bool(run.get("invert", settings.get("invert", get_engine(engine).invert))),
-        "color": bool(run.get("color", False)),
-        "crop_faces": bool(run.get("crop_faces", False)),
-        "engine_options": _options(settings.get(engine, {}), run["options"], task),
-    }
+def _first(*values: bool | None) -> bool:
+    """The first value that is set: a run's, then the profile's, then the engine's."""
+    return next(bool(v) for v in values if v is not None)

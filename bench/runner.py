@@ -29,12 +29,13 @@ from bench.data import load
 from bench.data.targets import encode
 from bench.engines import Diverged, Unavailable, get_engine, make_engine
 from bench.errors import BenchError, RunInterrupted
-from bench.experiment import Experiment, Job, expand
+from bench.experiment import Experiment, expand
 from bench.interrupts import Stopped, stop_on_signals
 from bench.locking import results_lock
 from bench.metrics import score
 from bench.protocols import Plan, get_protocol, leakage
-from bench.results import ResultsStore, job_id, machine_info, versions
+from bench.results import ResultsStore, machine_info, versions
+from bench.schema import Job
 
 __all__ = ["RunSummary", "execute", "fold_seed", "run_experiment", "workers"]
 
@@ -92,7 +93,7 @@ def run_experiment(
     store = ResultsStore(Path(out) / "results")
     with results_lock(store.folder):
         done = store.done()
-        todo = [job for job in all_jobs if job_id(job.key()) not in done]
+        todo = [job for job in all_jobs if job.id not in done]
         data = str(data)
         try:
             with stop_on_signals(), _parallel(jobs, scheduler):
@@ -117,7 +118,7 @@ def run_experiment(
         except Stopped as stop:
             # Read back rather than counted: a signal can land between a record's write
             # and the count.
-            kept = len({job_id(job.key()) for job in all_jobs} & store.done())
+            kept = len({job.id for job in all_jobs} & store.done())
             raise RunInterrupted(
                 stop.signum,
                 f"{experiment.name}: stopped by {stop.name}, jobs in flight abandoned; {kept} of "
@@ -189,22 +190,22 @@ def execute(job: Job, data: str) -> dict[str, Any]:
     dataset = load(
         job.dataset,
         data,
-        tuple(job.settings["size"]),
-        job.settings.get("color", False),
-        job.settings.get("crop_faces", False),
+        job.settings.size,
+        job.settings.color,
+        job.settings.crop_faces,
     )
     target = encode(dataset, job.target, job.task)
     y, strata, classes, names = target.y, target.strata, target.classes, target.names
     n_outputs = target.n_outputs
     protocol = get_protocol(
         job.protocol,
-        base=job.settings["protocol_base"],
+        base=job.settings.protocol_base,
         seed=job.seed,
-        **job.settings["protocol_options"],
+        **job.settings.protocol_options,
     )
     plan = protocol.plan(strata, dataset.groups)
     fold = plan.folds[job.fold]
-    images = 1.0 - dataset.images if job.settings["invert"] else dataset.images
+    images = 1.0 - dataset.images if job.settings.invert else dataset.images
     X_train = plan.materialize(images, fold.train)
     X_test = plan.materialize(images, fold.test)
     X_val = plan.materialize(images, fold.validation)
@@ -220,13 +221,13 @@ def execute(job: Job, data: str) -> dict[str, Any]:
         job.task,
         n_outputs,
         backend=job.backend,
-        epochs=job.settings["epochs"],
+        epochs=job.settings.epochs,
         seed=fold_seed(job.seed, job.fold),
-        options=job.settings["engine_options"],
+        options=job.settings.engine_options,
     )
     record: dict[str, Any] = {
-        **job.key(),
-        "job_id": job_id(job.key()),
+        **job.key().model_dump(),
+        "job_id": job.id,
         "task": job.task,
         "n_classes": n_outputs if job.task == "classification" else None,
         "n_train": len(fold.train),
@@ -292,7 +293,7 @@ def execute(job: Job, data: str) -> dict[str, Any]:
     return {
         **record,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "settings": job.settings,
+        "settings": job.settings.model_dump(mode="json"),
         "data": str(dataset.source),
         "versions": versions(),
         "machine": machine_info(),

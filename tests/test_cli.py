@@ -188,7 +188,7 @@ def test_results_check_lists_and_repairs(tmp_path, capsys):
         handle.write("{not json\n")
     assert main(["results", "check", str(tmp_path)]) == 1
     out = capsys.readouterr().out.splitlines()
-    job = "/".join(["x"] * 9 + ["1", "x"])
+    job = "/".join(["x"] * 9 + ["1", "0"])
     assert (
         out[0] == f"{store.folder / 'exp.jsonl'}:3: second record of job {job} (first: exp.jsonl:2)"
     )

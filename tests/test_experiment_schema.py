@@ -62,9 +62,9 @@ def test_run_name_defaults_to_network_and_options_to_empty(tmp_path):
         ),
     )
     assert exp.name == "exp"
-    assert [r["name"] for r in exp.runs] == ["fig5", "fig5 x10"]
-    assert exp.runs[0]["options"] == {}
-    assert exp.runs[1]["options"] == {"w_scale": [1, 10]}
+    assert [r.name for r in exp.runs] == ["fig5", "fig5 x10"]
+    assert exp.runs[0].options == {}
+    assert exp.runs[1].options == {"w_scale": [1, 10]}
 
 
 def test_two_runs_with_the_same_name_are_refused(tmp_path):
@@ -119,7 +119,7 @@ def test_paper_numbers_per_run_override_the_targets(tmp_path):
 def test_targets_get_a_task_and_an_empty_paper_by_default(tmp_path):
     targets = '[[target]]\nname = "age_months"\n[[target]]\nname = "gender"\n'
     exp = _experiment(tmp_path, targets=targets)
-    assert [(t["task"], t["paper"]) for t in exp.targets] == [
+    assert [(t.task, t.paper) for t in exp.targets] == [
         ("regression", {}),
         ("classification", {}),
     ]
@@ -133,28 +133,28 @@ def test_smoke_keeps_the_first_target_one_fold_one_epoch_tiny_images(tmp_path):
     (job,) = jobs
     assert job.target == "age_months"
     assert job.fold == 0
-    assert job.settings["epochs"] == 1
-    assert job.settings["size"] == [18, 29]
+    assert job.settings.epochs == 1
+    assert job.settings.size == (18, 29)
     quick = expand(exp, "quick")
     assert {j.target for j in quick} == {"age_months", "age_category"}
     assert len(quick) == 2 * 2  # two targets, folds = 2
-    assert all(j.settings["epochs"] == 3 and j.settings["size"] == [30, 40] for j in quick)
+    assert all(j.settings.epochs == 3 and j.settings.size == (30, 40) for j in quick)
 
 
 def test_smoke_sizes_are_merged_over_quick_ones(tmp_path):
     exp = _experiment(tmp_path)
     smoke = profile_settings(exp, "smoke")
-    assert smoke["epochs"] == 1 and smoke["folds"] == 1 and smoke["size"] == [18, 29]
+    assert smoke.epochs == 1 and smoke.folds == 1 and smoke.size == (18, 29)
     # Smoke's own sizes win, quick's other keys stay.
-    assert smoke["paper-ignet"] == {"copies": 2, "n_folds": 3, "validation_fraction": 0.2}
-    assert smoke["paper-keras"] == {"learn_test": 120, "validation": 30, "n_folds": 3}
+    assert smoke.table("paper-ignet") == {"copies": 2, "n_folds": 3, "validation_fraction": 0.2}
+    assert smoke.table("paper-keras") == {"learn_test": 120, "validation": 30, "n_folds": 3}
     # The experiment's own quick profile is not changed by deriving smoke.
-    assert exp.profiles["quick"]["paper-ignet"] == {
+    assert exp.profiles["quick"].table("paper-ignet") == {
         "copies": 4,
         "n_folds": 5,
         "validation_fraction": 0.2,
     }
-    assert exp.profiles["quick"]["epochs"] == 3
+    assert exp.profiles["quick"].epochs == 3
 
 
 def test_unknown_profile_is_refused(tmp_path):
@@ -170,18 +170,16 @@ def test_leak_free_mirrors_the_experiments_own_paper_protocol(tmp_path):
     jobs = expand(exp, "quick")
     assert {j.protocol for j in jobs} == {"paper-keras", "leak-free"}
     assert all(j.engine == "ignet" for j in jobs)
-    assert {j.settings["protocol_base"] for j in jobs} == {"paper-keras"}
+    assert {j.settings.protocol_base for j in jobs} == {"paper-keras"}
     leak_free = [j for j in jobs if j.protocol == "leak-free"]
-    assert leak_free and all(
-        j.settings["protocol_options"] == {"learn_test": 500} for j in leak_free
-    )
+    assert leak_free and all(j.settings.protocol_options == {"learn_test": 500} for j in leak_free)
 
 
 def test_image_split_mirrors_the_paper_protocol_as_leak_free_does(tmp_path):
     exp = _experiment(tmp_path, protocols='["paper-ignet", "image-split", "leak-free"]')
     jobs = expand(exp, "quick")
     assert {j.protocol for j in jobs} == {"paper-ignet", "image-split", "leak-free"}
-    assert {j.settings["protocol_base"] for j in jobs} == {"paper-ignet"}
+    assert {j.settings.protocol_base for j in jobs} == {"paper-ignet"}
     assert len({job_id(j.key()) for j in jobs}) == len(jobs) == 3 * 2  # 2 folds each
 
 
@@ -195,7 +193,7 @@ def test_a_profile_may_run_some_of_the_protocols(tmp_path):
     exp = load_experiment(_write(tmp_path, body, profiles=profiles))
     quick = expand(exp, "quick")
     assert {j.protocol for j in quick} == {"leak-free"}
-    assert {j.settings["protocol_base"] for j in quick} == {"paper-keras"}
+    assert {j.settings.protocol_base for j in quick} == {"paper-keras"}
     assert {j.protocol for j in expand(exp, "paper")} == {"paper-keras", "image-split", "leak-free"}
     wrong = PROFILES.replace("[profile.paper]", 'protocols = ["partition"]\n[profile.paper]')
     with pytest.raises(BenchError, match=r"profile\.quick\.protocols: 'partition'"):
@@ -214,7 +212,7 @@ def test_a_sweep_makes_one_variant_per_point(tmp_path):
         profiles=profiles,
     )
     jobs = expand(load_experiment(path), "quick")
-    variants = {j.variant: j.settings["protocol_options"] for j in jobs}
+    variants = {j.variant: j.settings.protocol_options for j in jobs}
     assert variants["pixels strength 0.5 copies 3"] == {
         "copies": 3,
         "n_folds": 5,
@@ -227,12 +225,15 @@ def test_a_sweep_makes_one_variant_per_point(tmp_path):
     # Smoke keeps the first strength at its own sizes.
     smoke = expand(load_experiment(path), "smoke")
     assert {j.variant for j in smoke} == {"pixels strength 0"}
-    assert smoke[0].settings["protocol_options"]["copies"] == 2
+    assert smoke[0].settings.protocol_options["copies"] == 2
 
 
 @pytest.mark.parametrize(
     ("sweep", "message"),
-    [("{ epochs = [1, 2] }", "not one of"), ("{ strength = 1 }", "list of numbers")],
+    [
+        ("{ epochs = [1, 2] }", "epochs: Input should be 'strength', 'copies' or 'learn_test'"),
+        ("{ strength = 1 }", "strength: Input should be a valid list"),
+    ],
 )
 def test_bad_sweeps_name_the_field(tmp_path, sweep, message):
     profiles = PROFILES.replace("[profile.paper]", f"sweep = {sweep}\n[profile.paper]")
@@ -248,7 +249,10 @@ def test_bad_sweeps_name_the_field(tmp_path, sweep, message):
 
 @pytest.mark.parametrize(
     ("line", "message"),
-    [('protocols = ["partition"]', "run fig5: protocols"), ("sweep = 1", "sweep must be true")],
+    [
+        ('protocols = ["partition"]', "run fig5: protocols"),
+        ("sweep = 1", r"run\[1\]\.sweep: Input should be a valid boolean"),
+    ],
 )
 def test_run_protocols_and_sweep_are_validated(tmp_path, line, message):
     runs = f'[[run]]\nengine = "ignet"\nnetwork = "fig5"\n{line}\n'
@@ -261,7 +265,7 @@ def test_leak_free_alone_follows_the_engines_paper_protocol(tmp_path):
         '[[run]]\nengine = "ignet"\nnetwork = "fig5"\n[[run]]\nengine = "keras"\nnetwork = "fig2"\n'
     )
     exp = _experiment(tmp_path, runs=runs, protocols='["leak-free"]')
-    bases = {j.network: j.settings["protocol_base"] for j in expand(exp, "quick")}
+    bases = {j.network: j.settings.protocol_base for j in expand(exp, "quick")}
     assert bases == {"fig5": "paper-ignet", "fig2": "paper-keras"}
 
 
@@ -274,16 +278,16 @@ def test_faces_targets_are_multilabel_and_partition_has_one_fold(tmp_path):
     exp = _experiment(
         tmp_path, runs=runs, protocols='["partition"]', dataset="faces", targets=targets
     )
-    assert [t["task"] for t in exp.targets] == ["multilabel", "multilabel"]
+    assert [t.task for t in exp.targets] == ["multilabel", "multilabel"]
     jobs = expand(exp, "quick")
     assert len(jobs) == 2 * 2  # two runs, two targets, one fold each
     assert {j.fold for j in jobs} == {0}
     assert {j.task for j in jobs} == {"multilabel"}
-    colors = {j.variant: j.settings["color"] for j in jobs}
+    colors = {j.variant: j.settings.color for j in jobs}
     assert colors["rgb"] is True
     assert colors["faces_cnn"] is False
     smoke = profile_settings(exp, "smoke")
-    assert smoke["partition"] == {"train": 100, "validation": 30, "test": 40}
+    assert smoke.table("partition") == {"train": 100, "validation": 30, "test": 40}
 
 
 @pytest.mark.parametrize(
@@ -304,7 +308,7 @@ def test_paper_attribute_rows_load(tmp_path):
     rows = 'Male = [1, 2, 0.9, 0.8, 0.85], AVG = ["53.9%", 0.878, 0.539, 0.668]'
     targets = f'[[target]]\nname = "attributes"\nper_attribute = {{ {rows} }}\n'
     exp = _experiment(tmp_path, protocols='["partition"]', dataset="faces", targets=targets)
-    assert exp.targets[0]["per_attribute"]["AVG"][0] == "53.9%"
+    assert exp.targets[0].per_attribute["AVG"][0] == "53.9%"
 
 
 def test_unknown_dataset_is_refused(tmp_path):
@@ -322,17 +326,17 @@ def test_every_shipped_experiment_expands_with_unique_job_ids(name):
         ids = [job_id(job.key()) for job in jobs]
         assert len(ids) == len(set(ids)), (name, profile)
         settings = profile_settings(exp, profile)
-        selected = settings.get("runs") or [r["name"] for r in exp.runs]
+        selected = settings.runs or [r.name for r in exp.runs]
         variants = {
-            _variant(r["name"], p)
+            _variant(r.name, p)
             for r in exp.runs
-            for p in _sweep_points(settings.get("sweep", {}) if r.get("sweep", True) else {})
-            if r["name"] in selected
+            for p in _sweep_points(settings.sweep if r.sweep else {})
+            if r.name in selected
         }
         assert {j.variant for j in jobs} == variants
         if profile == "paper":  # the paper profile runs everything the file declares
-            assert {j.variant.split(" strength ")[0] for j in jobs} == {r["name"] for r in exp.runs}
-            assert {j.target for j in jobs} == {t["name"] for t in exp.targets}
+            assert {j.variant.split(" strength ")[0] for j in jobs} == {r.name for r in exp.runs}
+            assert {j.target for j in jobs} == {t.name for t in exp.targets}
         if profile == "smoke":
             assert len({(j.variant, j.protocol) for j in jobs}) == len(jobs)
             assert {j.fold for j in jobs} == {0}
@@ -354,7 +358,7 @@ TARGETS_TWO = '[[target]]\nname = "age_category"\n[[target]]\nname = "age"\n'
 
 def test_input_scaling_is_chosen_per_engine_and_run(tmp_path):
     exp = _experiment(tmp_path, runs=RUNS_TWO, targets=TARGETS_TWO)
-    invert = {job.variant: job.settings["invert"] for job in expand(exp, "quick")}
+    invert = {job.variant: job.settings.invert for job in expand(exp, "quick")}
     # IgNet sees the pixels in 0..1 (section 5.4.2); a run may ask for ink intensity.
     assert invert == {"fig5": False, "fig5 ink": True, "fig2": True}
 
@@ -393,14 +397,14 @@ def test_profile_runs_are_validated(tmp_path, profiles, message):
 
 
 def test_target_task_is_validated_and_names_are_unique(tmp_path):
-    with pytest.raises(BenchError, match="task must be one of"):
+    with pytest.raises(BenchError, match=r"target\[1\]\.task: Input should be 'classification'"):
         _experiment(tmp_path, targets='[[target]]\nname = "age"\ntask = "ranking"\n')
     with pytest.raises(BenchError, match="share a name"):
         _experiment(tmp_path, targets='[[target]]\nname = "age"\n[[target]]\nname = "age"\n')
     exp = _experiment(
         tmp_path, targets='[[target]]\nname = "age_months"\ntask = "classification"\n'
     )
-    assert exp.targets[0]["task"] == "classification"
+    assert exp.targets[0].task == "classification"
 
 
 def test_options_named_after_a_task_apply_to_its_targets_only(tmp_path):
@@ -411,7 +415,7 @@ def test_options_named_after_a_task_apply_to_its_targets_only(tmp_path):
     )
     targets = '[[target]]\nname = "age_months"\n[[target]]\nname = "age_category"\n'
     exp = _experiment(tmp_path, runs=runs, targets=targets)
-    options = {job.target: job.settings["engine_options"] for job in expand(exp, "quick")}
+    options = {job.target: job.settings.engine_options for job in expand(exp, "quick")}
     assert options["age_months"] == {
         "output_activation": "bipolar_sigmoid",
         "target_scaling": "minmax",
@@ -427,10 +431,16 @@ _TWO_RUNS = (
 @pytest.mark.parametrize(
     ("claim", "message"),
     [
-        ('slow = "fig2"\nfast = "fig5"\npaper = 30\n', "needs claim"),
+        ('slow = "fig2"\nfast = "fig5"\npaper = 30\n', r"missing field speed\[1\]\.claim"),
         ('claim = "c"\nslow = "fig9"\nfast = "fig5"\npaper = 30\n', "slow: 'fig9' not among"),
-        ('claim = "c"\nslow = "fig2"\nfast = "fig5"\npaper = 0\n', "paper must be a ratio"),
-        ('claim = "c"\nslow = "fig2"\nfast = "fig5"\npaper = "x"\n', "paper must be a number"),
+        (
+            'claim = "c"\nslow = "fig2"\nfast = "fig5"\npaper = 0\n',
+            r"speed\[1\]\.paper: Input should be greater than 0",
+        ),
+        (
+            'claim = "c"\nslow = "fig2"\nfast = "fig5"\npaper = "x"\n',
+            r"speed\[1\]\.paper: Input should be a valid number",
+        ),
         ('claim = "c"\nslow = "fig2"\nfast = "fig5"\npaper = 2\ntolerance = -1\n', "tolerance"),
         ('claim = "c"\nslow = "fig2"\nfast = "fig5"\npaper = 2\ntargets = ["age"]\n', "'age'"),
     ],
@@ -450,4 +460,41 @@ def test_speed_claims_load(tmp_path):
     exp = _experiment(
         tmp_path, runs=_TWO_RUNS, targets=f'[[target]]\nname = "age_category"\n{claim}'
     )
-    assert exp.speed == [{"claim": "c", "slow": "fig2", "fast": "fig5", "paper": 30}]
+    assert [c.model_dump(exclude_none=True) for c in exp.speed] == [
+        {"claim": "c", "slow": "fig2", "fast": "fig5", "paper": 30.0}
+    ]
+
+
+_FIG5 = 'engine = "ignet"\nnetwork = "fig5"'
+
+
+@pytest.mark.parametrize(
+    ("runs", "profile_line", "message"),
+    [
+        (
+            'engine = "kerass"\nnetwork = "fig2"',
+            "",
+            r"exp\.toml: run\[1\]\.engine: engine must be one of ignet, keras",
+        ),
+        (_FIG5 + "\ncolour = true", "", r"exp\.toml: unknown field run\[1\]\.colour"),
+        (
+            _FIG5,
+            "epoch = 3\n",
+            r"exp\.toml: profile\.quick: unknown field 'epoch'; a profile takes epochs, folds",
+        ),
+        (
+            _FIG5,
+            "invert = 1\n",
+            r"exp\.toml: profile\.quick\.invert: Input should be a valid boolean",
+        ),
+        (_FIG5, "linear = 5\n", r"exp\.toml: profile\.quick: linear must be a table of options"),
+    ],
+)
+def test_a_bad_field_names_the_file_the_field_and_what_it_allows(
+    tmp_path, runs, profile_line, message
+):
+    body = 'title = "t"\ndataset = "drawings"\nprotocols = ["paper-ignet"]\n'
+    body += f'[[run]]\n{runs}\n[[target]]\nname = "age"\n'
+    profiles = PROFILES.replace("[profile.quick]\n", f"[profile.quick]\n{profile_line}", 1)
+    with pytest.raises(BenchError, match=message):
+        load_experiment(_write(tmp_path, body, profiles=profiles))

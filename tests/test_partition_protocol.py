@@ -115,21 +115,21 @@ def test_the_paper_profile_trains_with_the_face_papers_budget():
     jobs = expand(load_experiment("faces_table3"), "paper")
     assert jobs
     for job in jobs:
-        settings, options = job.settings, job.settings["engine_options"]
-        assert settings["epochs"] == 100
-        assert settings["protocol_options"]["train"] == 60_000
-        assert "test" not in settings["protocol_options"]  # CelebA's whole test side
+        settings, options = job.settings, job.settings.engine_options
+        assert settings.epochs == 100
+        assert settings.protocol_options["train"] == 60_000
+        assert "test" not in settings.protocol_options  # CelebA's whole test side
         assert options["batch_size"] == 100
         if job.engine == "keras":
             assert options["early_stopping"] is False
         else:
-            assert options["tolerance"] >= settings["epochs"]
+            assert options["tolerance"] >= settings.epochs
 
 
 @pytest.mark.parametrize("profile", ["quick", "paper"])
 def test_one_run_puts_the_haar_face_crop_in_front_of_the_papers_net(profile):
     jobs = [j for j in expand(load_experiment("faces_table3"), profile) if j.fold == 0]
-    cropped = {job.variant for job in jobs if job.settings["crop_faces"]}
+    cropped = {job.variant for job in jobs if job.settings.crop_faces}
     # The quick profile leaves the face-crop run, one of our additions, to the paper one.
     assert cropped == ({"faces_cnn haar"} if profile == "paper" else set())
     if profile == "quick":
@@ -138,7 +138,7 @@ def test_one_run_puts_the_haar_face_crop_in_front_of_the_papers_net(profile):
     (plain,) = [job for job in jobs if job.variant == "faces_cnn"]
     # Beside the plain run: the same network and settings but for the crop.
     assert haar.network == plain.network
-    assert {**haar.settings, "crop_faces": False} == plain.settings
+    assert haar.settings.model_copy(update={"crop_faces": False}) == plain.settings
 
 
 def test_repeats_of_the_partition_share_the_split_and_train_from_their_own_seeds():

@@ -243,5 +243,5 @@ def test_paper_keras_tool_is_an_option_leak_free_keeps(originals):
 def test_keras_experiments_record_the_tool(experiment):
     for profile in ("smoke", "quick", "paper"):
         for job in expand(load_experiment(experiment), profile):
-            if job.settings["protocol_base"] == "paper-keras":
-                assert job.settings["protocol_options"]["tool"] == "image_data_generator"
+            if job.settings.protocol_base == "paper-keras":
+                assert job.settings.protocol_options["tool"] == "image_data_generator"

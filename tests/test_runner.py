@@ -53,7 +53,7 @@ def test_shipped_experiments_load():
     # (2 readings of Fig. 2 + 2 memorisation baselines) x 5 targets x 3 protocols x 10 folds
     assert len(jobs) == 600
     assert {job.protocol for job in jobs} == {"paper-keras", "image-split", "leak-free"}
-    assert all(job.settings["protocol_base"] == "paper-keras" for job in jobs)
+    assert all(job.settings.protocol_base == "paper-keras" for job in jobs)
 
 
 def test_expand(tiny):
@@ -62,7 +62,7 @@ def test_expand(tiny):
     assert {job.engine for job in jobs} == {"ignet", "linear"}
     assert {job.task for job in jobs} == {"classification", "regression"}
     ignet_job = next(job for job in jobs if job.engine == "ignet")
-    assert ignet_job.settings["engine_options"] == {"learning_rate": 0.001}
+    assert ignet_job.settings.engine_options == {"learning_rate": 0.001}
     assert ignet_job.seed == 3
     assert len(expand(tiny, "quick", engines=["linear"])) == 4
     with pytest.raises(BenchError, match="profile"):
@@ -74,9 +74,15 @@ def test_expand(tiny):
 @pytest.mark.parametrize(
     ("text", "complaint"),
     [
-        ("title = 1", "not valid TOML|must be a str|missing field"),
-        (TINY.replace('dataset = "drawings"', 'dataset = "mnist"'), "dataset must be"),
-        (TINY.replace('"paper-ignet", "leak-free"', '"paper-x"'), "protocol 'paper-x'"),
+        ("title = 1", "title: Input should be a valid string"),
+        (
+            TINY.replace('dataset = "drawings"', 'dataset = "mnist"'),
+            "dataset: Input should be 'drawings', 'faces' or 'digits' .got 'mnist'.",
+        ),
+        (
+            TINY.replace('"paper-ignet", "leak-free"', '"paper-x"'),
+            r"protocols\[1\]: Input should be 'paper-keras', 'paper-ignet', .* .got 'paper-x'.",
+        ),
         (TINY.replace('engine = "linear"', 'engine = "torch"'), "engine"),
         (TINY.replace("[profile.paper]", "[profile.other]"), r"profile\.paper"),
         ("title = [", "not valid TOML"),

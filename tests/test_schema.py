@@ -12,6 +12,7 @@ from bench.schema import (
     SCHEMA_VERSION,
     Job,
     JobSettings,
+    Record,
     RecordError,
     job_id,
     parse_record,
@@ -102,3 +103,15 @@ def test_job_fields_and_id_come_from_the_job_model():
     assert job.id == job_id(job.key()) == "e/quick/drawings/ignet/numpy/fig5/fig5/leak-free/age/1/0"
     with pytest.raises(ValueError, match="epochs"):
         JobSettings(protocol_base="paper-ignet", epochs=0, size=(36, 58))
+
+
+def test_the_documented_fields_are_the_schemas():
+    text = (Path(__file__).parents[1] / "docs" / "schema.md").read_text()
+    record, settings = text.split("### `settings`")
+    documented = set()
+    for row in record.splitlines():
+        if row.startswith("| `"):
+            documented |= {name.strip("` ") for name in row.split("|")[1].split(",")}
+    assert documented == {field.alias or name for name, field in Record.model_fields.items()}
+    rows = [row.split("|")[1].strip("` ") for row in settings.splitlines() if row.startswith("| `")]
+    assert set(rows) == set(JobSettings.model_fields)
