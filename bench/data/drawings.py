@@ -13,7 +13,7 @@ import pandas as pd
 
 from bench.data.dataset import Dataset
 from bench.data.images import check_size, read_image
-from bench.data.loading import Decoded, Loader, read
+from bench.data.loading import Decoded, Loader, check_folder, read
 from bench.data.stirling import IMAGE_SUFFIXES, DrawingLabels, parse_filename
 from bench.data.synthetic.drawings import LATENTS_FILE, generate_drawings
 from bench.errors import BenchError
@@ -149,12 +149,8 @@ def read_latents(folder: str | Path, files: list[str]) -> pd.DataFrame:
     return table.loc[list(files)].reset_index(drop=True)
 
 
-def _image_files(folder: str | Path) -> list[Path]:
-    folder = Path(folder)
-    if not folder.exists():
-        raise BenchError(f"{folder}: folder does not exist")
-    if not folder.is_dir():
-        raise BenchError(f"{folder}: not a folder")
+def _image_files(folder: Path) -> list[Path]:
+    check_folder(folder)
     files = sorted(
         p
         for p in folder.iterdir()

@@ -28,7 +28,7 @@ from bench.data.celeba import (
 )
 from bench.data.dataset import Dataset
 from bench.data.images import check_size, decode_image, read_image
-from bench.data.loading import Decoded, Loader, check_on_error, read
+from bench.data.loading import Decoded, Loader, check_folder, check_on_error, read
 from bench.errors import BenchError
 
 __all__ = ["load_faces"]
@@ -223,10 +223,7 @@ def _check_limit(limit: int | None) -> int | None:
 
 
 def _check_folder(folder: Path) -> Path:
-    if not folder.exists():
-        raise BenchError(f"{folder}: folder does not exist")
-    if not folder.is_dir():
-        raise BenchError(f"{folder}: not a folder")
+    check_folder(folder)
     layout = f"a CelebA folder holds {IMAGE_FOLDER}/, {ATTRIBUTE_FILE} and {PARTITION_FILE}"
     if not (folder / ATTRIBUTE_FILE).is_file():
         raise BenchError(f"{folder}: no {ATTRIBUTE_FILE} ({layout})")

@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 from bench.data.dataset import Dataset
 from bench.errors import BenchError
 
-__all__ = ["Decoded", "Loader", "check_on_error", "read"]
+__all__ = ["Decoded", "Loader", "check_folder", "check_on_error", "read"]
 
 #: One decoded file: its image and the label columns only the decoding can tell (a
 #: drawing's original size), or why the file cannot be used.
@@ -79,6 +79,15 @@ class Loader(ABC):
         """The labels of the usable images, with the decoded columns; a loader that
         decoded something to report (not to keep) takes it out here."""
         return labels
+
+
+def check_folder(folder: Path) -> Path:
+    """``folder`` if it is an existing folder, else BenchError naming it."""
+    if not folder.exists():
+        raise BenchError(f"{folder}: folder does not exist")
+    if not folder.is_dir():
+        raise BenchError(f"{folder}: not a folder")
+    return folder
 
 
 def check_on_error(on_error: str) -> None:
