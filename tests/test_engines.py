@@ -26,7 +26,8 @@ from bench.engines import (
     unregister,
 )
 from bench.errors import BenchError
-from bench.experiment import expand, load_experiment
+from bench.experiment import load_experiment
+from bench.jobs import expand
 from bench.runner import execute
 
 
@@ -172,3 +173,19 @@ def test_an_added_engine_is_timed(centroid, tmp_path):
     assert [r["measure"] for r in records] == ["peak", "throughput"]
     assert "nearest centroid" not in timing.format_report(report)  # rows name the engine
     assert "centroid" in timing.format_report(report)
+
+
+def test_devices_are_listed_by_the_engine_that_has_them(capsys):
+    from bench.cli import main
+
+    listing = [e.name for e in registered() if e.devices is not None]
+    assert listing == ["ignet"]
+    try:
+        table = get_engine("ignet").devices()
+    except BenchError as error:  # no OpenCL runtime or device here
+        assert "OpenCL" in str(error) or "opencl" in str(error)
+        return
+    assert table.splitlines()[0].split()[:3] == ["index", "platform", "device"]
+    assert table.splitlines()[-1].startswith("backend='opencl' uses device ")
+    assert main(["devices"]) == 0
+    assert capsys.readouterr().out.strip() == table

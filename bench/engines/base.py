@@ -195,6 +195,9 @@ class Engine:
     redraws : whether it trains on freshly augmented images each epoch (the protocol's
         on-the-fly augmentation) rather than on one fixed augmented set.
     timing : how ``ignet-bench timing`` measures it; None leaves it out.
+    devices : a table of the devices its back ends can use and the one each picks
+        (``ignet-bench devices``); raises :class:`bench.errors.BenchError` when there is
+        none. None for an engine without device back ends.
     packages : distributions whose installed versions a result record keeps.
     noisy : modules whose import writes native log lines the console hides.
     smoke : engine options of the smoke profile (seconds per job).
@@ -217,6 +220,7 @@ class Engine:
     features: Callable[[str, Sequence[str]], np.ndarray] | None = None
     redraws: bool = False
     timing: Timing | None = None
+    devices: Callable[[], str] | None = None
     packages: tuple[str, ...] = ()
     noisy: tuple[str, ...] = ()
     smoke: Mapping[str, Any] = field(default_factory=dict)

@@ -113,6 +113,33 @@ def preset_layers(network: str, input_shape: Sequence[int], n_classes: int) -> l
         raise BenchError(f"network: {error}") from None
 
 
+def _devices() -> str:
+    """Every OpenCL platform and device, and the one ``backend='opencl'`` picks."""
+    from ignet.backends import opencl
+    from ignet.errors import IgNetError
+
+    try:
+        found = opencl.list_devices()
+        chosen = opencl.chosen_device() if found else None
+    except IgNetError as error:
+        raise BenchError(str(error)) from None
+    if chosen is None:
+        raise BenchError(f"no OpenCL device found; {opencl.INSTALL_HINT}")
+    header = ("index", "platform", "device", "type", "compute units", "global memory", "fp64")
+    rows = [
+        (str(d.index), d.platform, d.name, d.type, str(d.compute_units),
+         f"{d.global_memory / 2**30:.1f} GiB", "yes" if d.fp64 else "no")
+        for d in found
+    ]  # fmt: skip
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
+    lines.append(f"backend='opencl' uses device {chosen.index}: {chosen.name} ({chosen.platform})")
+    return "\n".join(lines)
+
+
 # timing ----------------------------------------------------------------------------------
 def _backends() -> tuple[str, ...]:
     from ignet.backends import BACKENDS
@@ -232,6 +259,7 @@ ENGINE = Engine(
         "noise_level": 0.3,
     },
     redraws=True,
+    devices=_devices,
     timing=Timing(
         networks=presets,
         contenders=_contenders,
