@@ -29,8 +29,9 @@ from bench.data import load
 from bench.data.targets import encode
 from bench.engines import Diverged, Unavailable, get_engine, make_engine
 from bench.errors import BenchError, RunInterrupted
-from bench.experiment import Experiment, expand
+from bench.experiment import Experiment
 from bench.interrupts import Stopped, stop_on_signals
+from bench.jobs import expand
 from bench.locking import results_lock
 from bench.metrics import score
 from bench.protocols import Plan, get_protocol, leakage
@@ -78,7 +79,7 @@ def run_experiment(
         every core (joblib's convention).
     scheduler : address of a Dask scheduler (``tcp://host:8786``) to run the jobs on
         instead; ``jobs`` then limits how many are in flight.
-    engines, backend, seed : see :func:`bench.experiment.expand`.
+    engines, backend, seed : see :func:`bench.jobs.expand`.
 
     Raises
     ------

@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 
 from bench.data.stirling import IMAGE_SUFFIXES
 from bench.errors import BenchError, DataError
-from bench.experiment import Experiment, expand
+from bench.experiment import Experiment
+from bench.jobs import expand
 
 __all__ = ["check_run", "input_folder", "output_folder", "results_folder", "scheduler_address"]
 

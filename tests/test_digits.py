@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from bench.data import load_digits
-from bench.experiment import expand, load_experiment, profile_settings
+from bench.experiment import load_experiment
+from bench.jobs import expand, profile_settings
 from bench.protocols import get_protocol, leakage
 from bench.runner import execute
 

@@ -9,13 +9,12 @@ import pytest
 from bench.errors import BenchError
 from bench.experiment import (
     REPORT_ITEMS,
-    _sweep_points,
-    _variant,
-    expand,
     list_experiments,
     load_experiment,
-    profile_settings,
+    sweep_points,
+    variant_name,
 )
+from bench.jobs import expand, profile_settings
 from bench.results import job_id
 from reports.items import ITEMS
 
@@ -328,9 +327,9 @@ def test_every_shipped_experiment_expands_with_unique_job_ids(name):
         settings = profile_settings(exp, profile)
         selected = settings.runs or [r.name for r in exp.runs]
         variants = {
-            _variant(r.name, p)
+            variant_name(r.name, p)
             for r in exp.runs
-            for p in _sweep_points(settings.sweep if r.sweep else {})
+            for p in sweep_points(settings.sweep if r.sweep else {})
             if r.name in selected
         }
         assert {j.variant for j in jobs} == variants

@@ -93,7 +93,8 @@ def test_jobs_record_both_leaks_and_the_applied_ranges(tmp_path, generated_folde
     """Through the runner: the nearest engine under the three protocols, at half strength."""
     import textwrap
 
-    from bench.experiment import expand, load_experiment
+    from bench.experiment import load_experiment
+    from bench.jobs import expand
     from bench.runner import execute
 
     path = tmp_path / "leaks.toml"

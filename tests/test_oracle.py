@@ -11,7 +11,8 @@ import pytest
 from bench.data.synthetic.drawings import LATENTS_FILE
 from bench.engines import make_engine
 from bench.errors import BenchError
-from bench.experiment import expand, load_experiment
+from bench.experiment import load_experiment
+from bench.jobs import expand
 from bench.runner import execute
 
 EXPERIMENT = """

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from bench.errors import BenchError
-from bench.experiment import expand, load_experiment
+from bench.experiment import load_experiment
+from bench.jobs import expand
 from bench.protocols import ORIGINAL, PROTOCOLS, Partition, get_protocol, leakage
 
 

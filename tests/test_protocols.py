@@ -5,7 +5,8 @@ import pytest
 
 from bench.augment import KERAS_PAPER_AUGMENTATION
 from bench.errors import BenchError
-from bench.experiment import expand, load_experiment
+from bench.experiment import load_experiment
+from bench.jobs import expand
 from bench.protocols import (
     ORIGINAL,
     ImageSplit,

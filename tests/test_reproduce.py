@@ -11,7 +11,8 @@ import pytest
 from pypdf import PdfReader
 
 from bench.cli import main
-from bench.experiment import list_experiments, load_experiment, profile_settings
+from bench.experiment import list_experiments, load_experiment
+from bench.jobs import profile_settings
 from bench.results import ResultsStore
 
 pytestmark = pytest.mark.filterwarnings("ignore")

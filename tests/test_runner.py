@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from bench.errors import BenchError
-from bench.experiment import expand, list_experiments, load_experiment
+from bench.experiment import list_experiments, load_experiment
+from bench.jobs import expand
 from bench.results import ResultsStore
 from bench.runner import _trivial, execute, run_experiment
 
