@@ -23,6 +23,7 @@ from bench.claims import engine_comparisons, evidence_table, protocol_effects, s
 from bench.data import load_faces
 from bench.data.digits import DIGITS_SOURCE
 from bench.data.provenance import is_synthetic
+from bench.engines import registered
 from bench.errors import BenchError
 from bench.experiment import list_experiments, load_experiment
 from bench.results import ResultsStore, describe_problems
@@ -71,6 +72,8 @@ def build_report(
             f"{out / 'results'} holds no {profile!r} results (profiles: {', '.join(profiles)})"
         )
     records = records[records["profile"] == profile].reset_index(drop=True)
+    # What each engine is for the report (tested, a floor, a ceiling): reports/ names none.
+    records["role"] = records["engine"].map({e.name: e.role for e in registered()})
     names = [n for n in list_experiments() if n in set(records["experiment"])]
     names += sorted(set(records["experiment"]) - set(names))
     experiments = [_describe(name) for name in names]

@@ -28,6 +28,7 @@ __all__ = [
     "leak_points",
     "oracle_ceiling",
     "reach_sentences",
+    "roles",
 ]
 
 # A sweep's suffix of a variant name (bench.experiment): "fig5 strength 0.5 copies 10".
@@ -36,6 +37,15 @@ _STRENGTH = re.compile(r" strength ([-+.\deE]+)")
 _COPIES = re.compile(r" copies ([-+.\deE]+)")
 _PROTOCOL_STYLE = {"paper-ignet": "-", "paper-keras": "-", "image-split": "--", "leak-free": ":"}
 _FIGSIZE = (9.0, 4.6)
+
+
+def roles(records: pd.DataFrame) -> pd.Series:
+    """Each record's role for the report: ``network`` (under test), ``baseline`` (a floor
+    to clear) or ``ceiling`` (the best the data supports, never graded), from the
+    ``role`` column the suite adds from its engine registry; ``network`` without one."""
+    if "role" not in records:
+        return pd.Series("network", index=records.index)
+    return records["role"].fillna("network")
 
 
 def leak_points(records: pd.DataFrame) -> pd.DataFrame:
@@ -49,8 +59,9 @@ def leak_points(records: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Columns run, engine, protocol, target, task, metric, strength, copies, mean, low,
-        high (the smallest and largest fold), folds, trivial (mean over folds). Accuracy is
+        Columns run, engine, role (:func:`roles`), protocol, target, task, metric,
+        strength, copies, mean, low, high (the smallest and largest fold), folds, trivial
+        (mean over folds). Accuracy is
         a fraction, MAPE a percentage, as in the records.
     """
     rows = records
@@ -64,8 +75,9 @@ def leak_points(records: pd.DataFrame) -> pd.DataFrame:
             run=metric_rows["variant"].str.replace(_SWEPT, "", regex=True),
             strength=_option(metric_rows, "strength", 1.0),
             copies=_option(metric_rows, "copies", np.nan),
+            role=roles(metric_rows),
         )
-        keys = ["run", "engine", "protocol", "target", "strength", "copies"]
+        keys = ["run", "engine", "role", "protocol", "target", "strength", "copies"]
         for key, group in frame.groupby(keys, sort=False, dropna=False):
             values = group[score].to_numpy(dtype=float)
             points.append(
@@ -80,7 +92,8 @@ def leak_points(records: pd.DataFrame) -> pd.DataFrame:
                     "trivial": float(group[trivial].mean()),
                 }
             )
-    columns = ["run", "engine", "protocol", "target", "task", "metric", "strength", "copies"]
+    columns = ["run", "engine", "role", "protocol", "target", "task", "metric", "strength"]
+    columns.append("copies")
     extra = ["mean", "low", "high", "folds", "trivial"]
     return pd.DataFrame(points, columns=columns + extra).sort_values(
         ["target", "run", "protocol", "copies", "strength"], ignore_index=True
@@ -143,7 +156,7 @@ def leak_figure(
     Figure
         One panel per enlargement (``copies``).
     """
-    rows = points[(points["target"] == target) & (points["engine"] != "oracle")]
+    rows = points[(points["target"] == target) & (points["role"] != "ceiling")]
     enlargements = list(dict.fromkeys(rows["copies"].tolist())) or [np.nan]
     figure = Figure(figsize=_FIGSIZE, layout="constrained")
     axes = figure.subplots(1, len(enlargements), sharey=True, squeeze=False)[0]
@@ -203,7 +216,7 @@ def oracle_ceiling(points: pd.DataFrame, target: str) -> tuple[float, float] | N
     """
     rows = points[
         (points["target"] == target)
-        & (points["engine"] == "oracle")
+        & (points["role"] == "ceiling")
         & (points["protocol"] == "leak-free")
     ]
     if rows.empty:
@@ -237,7 +250,7 @@ def reach_sentences(
         rows = points[
             (points["target"] == target)
             & (points["protocol"] == protocol)
-            & (points["engine"] != "oracle")
+            & (points["role"] != "ceiling")
         ]
         for run, line in rows.groupby("run", sort=False):
             metric = str(line["metric"].iloc[0])

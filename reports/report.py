@@ -47,6 +47,7 @@ from reports.leak import (
     leak_points,
     oracle_ceiling,
     reach_sentences,
+    roles,
 )
 from reports.paper_checks import Finding, check_papers
 from reports.sections import CLAIMS, in_paper_order
@@ -323,8 +324,8 @@ def _build_section(records: pd.DataFrame, experiment: Mapping[str, Any]) -> _Sec
     if sweep:
         _add_leak_curves(section, rows, paper)
         return section
-    # The linear baseline is fitted in one go: it has no learning curve to draw.
-    trained = rows[rows["engine"] != "linear"]
+    # Baselines and ceilings are fitted in one go: they have no learning curve to draw.
+    trained = rows[roles(rows) == "network"]
     targets = _targets(trained, paper)
     if targets:
         protocols = ", ".join(str(p) for p in trained["protocol"].unique())

@@ -26,6 +26,7 @@ def _records() -> pd.DataFrame:
                     {
                         "variant": f"1nn pixels strength {strength:g} copies 10",
                         "engine": "nearest",
+                        "role": "baseline",
                         "protocol": protocol,
                         "target": "age_category",
                         "task": "classification",
@@ -42,6 +43,7 @@ def _records() -> pd.DataFrame:
             {
                 "variant": "oracle boosting",
                 "engine": "oracle",
+                "role": "ceiling",
                 "protocol": "leak-free",
                 "target": "age_category",
                 "task": "classification",
