@@ -1,6 +1,7 @@
 """Orchestration of the benchmark suite: data, protocols, runs, timing and the CLI.
 
-This is the only package that knows both engines (``ignet`` and ``baseline_keras``).
+This is the only package that knows the engines (``ignet``, ``baseline_keras`` and the
+baselines), and within it only :mod:`bench.engines` names them.
 """
 
 from bench.errors import BenchError

@@ -1,12 +1,13 @@
 """What reaches the console: verbosity, TensorFlow's native logging, one-line warnings.
 
 TensorFlow's C++ start-up lines (``I0000 ... port.cc``, ``WARNING: All log messages
-before absl::InitializeLog()``) are written straight to file descriptor 2 while
-``tensorflow`` is imported, before ``TF_CPP_MIN_LOG_LEVEL`` takes effect, so setting that
-variable alone does not hide them. Unless the console is verbose, the import of
-``tensorflow`` runs with descriptor 2 sent to a temporary file, shown only if the import
-fails. The verbosity travels to worker processes in an environment variable, and each
-worker calls :func:`silence_native_logs` before its first job.
+before absl::InitializeLog()``) are written straight to file descriptor 2 while TensorFlow
+is imported, before ``TF_CPP_MIN_LOG_LEVEL`` takes effect, so setting that variable alone
+does not hide them. Unless the console is verbose, the import of every module an engine
+declares noisy (:func:`bench.engines.noisy_modules`: TensorFlow, for Keras) runs with
+descriptor 2 sent to a temporary file, shown only if the import fails. The verbosity
+travels to worker processes in an environment variable, and each worker calls
+:func:`silence_native_logs` before its first job.
 """
 
 from __future__ import annotations
