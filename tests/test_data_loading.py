@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bench.data import Dataset, data_folders, default_folder, load, native_size
+from bench.data import Dataset, data_folders, default_folder, load, load_drawings, native_size
 from bench.data.digits import DIGITS_SOURCE
 from bench.data.inspection import inspect_folder
 from bench.data.loading import Decoded, Loader, read
@@ -149,3 +149,13 @@ def test_a_dataset_holds_float32_images_only():
         Dataset(images=np.zeros((2, 9), np.float32), labels=labels)
     with pytest.raises(ValueError, match="2 images, 1 rows"):
         Dataset(images=np.zeros((2, 3, 3), np.float32), labels=labels.head(1))
+
+
+def test_a_folder_of_badly_named_drawings_lists_them_all(tmp_path):
+    for name in ("scan-1.jpeg", "scan-2.png"):
+        (tmp_path / name).write_bytes(b"")
+    with pytest.raises(BenchError, match=r"2 bad files: scan-1.jpeg: bad name: .*; scan-2.png"):
+        load_drawings(tmp_path)
+    with warnings.catch_warnings(), pytest.raises(BenchError, match="no usable images"):
+        warnings.simplefilter("ignore")
+        load_drawings(tmp_path, on_error="skip")

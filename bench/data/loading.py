@@ -124,7 +124,8 @@ def read(
     """
     check_on_error(on_error)
     table, bad = loader.find()
-    names = table["file"].tolist()
+    # A table built from no rows at all has no columns either.
+    names = table["file"].tolist() if len(table) else []
     # Filled in place: a second full-size copy of CelebA would not fit in memory.
     images = np.empty((len(names), *loader.shape), np.float32)
 
