@@ -28,17 +28,27 @@ training; :func:`leakage` measures how much.
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
 import numpy as np
 
 from bench.augment import IGNET_PAPER_AUGMENTATION, KERAS_PAPER_AUGMENTATION, Augmentation
 from bench.errors import BenchError
+from bench.plans import (
+    ORIGINAL,
+    Fold,
+    Plan,
+    Protocol,
+    group_kfold,
+    kfold,
+    originals_plan,
+    pool_folds,
+    random_seeds,
+    with_copies,
+)
 
 __all__ = [
+    "ORIGINAL",
     "PROTOCOLS",
     "Fold",
     "ImageSplit",
@@ -52,97 +62,8 @@ __all__ = [
     "leakage",
 ]
 
-ORIGINAL = -1  # the seed of a sample that is the original image, unaugmented
-_EPOCH_STRIDE = 0x9E3779B97F4A7C15  # odd constant: epochs map seeds to distinct seeds
 
-
-@dataclass(frozen=True)
-class Fold:
-    """Indices into a plan's samples for one fold."""
-
-    index: int
-    train: np.ndarray
-    test: np.ndarray
-    validation: np.ndarray
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Samples and folds of one protocol applied to one dataset.
-
-    Attributes
-    ----------
-    protocol : str
-    source : ndarray of int64
-        For every sample, the index of its original image.
-    seed : ndarray of int64
-        For every sample, its augmentation seed, or -1 for the unchanged original.
-    folds : list of Fold
-    augmentation : Augmentation
-    on_the_fly : bool
-        Whether augmented training samples are redrawn every epoch (IgNet's way).
-    """
-
-    protocol: str
-    source: np.ndarray
-    seed: np.ndarray
-    folds: list[Fold]
-    augmentation: Augmentation
-    on_the_fly: bool = False
-    settings: dict = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return len(self.source)
-
-    def __iter__(self) -> Iterator[Fold]:
-        return iter(self.folds)
-
-    def materialize(self, images: np.ndarray, which: np.ndarray, epoch: int = 0) -> np.ndarray:
-        """The images of samples ``which``: originals as they are, the rest augmented.
-
-        Each sample's image depends only on its original and its seed, so asking for any
-        subset gives the rows of the whole set that the plan fixes: a fold's images are
-        those of the set made before splitting. With ``on_the_fly`` and ``epoch > 0``
-        every augmented sample gets a fresh seed derived from its own and the epoch, so
-        each epoch sees new variants.
-        """
-        which = np.asarray(which, dtype=np.int64)
-        out = np.asarray(images, dtype=np.float32)[self.source[which]]
-        seeds = self.seed[which]
-        augmented = seeds != ORIGINAL
-        if augmented.any():
-            if self.on_the_fly and epoch:
-                shift = np.uint64(epoch * _EPOCH_STRIDE % 2**64)
-                seeds = seeds.astype(np.uint64) + shift  # wraps modulo 2**64, by design
-            out[augmented] = self.augmentation(out[augmented], seeds[augmented])
-        return out
-
-
-class _Protocol:
-    name: str
-    n_folds: int
-    augmentation: Augmentation
-    seed: int
-
-    def plan(self, y: np.ndarray, groups: np.ndarray) -> Plan:
-        """Samples and folds for originals with stratification labels ``y`` and ``groups``."""
-        raise NotImplementedError
-
-    def _check(self, y: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        y, groups = np.asarray(y).reshape(-1), np.asarray(groups).reshape(-1)
-        if len(y) != len(groups):
-            raise BenchError(f"{self.name}: {len(y)} labels but {len(groups)} groups")
-        if self.n_folds < 2:
-            raise BenchError(f"{self.name}: n_folds must be at least 2, not {self.n_folds}")
-        if len(np.unique(groups)) < self.n_folds + 1:
-            raise BenchError(
-                f"{self.name}: {len(np.unique(groups))} children are too few for "
-                f"{self.n_folds} folds and a validation part"
-            )
-        return y, groups
-
-
-class PaperKeras(_Protocol):
+class PaperKeras(Protocol):
     """Section 4: a fixed enlarged set, stratified k-fold CV on its learn/test part.
 
     The enlarged set is made once per seed and then split, as the paper did: every sample
@@ -204,10 +125,10 @@ class PaperKeras(_Protocol):
         rng = np.random.default_rng(self.seed)
         total = self.learn_test + self.validation
         source = rng.permutation(np.resize(np.arange(len(y)), total))
-        seed = _seeds(rng, total)
+        seed = random_seeds(rng, total)
         pool = np.arange(self.learn_test)
         validation = np.arange(self.learn_test, total)
-        folds = _pool_folds(pool, validation, y[source[pool]], self.n_folds, self.seed)
+        folds = pool_folds(pool, validation, y[source[pool]], self.n_folds, self.seed)
         return Plan(self.name, source, seed, folds, self.augmentation, settings=self._settings())
 
     def _settings(self) -> dict:
@@ -221,7 +142,7 @@ class PaperKeras(_Protocol):
         }
 
 
-class PaperIgnet(_Protocol):
+class PaperIgnet(Protocol):
     """Section 5: ``copies`` samples per original (redrawn each epoch), k-fold CV.
 
     Parameters
@@ -265,11 +186,11 @@ class PaperIgnet(_Protocol):
                 f"{self.name}: copies must be at least 1 and validation_fraction in (0, 1)"
             )
         rng = np.random.default_rng(self.seed)
-        source, seed = _expand(np.arange(len(y)), self.copies, rng, self.keeps_original)
+        source, seed = with_copies(np.arange(len(y)), self.copies, rng, self.keeps_original)
         order = rng.permutation(len(source))
         n_validation = max(1, round(self.validation_fraction * len(source)))
         validation, pool = np.sort(order[:n_validation]), np.sort(order[n_validation:])
-        folds = _pool_folds(pool, validation, y[source[pool]], self.n_folds, self.seed)
+        folds = pool_folds(pool, validation, y[source[pool]], self.n_folds, self.seed)
         return Plan(
             self.name,
             source,
@@ -286,7 +207,7 @@ class PaperIgnet(_Protocol):
         )
 
 
-class LeakFree(_Protocol):
+class LeakFree(Protocol):
     """A paper protocol with every split made by child before any augmentation.
 
     Validation children are held out first (the base protocol's validation fraction),
@@ -316,16 +237,16 @@ class LeakFree(_Protocol):
         n = len(y)
         rng = np.random.default_rng(self.seed)
         n_parts = max(2, round(1 / self.base.validation_fraction))
-        rest, held = next(iter(_group_kfold(y, groups, n_parts, self.seed)))
+        rest, held = next(iter(group_kfold(y, groups, n_parts, self.seed)))
         copies = self.base.copies_per_original(n)
         # Originals first (test and validation use them as they are), then the training copies.
-        copy_source, copy_seed = _expand(rest, copies, rng, self.base.keeps_original)
+        copy_source, copy_seed = with_copies(rest, copies, rng, self.base.keeps_original)
         source = np.concatenate([np.arange(n), copy_source])
         seed = np.concatenate([np.full(n, ORIGINAL, dtype=np.int64), copy_seed])
         copies_index = np.arange(n, len(source))
         folds = []
         for i, (train, test) in enumerate(
-            _group_kfold(y[rest], groups[rest], self.n_folds, self.seed)
+            group_kfold(y[rest], groups[rest], self.n_folds, self.seed)
         ):
             train_rows = copies_index[np.isin(copy_source, rest[train])]
             folds.append(Fold(i, train_rows, rest[test], np.sort(held)))
@@ -372,7 +293,7 @@ PROTOCOLS = ("paper-keras", "paper-ignet", "leak-free", "image-split", "partitio
 MIRRORS = {"leak-free": LeakFree, "image-split": ImageSplit}
 
 
-class Partition(_Protocol):
+class Partition(Protocol):
     """The data set's own train / validation / test partition (CelebA's), one fold.
 
     Nothing is augmented and no image is on two sides, so there is nothing to leak
@@ -423,10 +344,10 @@ class Partition(_Protocol):
         settings = {k: v for k, v in self.sizes.items() if v is not None}
         if self.n_folds > 1:
             settings["n_folds"] = self.n_folds
-        return _originals(self, len(sides), folds, settings)
+        return originals_plan(self, len(sides), folds, settings)
 
 
-class StratifiedCV(_Protocol):
+class StratifiedCV(Protocol):
     """Plain stratified k-fold CV of the originals, nothing augmented (the digits' check).
 
     Each fold's training side gives a stratified ``validation_fraction`` of itself as
@@ -449,7 +370,7 @@ class StratifiedCV(_Protocol):
         from sklearn.model_selection import train_test_split
 
         folds = []
-        for i, (train, test) in enumerate(_kfold(y, self.n_folds, self.seed)):
+        for i, (train, test) in enumerate(kfold(y, self.n_folds, self.seed)):
             fit, validation = train_test_split(
                 train,
                 test_size=self.validation_fraction,
@@ -457,10 +378,10 @@ class StratifiedCV(_Protocol):
                 random_state=self.seed + i,
             )
             folds.append(Fold(i, np.sort(fit), test, np.sort(validation)))
-        return _originals(self, len(y), folds, {"n_folds": self.n_folds, "seed": self.seed})
+        return originals_plan(self, len(y), folds, {"n_folds": self.n_folds, "seed": self.seed})
 
 
-def get_protocol(name: str, base: str = "paper-keras", **options) -> _Protocol:
+def get_protocol(name: str, base: str = "paper-keras", **options) -> Protocol:
     """A protocol by name; ``leak-free`` and ``image-split`` mirror ``base`` built with
     ``options``."""
     builders: dict[str, type[PaperKeras | PaperIgnet]] = {
@@ -495,74 +416,3 @@ def leakage(plan: Plan, fold: Fold, groups: np.ndarray) -> dict[str, float]:
         "same_image": float(np.isin(test_sources, train_sources).mean()),
         "same_child": float(np.isin(groups[test_sources], groups[train_sources]).mean()),
     }
-
-
-def _seeds(rng: np.random.Generator, n: int) -> np.ndarray:
-    return rng.integers(0, 2**62, size=n, dtype=np.int64)
-
-
-def _expand(
-    originals: np.ndarray, copies: int, rng: np.random.Generator, keep_original: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """``copies`` samples of each original, the first one unchanged if ``keep_original``."""
-    source = np.repeat(originals, copies)
-    seed = _seeds(rng, len(source))
-    if keep_original:
-        seed[::copies] = ORIGINAL
-    return source, seed
-
-
-def _originals(protocol: _Protocol, n: int, folds: list[Fold], settings: dict[str, Any]) -> Plan:
-    """A plan whose samples are the ``n`` originals themselves, nothing augmented."""
-    return Plan(
-        protocol.name,
-        np.arange(n),
-        np.full(n, ORIGINAL),
-        folds,
-        protocol.augmentation,
-        settings=settings,
-    )
-
-
-def _pool_folds(
-    pool: np.ndarray, validation: np.ndarray, y: np.ndarray, n_folds: int, seed: int
-) -> list[Fold]:
-    """k folds over the samples ``pool`` (strata ``y``), all with the same validation part."""
-    return [
-        Fold(i, pool[train], pool[test], validation)
-        for i, (train, test) in enumerate(_kfold(y, n_folds, seed))
-    ]
-
-
-def _kfold(y: np.ndarray, n_folds: int, seed: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Stratified folds where every class has enough members, plain shuffled folds otherwise."""
-    # scikit-learn is imported where folds are made: the protocol names alone (a command
-    # line's choices) should not wait for it.
-    from sklearn.model_selection import KFold, StratifiedKFold
-
-    if np.bincount(np.unique(y, return_inverse=True)[1]).min() >= n_folds:
-        splitter = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
-    else:
-        splitter = KFold(n_folds, shuffle=True, random_state=seed)
-    return splitter.split(np.zeros(len(y)), y)
-
-
-def _group_kfold(
-    y: np.ndarray, groups: np.ndarray, n_folds: int, seed: int
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Folds by group, stratified when every class spans enough groups."""
-    from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
-
-    if len(np.unique(groups)) < n_folds:
-        raise BenchError(f"{len(np.unique(groups))} children are too few for {n_folds} folds")
-    classes_per_group = {(c, g) for c, g in zip(y.tolist(), groups.tolist(), strict=True)}
-    groups_per_class = np.bincount(
-        np.unique([c for c, _ in classes_per_group], return_inverse=True)[1]
-    )
-    if groups_per_class.min() >= n_folds:
-        splitter = StratifiedGroupKFold(n_folds, shuffle=True, random_state=seed)
-    else:
-        splitter = GroupKFold(n_folds, shuffle=True, random_state=seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return iter(list(splitter.split(np.zeros(len(y)), y, groups)))
