@@ -118,6 +118,27 @@ def test_help_shows_defaults_and_version():
     assert _run("--version").stdout.strip() == f"ignet-bench {bench.__version__}"
 
 
+# What a command loads when it runs, not before: the libraries --help must not wait for.
+_HEAVY = ("sklearn", "pandas", "scipy", "matplotlib", "tensorflow", "keras", "torch", "jax")
+
+
+def test_help_loads_no_heavy_library_and_returns_at_once():
+    probe = (
+        "import sys, time; start = time.perf_counter(); from bench.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(time.perf_counter() - start)\n"
+        f"print(sorted(m for m in {_HEAVY!r} if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    seconds, loaded = result.stdout.strip().splitlines()[-2:]
+    assert loaded == "[]"
+    # Under 0.5 s on an idle machine (the import of numpy and of the engine names); the
+    # bound catches a heavy import coming back, not a busy machine.
+    assert float(seconds) < 5
+
+
 def _experiment_with_bad_field(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text('title = "bad"\ndataset = "pictures"\n')
