@@ -159,3 +159,10 @@ def test_a_folder_of_badly_named_drawings_lists_them_all(tmp_path):
     with warnings.catch_warnings(), pytest.raises(BenchError, match="no usable images"):
         warnings.simplefilter("ignore")
         load_drawings(tmp_path, on_error="skip")
+
+
+def test_the_bad_file_warning_points_at_the_loaders_caller(small_folder):
+    (small_folder / "scan.jpeg").write_bytes(b"")
+    with pytest.warns(UserWarning, match="scan.jpeg: bad name") as caught:
+        load_drawings(small_folder, on_error="skip")
+    assert [warning.filename for warning in caught] == [__file__]

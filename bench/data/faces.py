@@ -185,7 +185,7 @@ class _FacesLoader(Loader):
             return labels
         missed = int((~labels.pop(_FOUND)).sum())
         if missed:
-            # The caller of load_faces, past the skeleton's read and this method.
+            # Pointed at load_faces's caller: up through the skeleton's read and load_faces.
             warnings.warn(
                 f"{self.source}: crop_faces found no face in {missed} of {len(labels)} images; "
                 "those were used whole",

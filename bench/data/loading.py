@@ -154,8 +154,8 @@ def read(
         listing = _describe_bad(loader.source, bad)
         if on_error == "raise":
             raise BenchError(listing + " (load with on_error='skip' to leave them out)")
-        # The caller of the public loader, past the loader and this function.
-        warnings.warn(listing + "; they were skipped", stacklevel=4)
+        # Pointed at the public loader's caller: one frame up is the loader.
+        warnings.warn(listing + "; they were skipped", stacklevel=3)
     if not ok.any():
         raise BenchError(f"{loader.source}: no usable images")
     decoded = [result for result in results if not isinstance(result, str)]
