@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 
 from bench import __version__
 from bench.engines import engine_names
-from bench.experiment import PROFILES
+from bench.profiles import PROFILES, describe
 from ignet.backends import BACKENDS
 from ignet.presets import PRESETS
 
@@ -321,8 +321,7 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
         "--profile",
         choices=PROFILES,
         default="quick",
-        help="smoke: seconds per job, a check that it runs; quick: minutes on two cores; "
-        "paper: the paper's sizes (default: quick)",
+        help=f"{describe()} (default: quick)",
     )
     parser.add_argument("--out", default="results", metavar="DIR", help="output folder")
     parser.add_argument(

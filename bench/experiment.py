@@ -44,7 +44,6 @@ __all__ = [
     "variant_name",
 ]
 
-PROFILES = ("smoke", "quick", "paper")
 REPORT_ITEMS = ("attributes", "confusion", "diagnostics", "time_ratio", "training_time")
 DATASETS = ("drawings", "faces", "digits")
 TASKS = ("classification", "regression", "multilabel")

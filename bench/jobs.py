@@ -9,7 +9,6 @@ from typing import Any
 from bench.engines import get_engine, smoke_options
 from bench.errors import BenchError
 from bench.experiment import (
-    PROFILES,
     TASKS,
     Experiment,
     Profile,
@@ -17,6 +16,7 @@ from bench.experiment import (
     sweep_points,
     variant_name,
 )
+from bench.profiles import PROFILES
 from bench.protocols import MIRRORS, get_protocol
 from bench.schema import Job, JobSettings
 
