@@ -15,6 +15,7 @@ from sklearn.neighbors import NearestCentroid
 
 from bench import timing
 from bench.engines import (
+    Build,
     Engine,
     EngineAdapter,
     Timing,
@@ -43,10 +44,10 @@ class _Centroid(EngineAdapter):
         return {"val_accuracy": [self._val]}
 
 
-def _build(network, task, n_outputs, backend, epochs, seed, options) -> EngineAdapter:
-    if task != "classification":
-        raise BenchError(f"centroid classifies; it has no {task} model")
-    return _Centroid(NearestCentroid(**options), task)
+def _build(job: Build) -> EngineAdapter:
+    if job.task != "classification":
+        raise BenchError(f"centroid classifies; it has no {job.task} model")
+    return _Centroid(NearestCentroid(**job.options), job.task)
 
 
 def _trainer(backend, threads, network, X, y, batch) -> tuple[Any, int]:

@@ -17,6 +17,7 @@ from typing import Any
 from bench.engines import ignet, keras, linear, nearest, oracle, torch
 from bench.engines.base import (
     ROLES,
+    Build,
     Diverged,
     Engine,
     EngineAdapter,
@@ -27,6 +28,7 @@ from bench.errors import BenchError
 
 __all__ = [
     "ROLES",
+    "Build",
     "Diverged",
     "Engine",
     "EngineAdapter",
@@ -155,7 +157,7 @@ def make_engine(
     if found is None or found.build is None:
         raise BenchError(f"engine must be one of {', '.join(engine_names())}, not {engine!r}")
     try:
-        return found.build(network, task, n_outputs, backend, epochs, seed, dict(options or {}))
+        return found.build(Build(network, task, n_outputs, backend, epochs, seed, options or {}))
     except TypeError as error:  # an option the engine does not take
         raise BenchError(f"{engine} options: {error}") from None
 

@@ -16,13 +16,17 @@ import numpy as np
 
 __all__ = [
     "ROLES",
+    "Build",
     "Diverged",
     "Engine",
     "EngineAdapter",
+    "Resample",
     "Timing",
     "Trainer",
     "Unavailable",
+    "Validation",
     "not_installed",
+    "protocol_split",
     "sklearn_backend",
 ]
 
@@ -37,6 +41,11 @@ _INSTALL = {
 }
 _KERAS_EXTRA = "pip install 'ignet-bench[keras]'"
 
+#: The validation pair a model is scored on during training, and the per-epoch redraw of
+#: the training images (None: train on the images given).
+Validation = tuple[np.ndarray, np.ndarray]
+Resample = Callable[[int], np.ndarray] | None
+
 #: A timed training round on the first ``n`` samples, and the FLOPs per sample it counts.
 Trainer = tuple[Callable[[int], Any], int]
 
@@ -47,6 +56,30 @@ class Diverged(Exception):
 
 class Unavailable(Exception):
     """An engine's inputs do not exist for this data (the oracle on a real collection)."""
+
+
+@dataclass(frozen=True)
+class Build:
+    """What a job asks an engine to build.
+
+    Parameters
+    ----------
+    network : one of the engine's networks.
+    task : ``classification`` (y class indices), ``regression`` (y floats) or
+        ``multilabel`` (y 0/1 rows).
+    n_outputs : classes, labels or 1.
+    backend : the back end the job records (:attr:`Engine.backend`).
+    epochs, seed : training passes and the model's seed.
+    options : engine keyword arguments from the experiment's profile and run.
+    """
+
+    network: str
+    task: str
+    n_outputs: int
+    backend: str
+    epochs: int
+    seed: int
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 class EngineAdapter:
@@ -68,11 +101,7 @@ class EngineAdapter:
         self.task = task
 
     def fit(
-        self,
-        X: np.ndarray,
-        y: np.ndarray,
-        validation: tuple[np.ndarray, np.ndarray],
-        resample: Callable[[int], np.ndarray] | None = None,
+        self, X: np.ndarray, y: np.ndarray, validation: Validation, resample: Resample = None
     ) -> EngineAdapter:
         """Train on ``X, y``; ``resample(epoch)`` gives fresh training images per epoch."""
         start = time.perf_counter()
@@ -96,11 +125,7 @@ class EngineAdapter:
         return X
 
     def _fit(
-        self,
-        X: np.ndarray,
-        y: np.ndarray,
-        validation: tuple[np.ndarray, np.ndarray],
-        resample: Callable[[int], np.ndarray] | None,
+        self, X: np.ndarray, y: np.ndarray, validation: Validation, resample: Resample
     ) -> None:
         self.estimator.fit(
             self._inputs(X), y, validation_data=(self._inputs(validation[0]), validation[1])
@@ -119,6 +144,17 @@ def not_installed(modules: Sequence[str]) -> str | None:
         if importlib.util.find_spec(module) is None:
             return f"{module} is not installed; {_INSTALL.get(module, _KERAS_EXTRA)}"
     return None
+
+
+def protocol_split(data: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The protocol timing's stored split (:func:`bench.timing.protocol_curves`): training
+    and validation images (N, H, W) with their classes one-hot, over the classes of both."""
+    with np.load(data) as stored:
+        X_train, y_train, X_val, y_val = (
+            stored[k] for k in ("X_train", "y_train", "X_val", "y_val")
+        )
+    classes = int(max(y_train.max(), y_val.max())) + 1
+    return X_train, np.eye(classes, dtype=np.float32)[y_train], X_val, np.eye(classes)[y_val]
 
 
 def sklearn_backend(requested: str | None) -> str:
@@ -176,9 +212,8 @@ class Engine:
     name : the name experiment files, records and the CLI use.
     title : how prose names it (``Keras``, ``IgNet``).
     role : one of :data:`ROLES`.
-    build : ``(network, task, n_outputs, backend, epochs, seed, options)`` -> an untrained
-        :class:`EngineAdapter`; a ``TypeError`` is an option the engine does not take.
-        None for an engine that only timing uses.
+    build : a :class:`Build` -> an untrained :class:`EngineAdapter`; a ``TypeError`` is
+        an option the engine does not take. None for an engine that only timing uses.
     networks : the networks it builds (for help and error messages).
     protocol : the paper protocol it was evaluated with; leak-free and image-split runs
         mirror it (:mod:`bench.protocols`).
@@ -208,7 +243,7 @@ class Engine:
     name: str
     title: str
     role: str
-    build: Callable[..., EngineAdapter] | None
+    build: Callable[[Build], EngineAdapter] | None
     networks: Callable[[], Sequence[str]] = tuple
     protocol: str = "paper-ignet"
     invert: bool = False

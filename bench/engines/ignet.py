@@ -8,12 +8,22 @@ every timing contender rebuilds (:func:`preset_layers`).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from bench.engines.base import Diverged, Engine, EngineAdapter, Timing, Trainer
+from bench.engines.base import (
+    Build,
+    Diverged,
+    Engine,
+    EngineAdapter,
+    Resample,
+    Timing,
+    Trainer,
+    Validation,
+    protocol_split,
+)
 from bench.errors import BenchError
 
 __all__ = ["ENGINE", "preset_layers", "presets"]
@@ -29,11 +39,7 @@ class _IgNetAdapter(EngineAdapter):
         return np.ascontiguousarray(np.moveaxis(X, -1, 1)) if X.ndim == 4 else X
 
     def _fit(
-        self,
-        X: np.ndarray,
-        y: np.ndarray,
-        validation: tuple[np.ndarray, np.ndarray],
-        resample: Callable[[int], np.ndarray] | None,
+        self, X: np.ndarray, y: np.ndarray, validation: Validation, resample: Resample
     ) -> None:
         from ignet.errors import DivergenceError
 
@@ -62,28 +68,20 @@ class _IgNetAdapter(EngineAdapter):
         }
 
 
-def _build(
-    network: str,
-    task: str,
-    n_outputs: int,
-    backend: str,
-    epochs: int,
-    seed: int,
-    options: dict[str, Any],
-) -> EngineAdapter:
+def _build(job: Build) -> EngineAdapter:
     from ignet import IgNetClassifier, IgNetRegressor
 
-    kind = IgNetRegressor if task == "regression" else IgNetClassifier
+    kind = IgNetRegressor if job.task == "regression" else IgNetClassifier
     # The paper's settings unless the experiment names others; explicit options from the
     # experiment override single settings.
     model = kind(
-        layers=network,
-        epochs=epochs,
-        backend=backend,
-        random_state=seed,
-        **{"settings": "paper", **options},
+        layers=job.network,
+        epochs=job.epochs,
+        backend=job.backend,
+        random_state=job.seed,
+        **{"settings": "paper", **job.options},
     )
-    return _IgNetAdapter(model, task, n_outputs)
+    return _IgNetAdapter(model, job.task, job.n_outputs)
 
 
 def presets() -> tuple[str, ...]:
@@ -197,12 +195,8 @@ def _protocol_curve(
     from ignet import Callback, IgNetError, Network
     from ignet.estimators import PAPER_SETTINGS
 
-    with np.load(data) as stored:
-        X_train, y_train, X_val, y_val = (
-            stored[k] for k in ("X_train", "y_train", "X_val", "y_val")
-        )
-    classes = int(max(y_train.max(), y_val.max())) + 1
-    onehot, onehot_val = np.eye(classes, dtype=np.float32)[y_train], np.eye(classes)[y_val]
+    X_train, onehot, X_val, onehot_val = protocol_split(data)
+    classes = onehot.shape[1]
     stamps: list[float] = []
     shape = (1, *X_train.shape[1:])
     net = Network(

@@ -17,7 +17,15 @@ from typing import Any
 
 import numpy as np
 
-from bench.engines.base import Engine, EngineAdapter, Timing, Trainer, not_installed
+from bench.engines.base import (
+    Build,
+    Engine,
+    EngineAdapter,
+    Timing,
+    Trainer,
+    not_installed,
+    protocol_split,
+)
 from bench.engines.ignet import preset_layers, presets
 from bench.errors import BenchError
 
@@ -35,30 +43,24 @@ def _builders() -> dict[str, str]:
     return {**_ALIASES, **{name: name for name in BUILDERS}}
 
 
-def _build(
-    network: str,
-    task: str,
-    n_outputs: int,
-    backend: str,
-    epochs: int,
-    seed: int,
-    options: dict[str, Any],
-) -> EngineAdapter:
+def _build(job: Build) -> EngineAdapter:
     from baseline_keras import BUILDERS, KerasCNNClassifier, KerasCNNRegressor
 
     builders = _builders()
-    if network not in builders:
-        raise BenchError(f"keras network must be one of {', '.join(builders)}, not {network!r}")
-    build = BUILDERS[builders[network]]
-    if task == "regression":
-        model = KerasCNNRegressor(build=build, epochs=epochs, seed=seed, **options)
+    if job.network not in builders:
+        raise BenchError(f"keras network must be one of {', '.join(builders)}, not {job.network!r}")
+    common: dict[str, Any] = {
+        "build": BUILDERS[builders[job.network]],
+        "epochs": job.epochs,
+        "seed": job.seed,
+    }
+    if job.task == "regression":
+        model = KerasCNNRegressor(**common, **job.options)
     else:
         # Multi-label targets are 0/1 rows, which the classifier tells from class indices.
-        n_classes = n_outputs if task == "classification" else None
-        model = KerasCNNClassifier(
-            build=build, n_classes=n_classes, epochs=epochs, seed=seed, **options
-        )
-    return EngineAdapter(model, task)
+        n_classes = job.n_outputs if job.task == "classification" else None
+        model = KerasCNNClassifier(**common, n_classes=n_classes, **job.options)
+    return EngineAdapter(model, job.task)
 
 
 def _enlarge(images: np.ndarray, seeds: np.ndarray, augmentation: Any) -> np.ndarray:
@@ -193,12 +195,8 @@ def _protocol_curve(
 
     from baseline_keras import drawings_cnn
 
-    with np.load(data) as stored:
-        X_train, y_train, X_val, y_val = (
-            stored[k] for k in ("X_train", "y_train", "X_val", "y_val")
-        )
-    classes = int(max(y_train.max(), y_val.max())) + 1
-    onehot, onehot_val = np.eye(classes, dtype=np.float32)[y_train], np.eye(classes)[y_val]
+    X_train, onehot, X_val, onehot_val = protocol_split(data)
+    classes = onehot.shape[1]
     stamps: list[float] = []
 
     class KerasStamp(keras.callbacks.Callback):

@@ -7,28 +7,28 @@ says what the convolution adds. It sees the same input as IgNet, under the same 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from bench.engines.base import Engine, EngineAdapter
+from bench.engines.base import Build, Engine, EngineAdapter, Resample, Validation
 
 __all__ = ["ENGINE", "FlatAdapter"]
 
 
 class FlatAdapter(EngineAdapter):
-    """A scikit-learn model fitted in one go on flat inputs (pixels or latents)."""
+    """A scikit-learn model fitted in one go on flat inputs (pixels or latents); its
+    history holds one training and one validation score (accuracy or R²)."""
+
+    #: Whether the history keeps the training score (a model that memorises the training
+    #: data scores 1 there: no news).
+    scores_training = True
 
     def _inputs(self, X: np.ndarray) -> np.ndarray:
         return X.reshape(len(X), -1)
 
     def _fit(
-        self,
-        X: np.ndarray,
-        y: np.ndarray,
-        validation: tuple[np.ndarray, np.ndarray],
-        resample: Callable[[int], np.ndarray] | None,
+        self, X: np.ndarray, y: np.ndarray, validation: Validation, resample: Resample
     ) -> None:
         from sklearn.exceptions import ConvergenceWarning
 
@@ -37,12 +37,16 @@ class FlatAdapter(EngineAdapter):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             self.estimator.fit(self._inputs(X), y)
-        self._train_score = float(self.estimator.score(self._inputs(X), y))
-        self._val_score = float(self.estimator.score(self._inputs(validation[0]), validation[1]))
+        sides = [("", X, y)] if self.scores_training else []
+        sides.append(("val_", *validation))
+        self._scores = {
+            side: float(self.estimator.score(self._inputs(inputs), labels))
+            for side, inputs, labels in sides
+        }
 
     def _history(self) -> dict[str, list[float]]:
         key = "accuracy" if self.task == "classification" else "r2"
-        return {key: [self._train_score], f"val_{key}": [self._val_score]}
+        return {f"{side}{key}": [score] for side, score in self._scores.items()}
 
     def details(self) -> dict[str, Any]:
         max_iter = getattr(self.estimator, "max_iter", None)
@@ -52,22 +56,15 @@ class FlatAdapter(EngineAdapter):
         return {"converged": bool(np.all(n_iter < max_iter))}
 
 
-def _build(
-    network: str,
-    task: str,
-    n_outputs: int,
-    backend: str,
-    epochs: int,
-    seed: int,
-    options: dict[str, Any],
-) -> EngineAdapter:
+def _build(job: Build) -> EngineAdapter:
     from sklearn.linear_model import LogisticRegression, Ridge
 
-    if task == "classification":
+    options = dict(job.options)
+    if job.task == "classification":
         model = LogisticRegression(max_iter=options.pop("max_iter", 300), **options)
     else:
         model = Ridge(**options)
-    return FlatAdapter(model, task)
+    return FlatAdapter(model, job.task)
 
 
 ENGINE = Engine(

@@ -8,12 +8,12 @@ beside IgNet, under IgNet's protocol.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from bench.engines.base import Engine, EngineAdapter
+from bench.engines.base import Build, Engine, EngineAdapter
+from bench.engines.linear import FlatAdapter
 from bench.errors import BenchError
 
 __all__ = ["ENGINE", "NETWORKS", "hog_features"]
@@ -24,30 +24,16 @@ NETWORKS = ("pixels", "hog")
 _HOG_WINDOW = (32, 64)  # (width, height): HOG's cells tile it, near the drawings' aspect
 
 
-class _NearestAdapter(EngineAdapter):
+class _NearestAdapter(FlatAdapter):
+    # Training data is memorised by construction; the validation score is the news.
+    scores_training = False
+
     def __init__(self, estimator: Any, task: str, network: str) -> None:
         super().__init__(estimator, task)
         self.network = network
 
     def _inputs(self, X: np.ndarray) -> np.ndarray:
-        if self.network == "hog":
-            return hog_features(X)
-        return X.reshape(len(X), -1)
-
-    def _fit(
-        self,
-        X: np.ndarray,
-        y: np.ndarray,
-        validation: tuple[np.ndarray, np.ndarray],
-        resample: Callable[[int], np.ndarray] | None,
-    ) -> None:
-        self.estimator.fit(self._inputs(X), y)
-        # Training data is memorised by construction; the validation score is the news.
-        self._val_score = float(self.estimator.score(self._inputs(validation[0]), validation[1]))
-
-    def _history(self) -> dict[str, list[float]]:
-        key = "accuracy" if self.task == "classification" else "r2"
-        return {f"val_{key}": [self._val_score]}
+        return hog_features(X) if self.network == "hog" else super()._inputs(X)
 
 
 def hog_features(images: np.ndarray) -> np.ndarray:
@@ -86,21 +72,15 @@ def hog_features(images: np.ndarray) -> np.ndarray:
     return np.asarray(rows, dtype=np.float32)
 
 
-def _build(
-    network: str,
-    task: str,
-    n_outputs: int,
-    backend: str,
-    epochs: int,
-    seed: int,
-    options: dict[str, Any],
-) -> EngineAdapter:
+def _build(job: Build) -> EngineAdapter:
     from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
-    if network not in NETWORKS:
-        raise BenchError(f"nearest network must be one of {', '.join(NETWORKS)}, not {network!r}")
-    kind = KNeighborsRegressor if task == "regression" else KNeighborsClassifier
-    return _NearestAdapter(kind(**{"n_neighbors": 1, **options}), task, network)
+    if job.network not in NETWORKS:
+        raise BenchError(
+            f"nearest network must be one of {', '.join(NETWORKS)}, not {job.network!r}"
+        )
+    kind = KNeighborsRegressor if job.task == "regression" else KNeighborsClassifier
+    return _NearestAdapter(kind(**{"n_neighbors": 1, **job.options}), job.task, job.network)
 
 
 ENGINE = Engine(

@@ -8,26 +8,17 @@ against. A copy has its original's latents, so augmentation does not reach them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
-from bench.engines.base import Engine, EngineAdapter, Unavailable
+from bench.engines.base import Build, Engine, EngineAdapter, Unavailable
 from bench.engines.linear import FlatAdapter
 from bench.errors import BenchError
 
 __all__ = ["ENGINE"]
 
 
-def _build(
-    network: str,
-    task: str,
-    n_outputs: int,
-    backend: str,
-    epochs: int,
-    seed: int,
-    options: dict[str, Any],
-) -> EngineAdapter:
+def _build(job: Build) -> EngineAdapter:
     """``logistic`` (logistic or ridge regression on standardised latents) or ``boosting``
     (histogram gradient boosting)."""
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
@@ -35,18 +26,19 @@ def _build(
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    regression = task == "regression"
-    if task == "multilabel":
+    network, options = job.network, job.options
+    regression = job.task == "regression"
+    if job.task == "multilabel":
         raise BenchError("the oracle engine has latents for the drawings only, not for faces")
     if network == "logistic":
         model = Ridge(**options) if regression else LogisticRegression(max_iter=1000, **options)
     elif network == "boosting":
         kind = HistGradientBoostingRegressor if regression else HistGradientBoostingClassifier
-        model = kind(random_state=seed, **options)
+        model = kind(random_state=job.seed, **options)
     else:
         raise BenchError(f"oracle network must be logistic or boosting, not {network!r}")
     # A pipeline hides the iteration cap: the record's "converged" is the pixel models' news.
-    return FlatAdapter(make_pipeline(StandardScaler(), model), task)
+    return FlatAdapter(make_pipeline(StandardScaler(), model), job.task)
 
 
 def _latents(data: str, files: Sequence[str]) -> np.ndarray:
