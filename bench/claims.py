@@ -38,6 +38,29 @@ __all__ = [
 #: The measure each task is judged by: the one its tables report.
 MAIN_METRIC = {task: metric for task, (metric, _percent) in tables.MAIN_METRIC.items()}
 _ROW = ["engine", "variant", "target", "task"]
+# The columns (or their prefixes) that evidence is computed from.
+_USED = (
+    "engine",
+    "variant",
+    "network",
+    "target",
+    "task",
+    "protocol",
+    "fold",
+    "seed",
+    "job_id",
+    "status",
+    "n_train",
+    "n_test",
+    "train_seconds",
+    "samples_per_second",
+    "metrics.",
+    "predictions.true",
+    "predictions.predicted",
+    "curve.val_loss",
+    "settings.epochs",
+    "leakage.same_image",
+)
 _BOOTSTRAP_DRAWS = 1000
 
 
@@ -46,6 +69,7 @@ def evidence_table(
     paper_runs: Mapping[str, Mapping[str, Mapping[str, float]]],
     split: str = "test",
     seed: int = 0,
+    bootstrap: bool = True,
 ) -> pd.DataFrame:
     """One row per engine, run, target and protocol, with the evidence a verdict rests on.
 
@@ -56,6 +80,8 @@ def evidence_table(
         fraction, MAPE in percent); an empty mapping means the paper has no such claim.
     split : ``test`` or ``validation``.
     seed : seed of the bootstrap.
+    bootstrap : whether to compute the bootstrap over pooled predictions (most of the time
+        this takes); without it ``bootstrap_low`` and ``bootstrap_high`` are NaN.
 
     Returns
     -------
@@ -81,7 +107,7 @@ def evidence_table(
                     "protocol": protocol,
                     "metric": metric,
                     "paper": paper,
-                    **_evidence(runs, metric, split, paper, seed),
+                    **_evidence(runs, metric, split, paper, seed if bootstrap else None),
                 }
             )
     return pd.DataFrame(rows, columns=_COLUMNS)
@@ -254,16 +280,20 @@ def speed_table(records: pd.DataFrame, claims: Sequence[Mapping[str, Any]]) -> p
 
 def _distinct_jobs(records: pd.DataFrame) -> pd.DataFrame:
     """One record per job: a job written twice must never count as two folds. Multi-label
-    averages of records written before they followed the face paper move to today's keys."""
-    records = tables.with_current_averages(tables.with_variant(records))
+    averages of records written before they followed the face paper move to today's keys.
+    Only the columns evidence is made of are kept: curves and predictions of other kinds
+    make every grouping and indexing of a wide frame slow."""
+    used = [c for c in records.columns if str(c).startswith(_USED)]
+    records = tables.with_current_averages(tables.with_variant(records[used]))
     if "job_id" in records:
         records = records.drop_duplicates("job_id", keep="last")
     return records
 
 
 def _evidence(
-    runs: pd.DataFrame, metric: str, split: str, paper: float | None, seed: int
+    runs: pd.DataFrame, metric: str, split: str, paper: float | None, seed: int | None
 ) -> dict[str, Any]:
+    """The evidence of one row; ``seed`` None leaves the bootstrap out."""
     scores = _column(runs, f"metrics.{split}.{metric}")
     ok = np.isfinite(scores)
     diverged = int((runs["status"] == "diverged").sum()) if "status" in runs else 0
@@ -279,7 +309,7 @@ def _evidence(
         trivial = _bounded(
             evidence.corrected_t_interval(finite, n_train, float(np.nanmean(n_test))), metric
         )
-    boot = _bootstrap(runs[ok], metric, seed)
+    boot = _bootstrap(runs[ok], metric, seed) if seed is not None else (np.nan, np.nan)
     capped = _capped(runs[ok], metric)
     out: dict[str, Any] = {
         "mean": ours.estimate if ok.any() else np.nan,

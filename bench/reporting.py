@@ -28,7 +28,9 @@ from bench.errors import BenchError
 from bench.experiment import list_experiments, load_experiment
 from bench.results import ResultsStore, describe_problems
 from reports.figures import augmentation_examples, prediction_examples
+from reports.leak import is_sweep
 from reports.report import write_report
+from reports.tables import with_variant
 
 __all__ = ["build_report"]
 
@@ -96,11 +98,15 @@ def build_report(
 def _evidence(rows: pd.DataFrame, experiment: dict[str, Any]) -> dict[str, pd.DataFrame]:
     """The numbers a verdict rests on: intervals, protocol effects, run comparisons, speed."""
     runs = experiment.get("runs") or list(dict.fromkeys(rows["variant"].fillna(rows["network"])))
+    # A sweep's points are many and drawn as curves: the fold intervals suffice for them,
+    # and one point against another run's first point compares nothing.
+    sweep = is_sweep(with_variant(rows))
     found = {
-        "evidence": evidence_table(rows, experiment.get("paper_runs") or {}),
+        "evidence": evidence_table(rows, experiment.get("paper_runs") or {}, bootstrap=not sweep),
         "effects": protocol_effects(rows),
-        "comparisons": engine_comparisons(rows, runs),
     }
+    if not sweep:
+        found["comparisons"] = engine_comparisons(rows, runs)
     if experiment.get("speed_claims"):
         found["speed"] = speed_table(rows, experiment["speed_claims"])
     return found

@@ -170,7 +170,7 @@ def test_check_papers_lists_every_inconsistency_the_issue_names():
 
 def test_transcriptions_agree_with_the_experiment_files():
     (target,) = load_experiment("faces_table3").targets
-    rows = dict(target["per_attribute"])
+    rows = dict(target.per_attribute)
     tp_share, *scores = rows.pop("AVG")
     assert rows == FACES_PAPER["table3"]
     assert [float(tp_share.rstrip("%")), *scores] == FACES_PAPER["avg"]
@@ -181,7 +181,7 @@ def test_transcriptions_agree_with_the_experiment_files():
         if numbers["attributes"]
     ]
     assert printed == list(FACES_PAPER["ablations"].values())
-    table1 = {t["name"]: t["paper"]["accuracy"] for t in load_experiment("table1").targets[:4]}
+    table1 = {t.name: t.paper["accuracy"] for t in load_experiment("table1").targets[:4]}
     assert table1 == IGNET_PAPER["table1"]
 
 
