@@ -172,59 +172,70 @@ class _Workers:
 class _Chooser:
     """Per op, whether shards beat one thread, learned from the op's own timings.
 
-    Each op (a key) is timed both ways on its first calls, then runs the way whose
-    moving average is lower, and now and then the other way (an exploring call), so
-    that a change of load (another process taking a core, or leaving it) is noticed.
-    When another process holds a core, shards cannot run side by side and lose: the op
-    then runs on one thread, and the back end is not slower than with ``threads=1``.
+    Each op (a key) alternates between shards and one thread on its first :attr:`WARM`
+    calls, then runs in shards only while their moving average is below :attr:`MARGIN`
+    times one thread's, and now and then the other way (an exploring call), so that a
+    change of load (another process taking a core, or leaving it) is noticed. When
+    another process holds a core, shards cannot run side by side and lose: the op then
+    runs on one thread, and the back end is not slower than with ``threads=1``. The
+    margin leans towards one thread because the two mistakes differ: one thread where
+    shards would win loses at most the second thread, shards on a busy machine can take
+    many times the op's time (a shard waits for a thread kept off its core).
 
     The first exploring call comes :attr:`EXPLORE` calls in. Each one that finds the
     other way slower again doubles the wait before the next, up to :attr:`PATIENCE`
-    calls; one that finds it faster switches ways and restarts at :attr:`EXPLORE`. An
-    exploring call in shards on a busy machine can take many times the op's time (a
-    shard waits for a thread that another process keeps off its core): looked at every
-    16 calls, these cost two threads a third of their speed under a load of 8.
+    calls; one that finds it faster switches ways and restarts at :attr:`EXPLORE`
+    (explored every 16 calls, shards cost two threads a third of their speed under a
+    load of 8).
     """
 
+    WARM = 6
     EXPLORE = 16
     PATIENCE = 256
+    MARGIN = 0.8
     WEIGHT = 0.3
 
     def __init__(self) -> None:
         self._seconds: dict[Any, list[float | None]] = {}
         self._calls: dict[Any, int] = {}
-        # Per op: the call that explores next, and the wait that led to it.
+        # Per op: the call that explores next and the wait that led to it; whether the
+        # call between choose() and record() explores.
         self._next: dict[Any, tuple[int, int]] = {}
+        self._exploring: dict[Any, bool] = {}
 
     def choose(self, key: Any) -> bool:
-        """True: run this op in shards (the first calls try shards, then one thread)."""
-        seconds = self._seconds.get(key)
-        if seconds is None or seconds[1] is None:
-            return True
-        if seconds[0] is None:
-            return False
-        faster = seconds[1] <= seconds[0]  # index 1: in shards
+        """True: run this op in shards (shards first: the first call starts the threads)."""
+        calls = self._calls.get(key, 0)
+        if calls < self.WARM:
+            return calls % 2 == 0
         due, _ = self._next.get(key, (self.EXPLORE - 1, self.EXPLORE))
-        return faster != (self._calls[key] == due)
+        self._exploring[key] = calls == due
+        return self._prefers_shards(key) != self._exploring[key]
+
+    def _prefers_shards(self, key: Any) -> bool:
+        single, shards = self._seconds[key]
+        assert single is not None and shards is not None  # both timed while warming up
+        return shards < self.MARGIN * single
 
     def record(self, key: Any, shards: bool, seconds: float) -> None:
         """Add one timing of the op ``key``, run in shards or not."""
         calls = self._calls.get(key, 0)
         self._calls[key] = calls + 1
-        averages = self._seconds.setdefault(key, [None, None])
         if calls == 0:
             return  # the first call pays for starting threads and touching new memory
-        old, other = averages[shards], averages[not shards]
+        averages = self._seconds.setdefault(key, [None, None])
+        exploring = self._exploring.pop(key, False)
         # An exploring call replaces its way's average: one fresh timing tells whether
         # that way has become the faster, and the way in use moves its average at every
         # call, so a lucky timing is undone within a few calls.
-        exploring = old is not None and other is not None and old > other
+        old = averages[shards]
         averages[shards] = (
             seconds if old is None or exploring else old + self.WEIGHT * (seconds - old)
         )
-        if exploring and other is not None:
+        if exploring:
             _, wait = self._next.get(key, (0, self.EXPLORE))
-            wait = self.EXPLORE if seconds <= other else min(2 * wait, self.PATIENCE)
+            switched = self._prefers_shards(key) == shards
+            wait = self.EXPLORE if switched else min(2 * wait, self.PATIENCE)
             self._next[key] = (calls + wait, wait)
 
 

@@ -181,17 +181,20 @@ def test_chooser_runs_each_op_the_faster_way_and_keeps_checking():
             picks.append(shards)
         return picks
 
-    # Shards twice (the first call is not timed), then one thread: both ways measured.
-    assert run(2.0, 1.0, 3) == [True, True, False]
+    # Shards and one thread by turns (the first call, in shards, is not timed).
+    assert run(2.0, 1.0, chooser.WARM) == [True, False] * (chooser.WARM // 2)
     # Another process holds a core: shards are slower, so one thread, with shards again
     # on an exploring call, the first EXPLORE calls in; each that finds shards slower
     # again doubles the wait before the next, up to PATIENCE calls.
     picks = run(2.0, 1.0, 3 * chooser.PATIENCE)
-    explored = [3 + i for i, shards in enumerate(picks) if shards]
+    explored = [chooser.WARM + i for i, shards in enumerate(picks) if shards]
     waits = np.diff(explored).tolist()
     assert explored[0] == chooser.EXPLORE - 1
     assert waits[:3] == [2 * chooser.EXPLORE, 4 * chooser.EXPLORE, 8 * chooser.EXPLORE]
     assert max(waits) == chooser.PATIENCE
+    # Shards slightly faster are not worth their risk: still one thread.
+    picks = run(0.9, 1.0, 2 * chooser.PATIENCE)
+    assert picks.count(True) <= 2
     # The core is free again: the next exploring call finds shards faster and they take
     # over, one thread now being the way explored, from EXPLORE calls on.
     picks = run(0.5, 1.0, 2 * chooser.PATIENCE)
