@@ -29,6 +29,7 @@ from bench.experiment import list_experiments, load_experiment
 from bench.results import ResultsStore, describe_problems
 from reports.figures import augmentation_examples, prediction_examples
 from reports.leak import is_sweep
+from reports.parallel import fork_map
 from reports.report import write_report
 from reports.tables import with_variant
 
@@ -79,11 +80,13 @@ def build_report(
     names = [n for n in list_experiments() if n in set(records["experiment"])]
     names += sorted(set(records["experiment"]) - set(names))
     experiments = [_describe(name) for name in names]
-    for experiment in experiments:
-        rows = records[records["experiment"] == experiment["name"]]
+    rows = {e["name"]: records[records["experiment"] == e["name"]] for e in experiments}
+    # Each experiment's evidence stands alone: computed side by side where cores allow.
+    found = fork_map([functools.partial(_evidence, rows[e["name"]], e) for e in experiments])
+    for experiment, evidence in zip(experiments, found, strict=True):
         experiment["figures"] = _prediction_figures(records, experiment["name"])
-        experiment["data_kind"] = _data_kind(rows)
-        experiment.update(_evidence(rows, experiment))
+        experiment["data_kind"] = _data_kind(rows[experiment["name"]])
+        experiment.update(evidence)
     context = _context(records, profile, data_label)
     context["missing"] = [n for n in list_experiments() if n not in names]
     if store.problems:

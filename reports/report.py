@@ -11,13 +11,9 @@ close the report as an appendix.
 from __future__ import annotations
 
 import base64
-import multiprocessing
-import os
-import sys
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -50,6 +46,7 @@ from reports.leak import (
     roles,
 )
 from reports.paper_checks import Finding, check_papers
+from reports.parallel import fork_map
 from reports.sections import CLAIMS, in_paper_order
 from reports.tables import (
     MAIN_METRIC,
@@ -242,50 +239,15 @@ class _Writer:
 
     def save_figures(self) -> None:
         folder = self.out / "figures"
-        _save_all([(figure, folder, block.key) for figure, block in self.pending])
+        # Drawing is most of a report's time, and each figure draws alone.
+        fork_map(
+            [partial(save_figure, figure, folder, block.key) for figure, block in self.pending]
+        )
         for _figure, block in self.pending:
             path = self.out / block.path
             self.written[block.path] = path
             block.svg = path.read_text(encoding="utf-8")
         self.pending.clear()
-
-
-# The figures being saved: forked workers find them here, inherited rather than pickled.
-_PENDING: list[tuple[Figure, Path, str]] = []
-
-
-def _save_all(figures: Sequence[tuple[Figure, Path, str]]) -> None:
-    """Save each (figure, folder, stem) as SVG, in parallel where processes can fork.
-
-    Drawing is most of a report's time and each figure draws alone; a forked worker shares
-    the figures already built. Not in a process running TensorFlow, whose thread pools do
-    not survive a fork; and should a worker die (out of memory, say), the figures are
-    drawn here instead.
-    """
-    _PENDING[:] = figures
-    try:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        workers = min(len(figures), cores or 1)
-        forks = "fork" in multiprocessing.get_all_start_methods()
-        if workers > 1 and forks and "tensorflow" not in sys.modules:
-            try:
-                # The executor forks every worker before it starts a thread of its own, and
-                # reports a dead worker instead of replacing it from a threaded process.
-                context = multiprocessing.get_context("fork")
-                with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                    list(pool.map(_save_pending, range(len(figures))))
-                return
-            except BrokenProcessPool:
-                pass
-        for index in range(len(figures)):
-            _save_pending(index)
-    finally:
-        _PENDING.clear()
-
-
-def _save_pending(index: int) -> None:
-    figure, folder, stem = _PENDING[index]
-    save_figure(figure, folder, stem)
 
 
 def _build_section(records: pd.DataFrame, experiment: Mapping[str, Any]) -> _Section:

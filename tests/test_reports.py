@@ -219,3 +219,15 @@ def test_a_report_from_files_with_bad_lines_says_so_on_its_first_page(tmp_path):
     # The duplicate counts once: three folds, not four.
     claims = pd.read_csv(written["tables/claims.csv"])
     assert set(claims.loc[claims["protocol"] == "paper-keras", "folds"]) == {3}
+
+
+def test_fork_map_keeps_the_order_and_takes_tasks_that_do_not_pickle():
+    from functools import partial
+
+    from reports.parallel import fork_map
+
+    assert fork_map([partial(pow, 2, i) for i in range(6)]) == [1, 2, 4, 8, 16, 32]
+    # A lambda does not pickle: forked workers inherit it, only its result travels back.
+    offset = 10
+    assert fork_map([lambda: offset + 1, lambda: offset + 2]) == [11, 12]
+    assert fork_map([]) == []
