@@ -230,3 +230,39 @@ def test_protocol_table_names_both_engines(tmp_path):
     assert "Keras / IgNet" in text and "stopping rule (10 passes, tolerance 7)" in text
     # Both stop after seven epochs without a lower loss: epoch 8, at ten times the seconds.
     assert "8 / 8" in text and "10.0x" in text
+
+
+class _Replies:
+    """A worker's stand-in that answers every command with one reply."""
+
+    def __init__(self, reply):
+        self.reply, self.asked = reply, []
+
+    def ask(self, message=None):
+        self.asked.append(message)
+        return self.reply
+
+
+def test_protocol_timing_meets_the_papers_and_the_fastest_rival(tmp_path, monkeypatch):
+    from bench.timing import protocol
+
+    monkeypatch.setattr(contenders, "cores", lambda: 2)
+    info = {"majority_accuracy": 0.2, "data": "-", "n_train": 3, "n_val": 1, "n_classes": 2}
+    monkeypatch.setattr(protocol, "_protocol_data", lambda out, target, seed: ("x.npz", info))
+    curve = {"seconds": [1.0, 2.0], "val_accuracy": [0.3, 0.5], "val_loss": [1.0, 0.9]}
+    slow = {**curve, "seconds": [4.0, 8.0]}
+    ours = timing.Contender("ignet", "numpy", 2)
+    tensorflow, jax = timing.Contender("keras", "tensorflow"), timing.Contender("keras", "jax")
+    workers = {timing.Contender("peak"): _Replies(None), ours: _Replies(curve),
+               tensorflow: _Replies(slow), jax: _Replies(slow),
+               timing.Contender("torch", "-", 2): _Replies(None)}  # fmt: skip
+    # jax trains the Fig. 2 CNN faster than TensorFlow: both are timed, the paper's and the fastest.
+    seconds = {(tensorflow, "fig2"): [2.0, 2.0], (jax, "fig2"): [1.0, 1.0]}
+    settings = timing.TimingSettings(protocol_epochs=2)
+    rows = protocol.time_protocol(tmp_path, workers, seconds, settings, seed=0)
+    assert [r["against"] for r in rows] == ["keras/jax", "keras/tensorflow"]
+    assert all(r["stop_ratio"] == pytest.approx(4.0) for r in rows)
+    assert rows[0]["ignet"]["stop_epoch"] == 2 and rows[0]["n_train"] == 3
+    # Neither the peak probe nor PyTorch (no paper protocol) is asked for a curve.
+    assert workers[timing.Contender("peak")].asked == []
+    assert workers[ours].asked[0] == {"cmd": "protocol", "data": "x.npz", "epochs": 2, "seed": 0}

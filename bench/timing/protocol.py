@@ -20,7 +20,7 @@ import numpy as np
 from bench.engines import get_engine, get_timing
 from bench.errors import BenchError
 from bench.timing import contenders
-from bench.timing.contenders import DRAWINGS_SHAPE, Contender, TimingSettings
+from bench.timing.contenders import DRAWINGS_SHAPE, PEAK, Contender, TimingSettings
 
 if TYPE_CHECKING:
     from bench.timing.worker import Worker
@@ -156,7 +156,11 @@ def time_protocol(
     """The protocol timing of the reference contender against each rival engine with a
     paper protocol, on the back end of the rival's paper and on its fastest back end."""
     ours = contenders.reference()
-    rivals = [c for c in workers if c.engine != ours.engine and c.timing.protocol_curve]
+    rivals = [
+        c
+        for c in workers
+        if c.engine not in (PEAK, ours.engine) and c.timing.protocol_curve is not None
+    ]
     if ours not in workers or not rivals:
         return []
 
