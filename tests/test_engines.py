@@ -190,3 +190,17 @@ def test_devices_are_listed_by_the_engine_that_has_them(capsys):
     assert table.splitlines()[-1].startswith("backend='opencl' uses device ")
     assert main(["devices"]) == 0
     assert capsys.readouterr().out.strip() == table
+
+
+def test_declarations_reach_the_records_the_console_and_the_smoke_profile(centroid):
+    from bench import engines
+    from bench.results import versions
+
+    # Run records keep the versions of the libraries experiments run; timing records also
+    # those of the timed back ends and of PyTorch, which only timing uses.
+    assert engines.packages() == ("tensorflow-cpu", "keras")
+    assert set(engines.packages(timing=True)) == {"tensorflow-cpu", "keras", "jax", "torch"}
+    assert set(versions()) <= {"python", "ignet-bench", "numpy", "scikit-learn",
+                               "tensorflow-cpu", "keras"}  # fmt: skip
+    assert engines.noisy_modules() == {"tensorflow"}
+    assert engines.smoke_options() == {"linear": {"max_iter": 5}}
