@@ -157,8 +157,10 @@ def _context(records: pd.DataFrame, profile: str, data_label: str | None) -> dic
         f"profile {profile}"
         + (f" ({diverged} diverged and are counted as such)" if diverged else "")
         + ". Every table puts the paper's number beside ours under the paper's protocol "
-        "(augment, then split: near-copies of test drawings are in training) and under the "
-        "leak-free one (split by child, augment the training side only); the leak columns "
+        "(augment, then split: near-copies of test drawings are in training), under "
+        "image-split where it ran (split by drawing: other drawings of the same children "
+        "are in training) and under the leak-free one (split by child, augment the training "
+        "side only); the leak columns "
         "give the share of test samples whose original drawing is in training; the trivial "
         "column is what predicting the training labels' most frequent class (per attribute "
         "for faces) or their mean scores, the floor a network must clear."

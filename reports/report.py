@@ -507,11 +507,11 @@ def _present_sides(rows: pd.DataFrame) -> list[str]:
 def _verdicts(group: pd.DataFrame) -> str:
     """The verdict under the paper's protocol with its reason (less the interval, printed
     beside it), then each other protocol's verdict where it differs."""
-    sides = _side_of(group)
-    main = group[sides == "paper"].iloc[0] if (sides == "paper").any() else group.iloc[0]
+    paper_side = (_side_of(group) == "paper").to_numpy()
+    main = group[paper_side].iloc[0] if paper_side.any() else group.iloc[0]
     reason = reason_after_interval(main["reason"])
     text = f"{main['verdict']}: {reason}" if reason else str(main["verdict"])
-    if sides[main.name] != "paper":
+    if not paper_side.any():
         text = f"{main['protocol']}: {text}"
     others = [
         f"{line['protocol']}: {line['verdict']}"
@@ -715,10 +715,13 @@ def _verdict_sentences(sections: Sequence[_Section], claims: pd.DataFrame) -> li
         names = ", ".join(
             dict.fromkeys(f"{c} ({r})" for c, r in zip(held["claim"], held["run"], strict=True))
         )
+        reproduced, missed, open_ = (
+            int(counts.get(word, 0)) for word in ("reproduced", "not reproduced", "inconclusive")
+        )
         sentences.append(
-            f"Under {side}, {counts.get('reproduced', 0)} of {len(lines)} judged numbers are "
-            f"reproduced{': ' + names if names else ''}; {counts.get('not reproduced', 0)} are "
-            f"not reproduced and {counts.get('inconclusive', 0)} are inconclusive."
+            f"Under {side}, {reproduced} of {len(lines)} judged numbers {_are(reproduced)} "
+            f"reproduced{': ' + names if names else ''}; {missed} {_are(missed)} not "
+            f"reproduced and {open_} {_are(open_)} inconclusive."
         )
     kinds = {s.data_kind for s in sections if not s.evidence.empty}
     if "synthetic" in kinds:
@@ -730,6 +733,10 @@ def _verdict_sentences(sections: Sequence[_Section], claims: pd.DataFrame) -> li
     if gaps:
         sentences.append(gaps)
     return [Paragraph.of(" ".join(sentences))] if sentences else []
+
+
+def _are(count: int) -> str:
+    return "is" if count == 1 else "are"
 
 
 def _protocol_gaps(sections: Sequence[_Section]) -> str:
