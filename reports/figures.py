@@ -118,7 +118,10 @@ def learning_curves(
             handles.setdefault(label, handle)
     if handles:
         # The same series in every axes: one legend below keeps it off the curves.
-        fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=3)
+        # Three columns of long labels ("keras / tensorflow / stratified-cv validation")
+        # would run past the figure's edges.
+        columns = 3 if max(len(label) for label in handles) <= 36 else 2
+        fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=columns)
     return fig
 
 

@@ -268,7 +268,9 @@ def _attributes(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
         claimed = paper.get(name)
         row: dict[str, object] = {
             "attribute": name,
-            "paper TP / positives": "-" if claimed is None else f"{claimed[0]}/{claimed[1]}",
+            "paper TP / positives": (
+                "-" if claimed is None else f"{claimed[0]:.0f}/{claimed[1]:.0f}"
+            ),
             "paper precision": "-" if claimed is None else f"{claimed[2]:.3f}",
             "paper recall": "-" if claimed is None else f"{claimed[3]:.3f}",
             "paper F": "-" if claimed is None else f"{claimed[4]:.3f}",

@@ -385,7 +385,8 @@ def test_attributes_puts_ours_beside_the_papers_table_3():
     experiment = {
         "name": "faces",
         "paper_attributes": {
-            "Male": [7073, 7715, 0.932, 0.917, 0.924],
+            # As the experiment file reads them: counts as floats.
+            "Male": [7073.0, 7715.0, 0.932, 0.917, 0.924],
             "AVG": ["53.9%", 0.878, 0.539, 0.668],
         },
     }
