@@ -1,4 +1,4 @@
-"""The Keras 3 baseline: model builders, augmentation and a training wrapper.
+"""The Keras 3 baseline: model builders, augmentation and scikit-learn estimators.
 
 The builders are the IgNet paper's drawings CNN (:func:`drawings_cnn`, as section 4
 describes it, and the three-dense-layer variant :func:`drawings_cnn_dense3`) and the face
@@ -21,12 +21,13 @@ from baseline_keras.models import (
     drawings_cnn_dense3,
     faces_cnn,
 )
-from baseline_keras.training import KerasCNN, set_determinism
+from baseline_keras.training import KerasCNNClassifier, KerasCNNRegressor, set_determinism
 
 __all__ = [
     "BUILDERS",
     "TASKS",
-    "KerasCNN",
+    "KerasCNNClassifier",
+    "KerasCNNRegressor",
     "TargetScaling",
     "compile_for_task",
     "drawings_cnn",

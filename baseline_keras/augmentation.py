@@ -19,7 +19,13 @@ from typing import Any
 import numpy as np
 from keras.src.legacy.preprocessing.image import ImageDataGenerator
 
-from baseline_keras.checks import KerasBaselineError, check_choice, check_flag, check_number
+from baseline_keras.checks import (
+    KerasBaselineError,
+    check_choice,
+    check_flag,
+    check_images,
+    check_number,
+)
 
 __all__ = ["FILL_MODES", "enlarge", "image_data_generator"]
 
@@ -124,13 +130,7 @@ def enlarge(images: np.ndarray, seeds: np.ndarray, **ranges: Any) -> np.ndarray:
     afterwards, so a caller's own draws from ``np.random`` are not disturbed.
     """
     generator = image_data_generator(**ranges)
-    array = np.asarray(images)
-    if array.ndim not in (3, 4) or array.shape[0] == 0 or min(array.shape[1:]) < 1:
-        raise KerasBaselineError(
-            f"images must have shape (N, H, W) or (N, H, W, C) with N >= 1, not {array.shape}"
-        )
-    if not np.issubdtype(array.dtype, np.floating):
-        raise KerasBaselineError(f"images must be floating point in [0, 1], not {array.dtype}")
+    array = check_images("images", images, floating=True)
     draws = np.asarray(seeds)
     if draws.shape != (len(array),) or not np.issubdtype(draws.dtype, np.integer):
         raise KerasBaselineError(

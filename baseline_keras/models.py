@@ -21,8 +21,11 @@ from baseline_keras.checks import (
     KerasBaselineError,
     check_choice,
     check_flag,
+    check_int,
     check_number,
     check_positive_ints,
+    check_rate,
+    check_threshold,
 )
 
 __all__ = [
@@ -56,21 +59,9 @@ def _check_task(task: str) -> None:
     check_choice("task", task, TASKS)
 
 
-def _check_rate(name: str, value: Any) -> float:
-    return check_number(name, value, 0.0, 1.0, high_open=True)
-
-
-def _check_threshold(value: Any) -> float:
-    return check_number("threshold", value, 0.0, 1.0, low_open=True, high_open=True)
-
-
 def _check_n_outputs(n_outputs: Any, task: str) -> int:
-    least = 2 if task == "classification" else 1
-    if not isinstance(n_outputs, int) or isinstance(n_outputs, bool) or n_outputs < least:
-        raise KerasBaselineError(
-            f"n_outputs must be an integer >= {least} for {task}, not {n_outputs!r}"
-        )
-    return n_outputs
+    # A softmax over one class would always say 1.
+    return check_int("n_outputs", n_outputs, 2 if task == "classification" else 1, task=task)
 
 
 def _block_output(size: int, kernel: int, padding: Sequence[str], pool: int) -> int:
@@ -158,7 +149,7 @@ def compile_for_task(
     """
     _check_task(task)
     check_number("learning_rate", learning_rate, low_open=True)
-    threshold = _check_threshold(threshold)
+    threshold = check_threshold(threshold)
     if task == "classification":
         loss: Any = keras.losses.CategoricalCrossentropy()
         metrics: list[Any] = [keras.metrics.CategoricalAccuracy(name="accuracy")]
@@ -276,14 +267,14 @@ def drawings_cnn(
         n_outputs = PAPER_N_CLASSES if task == "classification" else 1
     n_outputs = _check_n_outputs(n_outputs, task)
     filters = check_positive_ints("filters", filters, 2)
-    (kernel_size,) = check_positive_ints("kernel_size", (kernel_size,), 1)
-    (pool_size,) = check_positive_ints("pool_size", (pool_size,), 1)
+    kernel_size = check_int("kernel_size", kernel_size, 1)
+    pool_size = check_int("pool_size", pool_size, 1)
     dense_units = check_positive_ints("dense_units", dense_units, None)
     padding = tuple(padding)
     if len(padding) != 2 or not all(p in ("same", "valid") for p in padding):
         raise KerasBaselineError(f"padding must be two of 'same' / 'valid', not {padding!r}")
-    conv_dropout = _check_rate("conv_dropout", conv_dropout)
-    dense_dropout = _check_rate("dense_dropout", dense_dropout)
+    conv_dropout = check_rate("conv_dropout", conv_dropout)
+    dense_dropout = check_rate("dense_dropout", dense_dropout)
     check_flag("sigmoid_output", sigmoid_output)
 
     height, width = shape[0], shape[1]
@@ -474,11 +465,11 @@ def faces_cnn(
         )
     n_outputs = _check_n_outputs(n_outputs, task)
     filters = check_positive_ints("filters", filters, 4)
-    (kernel_size,) = check_positive_ints("kernel_size", (kernel_size,), 1)
-    (dense_units,) = check_positive_ints("dense_units", (dense_units,), 1)
-    dropout = _check_rate("dropout", dropout)
-    turn_dropout = _check_rate("turn_dropout", turn_dropout)
-    momentum = _check_rate("batch_norm_momentum", batch_norm_momentum)
+    kernel_size = check_int("kernel_size", kernel_size, 1)
+    dense_units = check_int("dense_units", dense_units, 1)
+    dropout = check_rate("dropout", dropout)
+    turn_dropout = check_rate("turn_dropout", turn_dropout)
+    momentum = check_rate("batch_norm_momentum", batch_norm_momentum)
     check_flag("conv3", conv3)
     check_flag("fc1", fc1)
     check_choice("upsampling", upsampling, UPSAMPLING)

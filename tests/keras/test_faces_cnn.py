@@ -1,4 +1,4 @@
-"""The face-attribute CNN, its ablations and multi-label training with KerasCNN."""
+"""The face-attribute CNN, its ablations and multi-label training with KerasCNNClassifier."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from baseline_keras import BUILDERS, KerasCNN, drawings_cnn, faces_cnn  # noqa: E402
+from sklearn.metrics import accuracy_score, hamming_loss  # noqa: E402
+
+from baseline_keras import BUILDERS, KerasCNNClassifier, drawings_cnn, faces_cnn  # noqa: E402
+from baseline_keras.checks import KerasBaselineError  # noqa: E402
 
 # The sizes docs/keras-baseline.md gives for the default network.
 FILTERS, KERNEL, DENSE, LABELS = (32, 64, 64, 32), 3, 256, 10
@@ -167,7 +170,7 @@ def test_drawings_cnn_takes_multilabel_too():
     assert model.output_shape == (None, 4)
     assert model.get_layer("output").activation is keras.activations.sigmoid
     assert isinstance(model.loss, keras.losses.BinaryCrossentropy)
-    with pytest.raises(ValueError, match="n_outputs"):
+    with pytest.raises(KerasBaselineError, match="n_outputs"):
         drawings_cnn(task="multilabel")
 
 
@@ -202,23 +205,22 @@ def test_builders_registry():
     ],
 )
 def test_bad_arguments_name_the_parameter(kwargs, name):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(KerasBaselineError, match=name):
         faces_cnn(**{"input_shape": (32, 32, 1), **kwargs})
 
 
 # -- multi-label training ---------------------------------------------------------------
 
 
-def small_faces(**params) -> KerasCNN:
+def small_faces(**params) -> KerasCNNClassifier:
     defaults = {
         "build": faces_cnn,
-        "task": "multilabel",
         "build_kwargs": SMALL,
         "epochs": 6,
         "batch_size": 16,
         "learning_rate": 3e-3,
     }
-    return KerasCNN(**{**defaults, **params})
+    return KerasCNNClassifier(**{**defaults, **params})
 
 
 @pytest.fixture(scope="module")
@@ -227,7 +229,7 @@ def quadrant_data() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 
 @pytest.fixture(scope="module")
-def fitted(quadrant_data) -> KerasCNN:
+def fitted(quadrant_data) -> KerasCNNClassifier:
     X, y, X_val, y_val = quadrant_data
     return small_faces().fit(X, y, validation_data=(X_val, y_val))
 
@@ -237,11 +239,11 @@ def test_learns_the_quadrant_labels(fitted, quadrant_data):
     predicted = fitted.predict(X)
     assert predicted.shape == (64, 4)
     assert predicted.dtype.kind == "i" and set(np.unique(predicted)) <= {0, 1}
-    assert fitted.n_labels_ == 4
+    assert fitted.multilabel_ and fitted.n_labels_ == 4
+    np.testing.assert_array_equal(fitted.classes_, [0, 1, 2, 3])
     # Chance is 0.5 per label.
-    assert fitted.score(X, y) >= 0.8
-    assert fitted.score(X_val, y_val) >= 0.8
-    assert not hasattr(fitted, "classes_")
+    assert 1 - hamming_loss(y, predicted) >= 0.8
+    assert 1 - hamming_loss(y_val, fitted.predict(X_val)) >= 0.8
 
 
 def test_history_and_monitor(fitted, quadrant_data):
@@ -251,10 +253,14 @@ def test_history_and_monitor(fitted, quadrant_data):
     assert all(len(values) == fitted.n_epochs_ for values in history.values())
     # val_loss is watched by default and the best epoch's weights are kept.
     assert fitted.best_epoch_ == int(np.argmin(history["val_loss"]))
-    # score is per-label accuracy, the number Keras reports as accuracy.
+    # Keras's accuracy is per label: one minus the Hamming loss. score, as for any
+    # scikit-learn multi-label classifier, is the stricter exact match of whole rows.
     X_val, y_val = quadrant_data[2:]
+    predicted = fitted.predict(X_val)
     best = history["val_accuracy"][fitted.best_epoch_]
-    assert fitted.score(X_val, y_val) == pytest.approx(best, abs=1e-6)
+    assert 1 - hamming_loss(y_val, predicted) == pytest.approx(best, abs=1e-6)
+    assert fitted.score(X_val, y_val) == accuracy_score(y_val, predicted)
+    assert fitted.score(X_val, y_val) <= best
 
 
 def test_probabilities_and_threshold(fitted, quadrant_data):
@@ -262,13 +268,13 @@ def test_probabilities_and_threshold(fitted, quadrant_data):
     proba = fitted.predict_proba(X)
     assert proba.shape == (16, 4) and np.all((proba >= 0) & (proba <= 1))
     np.testing.assert_array_equal(fitted.predict(X), (proba > 0.5).astype(int))
-    strict = KerasCNN(task="multilabel", threshold=0.9)
-    strict.model_, strict.input_shape_, strict.n_labels_ = (
-        fitted.model_,
-        fitted.input_shape_,
-        fitted.n_labels_,
-    )
-    np.testing.assert_array_equal(strict.predict(X), (proba > 0.9).astype(int))
+    # The threshold is read when predicting: no refit needed.
+    fitted.set_params(threshold=0.9)
+    try:
+        strict = fitted.predict(X)
+    finally:
+        fitted.set_params(threshold=0.5)
+    np.testing.assert_array_equal(strict, (proba > 0.9).astype(int))
 
 
 def test_ablation_trains_with_a_greater_is_better_monitor(quadrant_data):
@@ -299,7 +305,7 @@ LABELS16 = np.tile([[0, 1, 1, 0]], (16, 1))
     ],
 )
 def test_bad_label_matrices_raise(y, validation_data, name):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(KerasBaselineError, match=name):
         small_faces().fit(SIXTEEN, y, validation_data=validation_data)
 
 
@@ -310,17 +316,14 @@ def test_bad_label_matrices_raise(y, validation_data, name):
         ({"threshold": 1.5}, "threshold"),
         ({"monitor": "val_mape"}, "monitor"),
         ({"n_classes": 4}, "n_classes"),
-        ({"task": "classification", "monitor": "val_recall"}, "monitor"),
     ],
 )
 def test_bad_parameters_raise_in_fit(params, name):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(KerasBaselineError, match=name):
         small_faces(**params).fit(SIXTEEN, LABELS16)
 
 
-def test_score_checks_its_labels(fitted, quadrant_data):
-    X, y = quadrant_data[:2]
-    with pytest.raises(ValueError, match="y"):
-        fitted.score(X, y[:, :3])
-    with pytest.raises(ValueError, match="y"):
-        fitted.score(X, 3 * y)
+def test_single_label_monitors_are_checked_against_single_labels():
+    # val_recall is a multi-label metric: single labels have loss and accuracy only.
+    with pytest.raises(KerasBaselineError, match="monitor"):
+        small_faces(monitor="val_recall").fit(SIXTEEN, LABELS16[:, 1] ^ np.arange(16) % 2)

@@ -10,6 +10,7 @@ keras = pytest.importorskip("keras")
 from keras.src.legacy.preprocessing.image import ImageDataGenerator  # noqa: E402
 
 from baseline_keras import enlarge, image_data_generator  # noqa: E402
+from baseline_keras.checks import KerasBaselineError  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +131,7 @@ def test_nearest_fill_keeps_white_paper_white():
     ],
 )
 def test_bad_ranges_name_the_parameter(kwargs, name):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(KerasBaselineError, match=name):
         image_data_generator(**kwargs)
 
 
@@ -139,6 +140,8 @@ def test_bad_ranges_name_the_parameter(kwargs, name):
     [
         (np.zeros((4, 5), np.float32), [0], {}, "images"),
         (np.zeros((2, 8, 8), np.uint8), [0, 1], {}, "images"),
+        (np.full((2, 8, 8), np.nan, np.float32), [0, 1], {}, "images"),
+        (np.zeros((0, 8, 8), np.float32), [], {}, "images"),
         (np.zeros((2, 8, 8), np.float32), [0], {}, "seeds"),
         (np.zeros((2, 8, 8), np.float32), [0.5, 1.0], {}, "seeds"),
         (np.zeros((2, 8, 8), np.float32), [0, 2**32], {}, "seeds"),
@@ -147,5 +150,5 @@ def test_bad_ranges_name_the_parameter(kwargs, name):
     ],
 )
 def test_bad_enlarge_arguments_name_the_parameter(images, seeds, kwargs, name):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(KerasBaselineError, match=name):
         enlarge(images, np.asarray(seeds), **kwargs)

@@ -21,16 +21,16 @@ SCRIPT = textwrap.dedent(
     """
     import numpy as np
     import keras
-    from baseline_keras import KerasCNN, enlarge
+    from baseline_keras import KerasCNNClassifier, KerasCNNRegressor, enlarge
 
     rng = np.random.default_rng(0)
     X = rng.random((24, 58, 36), dtype=np.float32)
     y = np.arange(24) % 2
     X = enlarge(X, np.arange(24))
     small = {"filters": (4, 8), "dense_units": (8,)}
-    a = KerasCNN(build_kwargs=small, epochs=2, batch_size=8).fit(X, y).predict_proba(X)
-    b = KerasCNN(build_kwargs=small, epochs=2, batch_size=8).fit(X, y).predict_proba(X)
-    r = KerasCNN(task="regression", build_kwargs=small, epochs=1).fit(X, y + 5.0)
+    fit = KerasCNNClassifier(build_kwargs=small, epochs=2, batch_size=8).fit
+    a, b = fit(X, y).predict_proba(X), fit(X, y).predict_proba(X)
+    r = KerasCNNRegressor(build_kwargs=small, epochs=1).fit(X, y + 5.0)
     assert a.shape == (24, 2) and r.predict(X).shape == (24,)
     print(keras.backend.backend(), bool(np.array_equal(a, b)))
     """

@@ -17,6 +17,7 @@ from baseline_keras import (  # noqa: E402
     drawings_cnn,
     drawings_cnn_dense3,
 )
+from baseline_keras.checks import KerasBaselineError  # noqa: E402
 
 # The sizes docs/keras-baseline.md gives for the default network and its variant.
 FILTERS, KERNEL, POOL = (32, 64), 3, 2
@@ -157,6 +158,7 @@ def test_target_scaling_maps_and_serialises():
         ({"kernel_size": 0}, "kernel_size"),
         ({"pool_size": 1.5}, "pool_size"),
         ({"dense_units": (128, -1)}, "dense_units"),
+        ({"filters": (8, True)}, "filters"),
         ({"dense_units": ()}, "dense_units"),
         ({"dense_units": 128}, "dense_units"),
         ({"sigmoid_output": "yes"}, "sigmoid_output"),
@@ -167,10 +169,10 @@ def test_target_scaling_maps_and_serialises():
     ],
 )
 def test_bad_arguments_name_the_parameter(kwargs, name):
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(KerasBaselineError, match=name):
         drawings_cnn(**kwargs)
 
 
 def test_compile_for_task_rejects_unknown_task():
-    with pytest.raises(ValueError, match="task"):
+    with pytest.raises(KerasBaselineError, match="task"):
         compile_for_task(drawings_cnn(n_outputs=2, compile=False), "clustering")

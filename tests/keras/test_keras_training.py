@@ -1,4 +1,5 @@
-"""KerasCNN: learning, determinism, early stopping, history, timings and argument checks."""
+"""KerasCNNClassifier and KerasCNNRegressor: learning, determinism, early stopping, history,
+timings, argument checks and scikit-learn compatibility."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ keras = pytest.importorskip("keras")
 
 from sklearn.base import clone  # noqa: E402
 
-from baseline_keras import KerasCNN  # noqa: E402
+from baseline_keras import KerasCNNClassifier, KerasCNNRegressor  # noqa: E402
 from baseline_keras.checks import KerasBaselineError  # noqa: E402
 
 # A small version of the Fig. 2 network keeps each fit to a few seconds on two cores.
@@ -18,13 +19,13 @@ FOUR = np.zeros((4, 58, 36), np.float32)
 TWO = np.zeros((2, 58, 36), np.float32)
 
 
-def small_cnn(**params) -> KerasCNN:
+def small_cnn(kind=KerasCNNClassifier, **params):
     defaults = {"build_kwargs": SMALL, "epochs": 6, "batch_size": 16, "learning_rate": 3e-3}
-    return KerasCNN(**{**defaults, **params})
+    return kind(**{**defaults, **params})
 
 
 @pytest.fixture(scope="module")
-def fitted(train_shapes, val_shapes) -> KerasCNN:
+def fitted(train_shapes, val_shapes) -> KerasCNNClassifier:
     X, y, _ = train_shapes
     X_val, y_val, _ = val_shapes
     return small_cnn().fit(X, y, validation_data=(X_val, y_val))
@@ -113,17 +114,22 @@ def test_without_validation_data_monitors_the_training_side(train_shapes):
 
 
 def test_regression_in_target_units(train_shapes, val_shapes):
+    from sklearn.metrics import mean_absolute_percentage_error, r2_score
+
     X, _, sizes = train_shapes
     X_val, _, val_sizes = val_shapes
-    est = small_cnn(task="regression", epochs=8).fit(X, sizes, validation_data=(X_val, val_sizes))
+    est = small_cnn(KerasCNNRegressor, epochs=8).fit(X, sizes, validation_data=(X_val, val_sizes))
     assert set(est.history_) == {"loss", "mape", "mae", "val_loss", "val_mape", "val_mae"}
     predicted = est.predict(X_val)
-    assert predicted.shape == (len(X_val),)
-    # score is minus the MAPE in percent, the same number Keras reports as val_mape.
+    assert predicted.shape == (len(X_val),) and predicted.dtype == np.float64
+    # The paper's MAPE, in percent, is the number Keras reports as val_mape.
     best = est.history_["val_mape"][est.best_epoch_]
-    assert est.score(X_val, val_sizes) == pytest.approx(-best, rel=1e-3)
+    mape = 100 * mean_absolute_percentage_error(val_sizes, predicted)
+    assert mape == pytest.approx(best, rel=1e-3)
     guess_mean = 100 * np.mean(np.abs(sizes.mean() - val_sizes) / val_sizes)
-    assert -est.score(X_val, val_sizes) < 0.6 * guess_mean
+    assert mape < 0.6 * guess_mean
+    # score is scikit-learn's R², as for any regressor.
+    assert est.score(X_val, val_sizes) == pytest.approx(r2_score(val_sizes, predicted))
     assert est.model_.get_layer("target_scaling").offset == pytest.approx([sizes.mean()])
     assert not hasattr(est, "predict_proba")
 
@@ -131,11 +137,14 @@ def test_regression_in_target_units(train_shapes, val_shapes):
 def test_regression_on_several_targets_scales_each(train_shapes):
     X, _, sizes = train_shapes
     targets = np.stack([sizes, 100 + 10 * sizes], axis=1)
-    est = small_cnn(task="regression", epochs=1).fit(X[:64], targets[:64])
+    est = small_cnn(KerasCNNRegressor, epochs=1).fit(X[:64], targets[:64])
     assert est.predict(X[:5]).shape == (5, 2)
     scaling = est.model_.get_layer("target_scaling")
     np.testing.assert_allclose(scaling.offset, targets[:64].mean(axis=0), rtol=1e-5)
     np.testing.assert_allclose(scaling.scale, targets[:64].std(axis=0), rtol=1e-5)
+    # A column target is answered as a column, as scikit-learn's regressors do.
+    column = small_cnn(KerasCNNRegressor, epochs=1).fit(X[:32], sizes[:32, None])
+    assert column.predict(X[:3]).shape == (3, 1)
 
 
 def test_labels_of_any_kind_and_fixed_class_count(train_shapes):
@@ -151,45 +160,55 @@ def test_labels_of_any_kind_and_fixed_class_count(train_shapes):
 def test_the_full_fig2_network_trains_on_186_classes(train_shapes):
     X, _, _ = train_shapes
     y = np.arange(64) % 186
-    est = KerasCNN(epochs=1, n_classes=186).fit(X[:64], y, validation_data=(X[:32], y[:32]))
+    est = KerasCNNClassifier(epochs=1, n_classes=186)
+    est.fit(X[:64], y, validation_data=(X[:32], y[:32]))
     assert est.model_.count_params() == 834_586  # docs/keras-baseline.md
     assert est.predict_proba(X[:2]).shape == (2, 186)
     assert est.samples_per_second_ > 0
 
 
 def test_clone_and_params():
-    est = KerasCNN(epochs=3, build_kwargs=SMALL, seed=5)
+    est = KerasCNNClassifier(epochs=3, build_kwargs=SMALL, seed=5)
     params = clone(est).get_params()
     assert params["epochs"] == 3 and params["seed"] == 5 and params["patience"] == 7
-    assert KerasCNN().get_params()["monitor"] is None
+    assert KerasCNNClassifier().get_params()["monitor"] is None
+    # Each estimator has the parameters of its kind only.
+    assert {"n_classes", "threshold"} <= set(params) and "standardize_target" not in params
+    regressor = KerasCNNRegressor().get_params()
+    assert regressor["standardize_target"] is True
+    assert not {"n_classes", "threshold", "task"} & set(regressor)
 
 
-def test_not_fitted():
+@pytest.mark.parametrize("kind", [KerasCNNClassifier, KerasCNNRegressor])
+def test_not_fitted(kind):
     from sklearn.exceptions import NotFittedError
 
     with pytest.raises(NotFittedError):
-        KerasCNN().predict(np.zeros((1, 58, 36), np.float32))
+        kind().predict(np.zeros((1, 58, 36), np.float32))
 
 
 @pytest.mark.parametrize(
-    ("params", "name"),
+    ("kind", "params", "name"),
     [
-        ({"task": "ranking"}, "task"),
-        ({"epochs": 0}, "epochs"),
-        ({"batch_size": 2.5}, "batch_size"),
-        ({"patience": -1}, "patience"),
-        ({"early_stopping": "no"}, "early_stopping"),
-        ({"seed": -1}, "seed"),
-        ({"learning_rate": 0}, "learning_rate"),
-        ({"monitor": "val_mape"}, "monitor"),
-        ({"monitor": "val_accuracy", "task": "regression"}, "monitor"),
-        ({"n_classes": 1}, "n_classes"),
-        ({"build": "drawings_cnn"}, "build"),
-        ({"build_kwargs": [("filters", (8, 16))]}, "build_kwargs"),
+        (KerasCNNClassifier, {"epochs": 0}, "epochs"),
+        (KerasCNNClassifier, {"batch_size": 2.5}, "batch_size"),
+        (KerasCNNClassifier, {"patience": -1}, "patience"),
+        (KerasCNNClassifier, {"early_stopping": "no"}, "early_stopping"),
+        (KerasCNNClassifier, {"seed": -1}, "seed"),
+        (KerasCNNClassifier, {"learning_rate": 0}, "learning_rate"),
+        (KerasCNNClassifier, {"monitor": "val_mape"}, "monitor"),
+        (KerasCNNClassifier, {"n_classes": 1}, "n_classes"),
+        (KerasCNNClassifier, {"threshold": 1.0}, "threshold"),
+        (KerasCNNClassifier, {"build": "drawings_cnn"}, "build"),
+        (KerasCNNClassifier, {"build_kwargs": [("filters", (8, 16))]}, "build_kwargs"),
+        (KerasCNNClassifier, {"build_kwargs": {"filters": (8, 0)}}, "filters"),
+        (KerasCNNRegressor, {"monitor": "val_accuracy"}, "monitor"),
+        (KerasCNNRegressor, {"standardize_target": 1}, "standardize_target"),
+        (KerasCNNRegressor, {"epochs": True}, "epochs"),
     ],
 )
-def test_bad_parameters_raise_in_fit_naming_them(params, name):
-    est = KerasCNN(**params)  # stored as given, checked in fit
+def test_bad_parameters_raise_in_fit_naming_them(kind, params, name):
+    est = kind(**params)  # stored as given, checked in fit
     with pytest.raises(KerasBaselineError, match=name):
         est.fit(FOUR, np.array([0, 1, 0, 1]))
 
@@ -197,33 +216,124 @@ def test_bad_parameters_raise_in_fit_naming_them(params, name):
 @pytest.mark.parametrize(
     ("X", "y", "validation_data", "name"),
     [
-        (np.zeros((4, 58), np.float32), [0, 1, 0, 1], None, "X"),
+        (np.zeros(4, np.float32), [0, 1, 0, 1], None, "X"),
+        (np.zeros((4, 58, 36, 1, 1), np.float32), [0, 1, 0, 1], None, "X"),
+        (np.full((4, 58, 36), np.nan, np.float32), [0, 1, 0, 1], None, "X"),
         (FOUR, [0, 1, 0], None, "y"),
         (FOUR, [0, 0, 0, 0], None, "y"),
+        (FOUR, [0.5, 1.5, 0.25, 1.0], None, "Unknown label type"),
+        (FOUR, None, None, "y"),
+        (FOUR, [[0, 1, 2], [0, 1, 2], [1, 0, 2], [1, 0, 2]], None, "y"),
         (FOUR, [0, 1, 0, 1], (TWO[:, :, :35], [0, 1]), "validation_data"),
         (FOUR, [0, 1, 0, 1], (TWO, [0, 2]), "validation_data"),
+        (FOUR, [0, 1, 0, 1], (TWO, [[0, 1], [1, 0]]), "validation_data"),
         (FOUR, [0, 1, 0, 1], (TWO,), "validation_data"),
     ],
 )
 def test_bad_data_raise_naming_the_argument(X, y, validation_data, name):
+    y = None if y is None else np.asarray(y)
     with pytest.raises(KerasBaselineError, match=name):
-        KerasCNN().fit(X, np.asarray(y), validation_data=validation_data)
+        KerasCNNClassifier().fit(X, y, validation_data=validation_data)
+
+
+@pytest.mark.parametrize(
+    ("y", "name"),
+    [
+        (np.array(["a", "b", "a", "b"]), "y"),
+        (np.array([1.0, np.inf, 2.0, 3.0]), "y"),
+        (np.zeros((4, 2, 2)), "y"),
+    ],
+)
+def test_bad_regression_targets_raise_naming_y(y, name):
+    with pytest.raises(KerasBaselineError, match=name):
+        KerasCNNRegressor().fit(FOUR, y)
+
+
+def test_predict_checks_the_images_it_gets(fitted):
+    with pytest.raises(KerasBaselineError, match="X has 57 features"):
+        fitted.predict(np.zeros((2, 57, 36), np.float32))
+    with pytest.raises(KerasBaselineError, match="X images have shape"):
+        fitted.predict(np.zeros((2, 58, 35), np.float32))
 
 
 def test_class_indices_outside_n_classes():
-    with pytest.raises(ValueError, match="y"):
-        KerasCNN(n_classes=2).fit(FOUR, np.array([0, 1, 2, 1]))
+    with pytest.raises(KerasBaselineError, match="y holds labels not among the 2 classes"):
+        KerasCNNClassifier(n_classes=2).fit(FOUR, np.array([0, 1, 2, 1]))
 
 
-def test_scikit_learn_sees_a_classifier_or_a_regressor_by_task():
+def test_a_column_of_labels_is_a_vector_with_a_warning(train_shapes):
+    from sklearn.exceptions import DataConversionWarning
+
+    X, y, _ = train_shapes
+    with pytest.warns(DataConversionWarning):
+        est = small_cnn(epochs=1).fit(X[:32], y[:32, None])
+    assert not est.multilabel_ and est.predict(X[:3]).shape == (3,)
+
+
+def test_scikit_learn_sees_a_classifier_and_a_regressor():
     from sklearn.base import is_classifier, is_regressor
     from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 
     y = np.array([0, 1] * 10)
-    assert is_classifier(KerasCNN()) and not is_regressor(KerasCNN())
-    assert is_regressor(KerasCNN(task="regression"))
-    assert is_classifier(KerasCNN(task="multilabel"))
+    assert is_classifier(KerasCNNClassifier()) and not is_regressor(KerasCNNClassifier())
+    assert is_regressor(KerasCNNRegressor()) and not is_classifier(KerasCNNRegressor())
     # What cross_val_score does with cv=2: stratified folds for a classifier.
-    assert isinstance(check_cv(2, y, classifier=is_classifier(KerasCNN())), StratifiedKFold)
-    regression = check_cv(2, y.astype(float), classifier=is_classifier(KerasCNN(task="regression")))
+    assert isinstance(
+        check_cv(2, y, classifier=is_classifier(KerasCNNClassifier())), StratifiedKFold
+    )
+    regression = check_cv(2, y.astype(float), classifier=is_classifier(KerasCNNRegressor()))
     assert isinstance(regression, KFold)
+
+
+def test_cross_val_score_stratifies_the_classifiers_folds(train_shapes):
+    from sklearn.model_selection import cross_val_score
+
+    X, y, _ = train_shapes
+    # Twenty of each class in a row: unstratified halves would hold one class each, and fit
+    # would refuse them.
+    rows = np.concatenate([np.flatnonzero(y == 0)[:20], np.flatnonzero(y == 1)[:20]])
+    scores = cross_val_score(small_cnn(epochs=1), X[rows], y[rows], cv=2)
+    assert scores.shape == (2,) and np.all((scores >= 0) & (scores <= 1))
+
+
+def dense_only(input_shape, n_outputs, task):
+    """The smallest network a builder can return: one dense layer on the flattened input."""
+    activation = {"classification": "softmax", "multilabel": "sigmoid"}.get(task, "linear")
+    inputs = keras.Input(shape=input_shape)
+    outputs = keras.layers.Dense(n_outputs, activation=activation)(keras.layers.Flatten()(inputs))
+    return keras.Model(inputs, outputs)
+
+
+@pytest.fixture
+def eager_keras():
+    """Run Keras's train and predict steps eagerly: a fresh tiny network on a few samples
+    trains faster than its graph traces (the check suite fits about a hundred)."""
+    if keras.backend.backend() != "tensorflow":
+        yield
+        return
+    import tensorflow as tf
+
+    tf.config.run_functions_eagerly(True)
+    yield
+    tf.config.run_functions_eagerly(False)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")
+# tf.data's own functions stay graphs; TensorFlow says so on every fit.
+@pytest.mark.filterwarnings("ignore:Even though the:UserWarning")
+@pytest.mark.parametrize("kind", [KerasCNNClassifier, KerasCNNRegressor])
+def test_sklearn_estimator_checks(kind, eager_keras):
+    """Every one of scikit-learn's checks passes, the fit-quality ``check_*_train`` ones
+    included, with a one-layer network trained for one epoch at a large step."""
+    from sklearn.utils.estimator_checks import check_estimator
+
+    results = check_estimator(kind(build=dense_only, epochs=1, learning_rate=0.1), on_fail=None)
+    failed = {r["check_name"] for r in results if r["status"] == "failed"}
+    skipped = {r["check_name"] for r in results if r["status"] == "skipped"}
+    assert len(results) > 40
+    assert failed == set()
+    # Array API input needs SCIPY_ARRAY_API; the classifier has no decision_function.
+    assert skipped <= {
+        "check_array_api_input",
+        "check_classifiers_multilabel_output_format_decision_function",
+    }
