@@ -106,7 +106,7 @@ def is_sweep(records: pd.DataFrame) -> bool:
 
 
 def at_strength(evidence: pd.DataFrame, strength: float = 1.0) -> pd.DataFrame:
-    """A sweep's evidence rows at one augmentation strength (1: the paper's ranges).
+    """A sweep's evidence rows at the swept augmentation strength nearest ``strength``.
 
     Parameters
     ----------
@@ -114,20 +114,26 @@ def at_strength(evidence: pd.DataFrame, strength: float = 1.0) -> pd.DataFrame:
         ``bench.claims.evidence_table`` of a sweep's records: each sweep point is a run of
         its own ("1nn pixels strength 1 copies 10").
     strength : float
-        The point to keep; a swept run whose name gives no strength ran at 1.
+        The strength wanted (1: the paper's ranges); a swept run whose name gives no
+        strength ran at 1.
 
     Returns
     -------
     DataFrame
-        The evidence columns, ``run`` without the sweep's suffix, and ``copies`` (the
-        enlargement, NaN where not swept). Runs outside the sweep (the oracle) are left out.
+        The evidence columns, ``run`` without the sweep's suffix, ``strength`` (the one
+        kept: ``strength`` itself where it was swept) and ``copies`` (the enlargement, NaN
+        where not swept). Runs outside the sweep (the oracle) are left out.
     """
     runs = evidence["run"].astype(str)
     swept = runs.str.contains(_SWEPT)
     strengths = runs.str.extract(_STRENGTH, expand=False).astype(float).fillna(1.0)
-    chosen = swept & np.isclose(strengths, strength)
+    if not swept.any():
+        return evidence.iloc[0:0].assign(strength=[], copies=[])
+    nearest = strengths[swept].iloc[int(np.argmin(np.abs(strengths[swept] - strength)))]
+    chosen = swept & np.isclose(strengths, nearest)
     return evidence[chosen].assign(
         run=runs[chosen].str.replace(_SWEPT, "", regex=True),
+        strength=nearest,
         copies=runs[chosen].str.extract(_COPIES, expand=False).astype(float),
     )
 

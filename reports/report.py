@@ -81,7 +81,8 @@ CLAIMS_CAPTION = (
     "intervals and every verdict, as numbers in tables/claims.csv)."
 )
 LEAK_CAPTION = (
-    "The papers' claims and the sweep's engines at the paper's augmentation strength under "
+    "The papers' claims and the sweep's engines at the paper's augmentation strength (or "
+    "the swept one nearest it) under "
     "the three protocols: paper (augment, then split: copies of test drawings and other "
     "drawings of the same children in training), image-split (split by drawing: only the "
     "same children) and leak-free (split by child); each the mean over folds [95% corrected "
@@ -785,9 +786,9 @@ def _experiment_section(
     else:
         # Every point of a sweep is in the CSV and the figures; the page compares the
         # protocols at the paper's strength, beside the claims and the ceiling.
-        writer.csv(f"{section.name}_by_protocol", by_protocol)
+        writer.csv(f"{section.name}_every_point", by_protocol)
         shown, numbers = _leak_table(section, claims)
-        main = writer.table(f"{section.name}_three_protocols", LEAK_CAPTION, shown, numbers)
+        main = writer.table(f"{section.name}_by_protocol", LEAK_CAPTION, shown, numbers)
     for table in section.tables:
         if table.place == "csv":
             writer.csv(table.key, table.frame if table.numbers is None else table.numbers)
@@ -844,6 +845,8 @@ _LEAK_COLUMNS = [
     "test_samples",
     "trivial",
     "interval",
+    "verdict",
+    "reason",
 ]
 
 
@@ -899,6 +902,9 @@ _BY_PROTOCOL = [
 ]
 
 
+_LEAK_SHOWN = ["claim", "paper", *_SIDES.values(), "oracle ceiling"]
+
+
 def _leak_table(section: _Section, claims: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per claim, and per engine of the sweep at the paper's strength: the three protocols
     side by side and the oracle's ceiling on the target (display and numbers)."""
@@ -921,14 +927,16 @@ def _leak_table(section: _Section, claims: pd.DataFrame) -> tuple[pd.DataFrame, 
                 claim=CLAIMS.get(section.name, (section.name,))[0],
                 interval=ours["ci_method"],
                 run=[
-                    run if pd.isna(copies) else f"{run} x{copies:g}"
-                    for run, copies in zip(ours["run"], ours["copies"], strict=True)
+                    f"{run}{'' if pd.isna(copies) else f' x{copies:g}'} at strength {at:g}"
+                    for run, copies, at in zip(
+                        ours["run"], ours["copies"], ours["strength"], strict=True
+                    )
                 ],
             )
         )
     numbers = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if numbers.empty:
-        return pd.DataFrame(), numbers
+        return pd.DataFrame(columns=_LEAK_SHOWN), numbers
     ceilings = {str(t): oracle_ceiling(section.points, str(t)) for t in numbers["target"].unique()}
     bounds = []
     for target, metric in zip(numbers["target"], numbers["metric"], strict=True):
@@ -953,7 +961,7 @@ def _leak_table(section: _Section, claims: pd.DataFrame) -> tuple[pd.DataFrame, 
         low, high = first["ceiling_low"], first["ceiling_high"]
         row["oracle ceiling"] = "-" if pd.isna(low) else f"{low:.{digits}f}-{high:.{digits}f}"
         rows.append(row)
-    return pd.DataFrame(rows), numbers
+    return pd.DataFrame(rows, columns=_LEAK_SHOWN), numbers
 
 
 def _refs(blocks: Sequence[Table | FigureBlock]) -> list[str | Ref]:

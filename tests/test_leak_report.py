@@ -103,7 +103,10 @@ def test_evidence_at_the_papers_strength_drops_the_sweeps_suffix():
     assert set(rows["protocol"]) == {"paper-ignet", "leak-free"}
     paper = rows[rows["protocol"] == "paper-ignet"]
     assert paper["mean"].iloc[0] == pytest.approx(0.6)
-    assert at_strength(evidence_table(records, {}), strength=0.5).empty
+    # A sweep without the paper's strength gives the swept one nearest it.
+    nearest = at_strength(evidence_table(records, {}), strength=0.4)
+    assert set(nearest["strength"]) == {0.0} and len(nearest) == 2
+    assert at_strength(evidence_table(records[records["engine"] == "oracle"], {})).empty
 
 
 def _image_split(records: pd.DataFrame) -> pd.DataFrame:
@@ -129,7 +132,7 @@ def test_the_report_section_sets_three_protocols_beside_the_ceiling(tmp_path):
     context = {"profile": "quick", "data": "synthetic", "summary": ""}
     written = write_report(records, [experiment], tmp_path, context)
     assert "figures/leak_curve_age_category.svg" in written
-    table = pd.read_csv(written["tables/leak_curve_three_protocols.csv"])
+    table = pd.read_csv(written["tables/leak_curve_by_protocol.csv"])
     assert set(table["protocol"]) == {"paper-ignet", "image-split", "leak-free"}
     paper = table[table["protocol"] == "paper-ignet"].iloc[0]
     # In percent, as the page shows it, with the paper's number and the ceiling.
@@ -137,10 +140,10 @@ def test_the_report_section_sets_three_protocols_beside_the_ceiling(tmp_path):
     assert (paper["ceiling_low"], paper["ceiling_high"]) == pytest.approx((50.0, 56.0))
     assert paper["folds"] == 2 and paper["ci_low"] < 60.0 < paper["ci_high"]
     # Every sweep point stays in a CSV of its own; the page holds the paper's strength.
-    assert len(pd.read_csv(written["tables/leak_curve_by_protocol.csv"])) == 3 * 3 + 1
+    assert len(pd.read_csv(written["tables/leak_curve_every_point.csv"])) == 3 * 3 + 1
     html = written["report.html"].read_text(encoding="utf-8")
     section = html[html.index('id="leak_curve"') :]
     assert "1nn pixels reaches the paper&#39;s accuracy 50% on age_category" in section
     for column in ("paper protocol", "image-split", "leak-free", "oracle ceiling"):
         assert f">{column}</th>" in section
-    assert "50.00-56.00" in section and "1nn pixels x10, age_category" in section
+    assert "50.00-56.00" in section and "1nn pixels x10 at strength 1, age_category" in section
