@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -81,12 +82,17 @@ def build_report(
     names += sorted(set(records["experiment"]) - set(names))
     experiments = [_describe(name) for name in names]
     rows = {e["name"]: records[records["experiment"] == e["name"]] for e in experiments}
-    # Each experiment's evidence stands alone: computed side by side where cores allow.
-    found = fork_map([functools.partial(_evidence, rows[e["name"]], e) for e in experiments])
-    for experiment, evidence in zip(experiments, found, strict=True):
-        experiment["figures"] = _prediction_figures(records, experiment["name"])
+    # Each experiment's evidence stands alone, as does decoding the test images of its
+    # predictions figure: computed side by side where cores allow.
+    tasks: list[Callable[[], Any]] = [
+        functools.partial(_evidence, rows[e["name"]], e) for e in experiments
+    ]
+    tasks += [functools.partial(_prediction_figures, records, e["name"]) for e in experiments]
+    found = fork_map(tasks)
+    for index, experiment in enumerate(experiments):
+        experiment.update(found[index])
+        experiment["figures"] = found[len(experiments) + index]
         experiment["data_kind"] = _data_kind(rows[experiment["name"]])
-        experiment.update(evidence)
     context = _context(records, profile, data_label)
     context["missing"] = [n for n in list_experiments() if n not in names]
     if store.problems:
