@@ -60,7 +60,7 @@ def test_a_label_never_predicted_scores_zero_not_nan():
 
 def _table3() -> dict[str, list]:
     (target,) = load_experiment("faces_table3").targets
-    return dict(target["per_attribute"])
+    return dict(target.per_attribute)
 
 
 def test_the_papers_table_3_rows_give_its_avg_row():

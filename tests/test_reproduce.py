@@ -35,7 +35,7 @@ def test_every_experiment_ran_under_both_protocols(reproduced: Path) -> None:
     assert set(records["experiment"]) == set(list_experiments())
     for name, rows in records.groupby("experiment"):
         experiment = load_experiment(str(name))
-        smoke = profile_settings(experiment, "smoke").get("protocols", experiment.protocols)
+        smoke = profile_settings(experiment, "smoke").protocols or experiment.protocols
         assert set(rows["protocol"]) == set(smoke)
     assert not records["job_id"].duplicated().any()
 
