@@ -1,9 +1,9 @@
 """Training throughput of the IgNet paper's Fig. 2 Keras network (``drawings_cnn``).
 
 58x36x1 inputs, 186 classes (all four factors), batches of 32, Adam, categorical
-cross-entropy: the network and settings ``KerasCNN`` trains with, TensorFlow's op
-determinism on as ``KerasCNN`` sets it. Each round is one ``fit`` epoch over ``BATCHES``
-batches of random images; graph tracing happens in a warm-up fit before timing.
+cross-entropy: the network and settings ``KerasCNNClassifier`` trains with, TensorFlow's
+op determinism on as it sets it. Each round is one ``fit`` epoch over ``BATCHES`` batches
+of random images; graph tracing happens in a warm-up fit before timing.
 
 Run for real with ``pytest tests/benchmarks/test_keras_fig2_throughput.py
 --benchmark-enable``: it prints, and stores in ``extra_info``, samples/s and the
