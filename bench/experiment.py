@@ -14,6 +14,7 @@ docs/experiments.md describes every field.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -273,8 +274,8 @@ class Experiment(_Part):
             where = f"profile.{name}"
             chosen = profile.runs
             _among(f"{where}.runs", list(chosen) if chosen is not None else None, runs)
-            for run, picked in chosen.items() if isinstance(chosen, dict) else ():
-                _among(f"{where}.runs.{run}", None if picked == "all" else picked, targets)
+            for run_name, picked in chosen.items() if isinstance(chosen, dict) else ():
+                _among(f"{where}.runs.{run_name}", None if picked == "all" else picked, targets)
             _among(f"{where}.protocols", profile.protocols, list(self.protocols))
         for number, claim in enumerate(self.speed, 1):
             _among(f"speed {number}: slow", [claim.slow], runs)
@@ -369,7 +370,7 @@ def _describe(error: ValidationError) -> str:
     return f"{where.lstrip('.')}: {message}{found}" if where else f"{message}{found}"
 
 
-def sweep_points(sweep: dict[str, list[float]]) -> list[dict[str, float]]:
+def sweep_points(sweep: Mapping[Any, list[float]]) -> list[dict[str, float]]:
     """Every combination of a sweep's values (one empty point when nothing is swept)."""
     points: list[dict[str, float]] = [{}]
     for option, values in sweep.items():
