@@ -176,7 +176,8 @@ class Profile(BaseModel):
     size: tuple[int, int] = _DEFAULT_SIZE
     invert: StrictBool | None = None
     runs: Names | dict[str, Literal["all"] | Names] | None = None
-    sweep: dict[Literal["strength", "copies", "learn_test"], list[float]] = Field(
+    # int | float keeps a count a count (copies = [10] slices arrays) and a strength a float.
+    sweep: dict[Literal["strength", "copies", "learn_test"], list[int | float]] = Field(
         default_factory=dict
     )
     protocols: Names | None = None
@@ -370,7 +371,7 @@ def _describe(error: ValidationError) -> str:
     return f"{where.lstrip('.')}: {message}{found}" if where else f"{message}{found}"
 
 
-def sweep_points(sweep: Mapping[Any, list[float]]) -> list[dict[str, float]]:
+def sweep_points(sweep: Mapping[Any, list[int | float]]) -> list[dict[str, float]]:
     """Every combination of a sweep's values (one empty point when nothing is swept)."""
     points: list[dict[str, float]] = [{}]
     for option, values in sweep.items():

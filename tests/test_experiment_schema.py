@@ -497,3 +497,13 @@ def test_a_bad_field_names_the_file_the_field_and_what_it_allows(
     profiles = PROFILES.replace("[profile.quick]\n", f"[profile.quick]\n{profile_line}", 1)
     with pytest.raises(BenchError, match=message):
         load_experiment(_write(tmp_path, body, profiles=profiles))
+
+
+def test_a_swept_count_stays_a_whole_number():
+    # copies slices arrays: a sweep's [10] must reach the protocol as 10, not 10.0.
+    jobs = expand(load_experiment("leak_curve"), "quick")
+    options = [
+        job.settings.protocol_options for job in jobs if "copies" in job.settings.protocol_options
+    ]
+    assert options and all(type(o["copies"]) is int for o in options)
+    assert {type(o["strength"]) for o in options} == {float}
