@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import importlib.abc
 import importlib.machinery
+import logging
 import os
 import sys
 import tempfile
@@ -102,13 +103,18 @@ def recorded_warnings() -> Iterator[list[str]]:
 
 
 def silence_native_logs() -> None:
-    """Unless verbose, hide TensorFlow's native start-up logging in this process."""
+    """Unless verbose, hide TensorFlow's native start-up logging and its Python warnings in
+    this process."""
     if level() == "verbose":
         return
     # 3 also hides TensorFlow's harmless ERROR lines (``node_def_util.cc ... NodeDef
     # mentions attribute``); a real failure still raises a Python exception. Set even
     # over an inherited value: --verbose is the way to see these lines.
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    # Their Python loggers too: TensorFlow's "retracing" notes are advice for whoever writes
+    # the training loop, not news for the person running the suite.
+    for name in _NOISY:
+        logging.getLogger(name).setLevel(logging.ERROR)
     if not any(isinstance(finder, _QuietImport) for finder in sys.meta_path):
         sys.meta_path.insert(0, _QuietImport())
 

@@ -63,3 +63,23 @@ def test_quiet_prints_the_summary_only(experiment, tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # no progress bar, no warning
     assert done.stdout.splitlines()[0].startswith("rel: 15 jobs run, 0 already done")
+
+
+@pytest.mark.parametrize(
+    ("verbosity", "shown"), [("quiet", False), ("normal", False), ("verbose", True)]
+)
+def test_tensorflows_python_warnings_only_when_verbose(verbosity, shown, monkeypatch):
+    import logging
+    import sys
+
+    from bench import console
+
+    logger = logging.getLogger("tensorflow")
+    monkeypatch.setattr(logger, "level", logger.level)  # restored after the test
+    logger.setLevel(logging.NOTSET)  # as a fresh process has it (and clears the cache)
+    monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))  # the quiet finder added
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")
+    console.configure(verbosity)
+    # tf.function reports a retracing as a warning on this logger.
+    assert logger.isEnabledFor(logging.WARNING) is shown
+    assert logger.isEnabledFor(logging.ERROR)
