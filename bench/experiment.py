@@ -46,7 +46,6 @@ __all__ = [
 ]
 
 REPORT_ITEMS = ("attributes", "confusion", "diagnostics", "time_ratio", "training_time")
-DATASETS = ("drawings", "faces", "digits")
 TASKS = ("classification", "regression", "multilabel")
 # Protocol options a profile may sweep (``sweep = { strength = [0, 1, 2], copies = [10] }``):
 # every run becomes one variant per combination of values, named after its point
@@ -231,7 +230,7 @@ class Experiment(_Part):
     ----------
     name : the file's stem, e.g. ``table1``.
     title, notes : what the experiment reproduces, for the report.
-    dataset : drawings, faces or digits.
+    dataset : a dataset of :data:`bench.data.sources.SOURCES` (drawings, faces, digits).
     runs, targets, profiles, speed : the file's ``[[run]]``, ``[[target]]``,
         ``[profile.*]`` and ``[[speed]]`` parts.
     protocols : the protocols every run runs under (unless it names its own).
@@ -241,7 +240,7 @@ class Experiment(_Part):
 
     name: str
     title: str
-    dataset: Literal["drawings", "faces", "digits"]
+    dataset: str
     runs: list[Run] = Field(alias="run", min_length=1)
     protocols: list[Literal[PROTOCOLS]] = Field(min_length=1)  # type: ignore[valid-type]
     targets: list[Target] = Field(alias="target", min_length=1)
@@ -250,6 +249,16 @@ class Experiment(_Part):
     report: list[Literal[REPORT_ITEMS]] = Field(default_factory=list)  # type: ignore[valid-type]
     speed: list[SpeedClaim] = Field(default_factory=list)
     source: Path | None = Field(None, exclude=True)
+
+    @field_validator("dataset")
+    @classmethod
+    def _known_dataset(cls, dataset: str) -> str:
+        # Deferred: the data layer loads pandas and OpenCV, which --help does not need.
+        from bench.data.sources import SOURCES
+
+        if dataset not in SOURCES:
+            raise ValueError(f"dataset must be one of {', '.join(SOURCES)}, not {dataset!r}")
+        return dataset
 
     @model_validator(mode="before")
     @classmethod

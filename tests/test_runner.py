@@ -78,7 +78,7 @@ def test_expand(tiny):
         ("title = 1", "title: Input should be a valid string"),
         (
             TINY.replace('dataset = "drawings"', 'dataset = "mnist"'),
-            "dataset: Input should be 'drawings', 'faces' or 'digits' .got 'mnist'.",
+            "dataset: dataset must be one of drawings, faces, digits, not 'mnist'",
         ),
         (
             TINY.replace('"paper-ignet", "leak-free"', '"paper-x"'),
