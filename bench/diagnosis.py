@@ -45,17 +45,16 @@ def diagnose(
     invert : feed ink intensity (1 - pixel) instead of the pixels.
     """
     from bench.data import default_folder, load_drawings
-    from bench.data.targets import age_months, encode_target
+    from bench.data.targets import encode
     from ignet import IgNetClassifier, IgNetRegressor
 
     if epochs < 0:
         raise BenchError(f"--epochs must be at least 0, not {epochs}")
     folder = data or default_folder(Path(out), seed)
     dataset = load_drawings(folder, size=size)
-    if target == "age_months":
-        y, model = age_months(dataset.labels), IgNetRegressor
-    else:
-        y, model = encode_target(dataset.labels, target)[0], IgNetClassifier
+    regression = target == "age_months"
+    y = encode(dataset, target, "regression" if regression else "classification").y
+    model = IgNetRegressor if regression else IgNetClassifier
     estimator = model(
         layers=network,
         settings="paper",
