@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from bench import evidence
+from bench.experiment import SpeedClaim
 from reports import tables
 
 __all__ = [
@@ -209,15 +210,14 @@ def engine_comparisons(
     return pd.DataFrame(rows)
 
 
-def speed_table(records: pd.DataFrame, claims: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+def speed_table(records: pd.DataFrame, claims: Sequence[SpeedClaim]) -> pd.DataFrame:
     """The paper's claims about training time, each judged on our timings.
 
     Parameters
     ----------
     records : flat result records of one experiment.
-    claims : the experiment's ``[[speed]]`` entries (:class:`bench.experiment.Experiment`):
-        ``claim``, ``slow`` and ``fast`` (run names), ``paper`` (the claimed ratio of
-        the slow run's seconds to the fast one's), optional ``targets`` and ``tolerance``.
+    claims : the experiment's ``[[speed]]`` entries (:attr:`Experiment.speed
+        <bench.experiment.Experiment>`).
 
     Returns
     -------
@@ -233,32 +233,30 @@ def speed_table(records: pd.DataFrame, claims: Sequence[Mapping[str, Any]]) -> p
         records = records[records["status"].fillna("ok") == "ok"]
     rows = []
     for claim in claims:
-        chosen = records[records["variant"].isin([claim["slow"], claim["fast"]])]
-        if "targets" in claim:
-            chosen = chosen[chosen["target"].isin(claim["targets"])]
+        chosen = records[records["variant"].isin([claim.slow, claim.fast])]
+        if claim.targets is not None:
+            chosen = chosen[chosen["target"].isin(claim.targets)]
         for (target, task, protocol), group in chosen.groupby(
             ["target", "task", "protocol"], sort=False
         ):
             keys = _pairing(group)
-            slow = group[group["variant"] == claim["slow"]].set_index(keys)
-            fast = group[group["variant"] == claim["fast"]].set_index(keys)
+            slow = group[group["variant"] == claim.slow].set_index(keys)
+            fast = group[group["variant"] == claim.fast].set_index(keys)
             both = slow.index.intersection(fast.index)
             if len(both) == 0:
                 continue
             slow_s = _column(slow.loc[both], "train_seconds")
             fast_s = _column(fast.loc[both], "train_seconds")
             ratio = evidence.speed_ratio(slow_s / fast_s)
-            judged = evidence.verdict(
-                "time_ratio", float(claim["paper"]), ratio, tolerance=claim.get("tolerance")
-            )
+            judged = evidence.verdict("time_ratio", claim.paper, ratio, tolerance=claim.tolerance)
             throughput = _column(fast.loc[both], "samples_per_second") / _column(
                 slow.loc[both], "samples_per_second"
             )
             rows.append(
                 {
-                    "claim": claim["claim"],
-                    "slow": claim["slow"],
-                    "fast": claim["fast"],
+                    "claim": claim.claim,
+                    "slow": claim.slow,
+                    "fast": claim.fast,
                     "target": target,
                     "task": task,
                     "protocol": protocol,
@@ -269,7 +267,7 @@ def speed_table(records: pd.DataFrame, claims: Sequence[Mapping[str, Any]]) -> p
                     "ci_high": ratio.high,
                     "folds": len(both),
                     "throughput_ratio": float(np.median(throughput)),
-                    "paper": float(claim["paper"]),
+                    "paper": claim.paper,
                     "verdict": judged.word,
                     "reason": judged.reason,
                     "ci_method": ratio.method,

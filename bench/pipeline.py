@@ -116,7 +116,7 @@ def run_one(
     return RunOutcome(
         summary=summary,
         table=evidence_table(records, experiment.paper()),
-        speed=speed_table(records, [c.model_dump(exclude_none=True) for c in experiment.speed]),
+        speed=speed_table(records, experiment.speed),
     )
 
 

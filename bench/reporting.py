@@ -143,7 +143,7 @@ def _describe(name: str) -> dict[str, Any]:
         "paper": {t.name: t.paper for t in experiment.targets},
         "paper_runs": experiment.paper(),
         "report": experiment.report,
-        "speed_claims": [claim.model_dump(exclude_none=True) for claim in experiment.speed],
+        "speed_claims": experiment.speed,
         "paper_attributes": next(
             (t.per_attribute for t in experiment.targets if t.per_attribute), {}
         ),

@@ -8,6 +8,7 @@ import pytest
 
 from bench.claims import engine_comparisons, evidence_table, protocol_effects, speed_table
 from bench.evidence import WORDS
+from bench.experiment import SpeedClaim
 
 
 def _records(
@@ -107,7 +108,7 @@ def test_engine_comparison_against_the_first_run():
     assert table.loc[0, "p_run_higher"] < 0.05
 
 
-_CLAIM = {"claim": "30 times as fast", "slow": "fig2", "fast": "fig5", "paper": 30.0}
+_CLAIM = SpeedClaim(claim="30 times as fast", slow="fig2", fast="fig5", paper=30.0)
 
 
 def test_a_speed_claim_gets_a_verdict():
@@ -123,8 +124,9 @@ def test_a_speed_claim_gets_a_verdict():
 
 def test_a_quicker_claim_with_no_tolerance_needs_the_whole_interval_above_one():
     deep = _records([0.5] * 4, variant="fig7 freezeconnect", seconds=[2.0, 2.1, 1.9, 2.0])
-    quicker = {"claim": "shorter", "slow": "fig7", "fast": "fig7 freezeconnect", "paper": 1.0}
-    quicker["tolerance"] = 0.0
+    quicker = SpeedClaim(
+        claim="shorter", slow="fig7", fast="fig7 freezeconnect", paper=1.0, tolerance=0.0
+    )
     cases = {
         "reproduced": [3.0, 3.1, 2.9, 3.0],
         "not reproduced": [1.0, 1.1, 0.9, 1.0],
@@ -137,7 +139,8 @@ def test_a_quicker_claim_with_no_tolerance_needs_the_whole_interval_above_one():
     # Only the claim's targets, only the runs it names.
     other = _records([0.5] * 4, variant="fig5", seconds=9.0)
     assert speed_table(pd.concat([other, deep]), [quicker]).empty
-    assert speed_table(pd.concat([slow, deep]), [{**quicker, "targets": ["x"]}]).empty
+    elsewhere = quicker.model_copy(update={"targets": ["x"]})
+    assert speed_table(pd.concat([slow, deep]), [elsewhere]).empty
 
 
 def test_the_bootstrap_scorers_agree_with_scikit_learn():

@@ -11,6 +11,7 @@ import pytest
 from sklearn.metrics import ConfusionMatrixDisplay
 
 from bench.claims import evidence_table, speed_table
+from bench.experiment import SpeedClaim
 from reports.items import AVERAGE_LABELS, ITEMS, Item, build_item
 from reports.tables import paper_table
 
@@ -99,13 +100,9 @@ def _timing_rows():
 
 def _speed_item(rows, paper=None):
     claims = [
-        {
-            "claim": f"faster on {target}",
-            "slow": "fig2",
-            "fast": "fig5",
-            "targets": [target],
-            "paper": ratio,
-        }
+        SpeedClaim(
+            claim=f"faster on {target}", slow="fig2", fast="fig5", targets=[target], paper=ratio
+        )
         for target, ratio in (paper or {"age_category": 15.0, "age_months": 10.0}).items()
     ]
     experiment = {"name": "exp", "speed": speed_table(rows, claims)}
