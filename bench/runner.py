@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -139,6 +140,10 @@ def _run_job(job: Job, data: str) -> tuple[dict[str, Any], list[str]]:
     """A worker's entry: :func:`execute` with the console settings of the parent, and the
     warnings it raised handed back for the parent to print once each."""
     console.silence_native_logs()
+    # A worker draws no bar beside another process's: a thread lock will do. tqdm's default
+    # is a multiprocessing one, even for a disabled bar, and a worker stopped by Ctrl-C
+    # leaves it behind (the resource tracker's "leaked semaphore" warning at exit).
+    tqdm.set_lock(threading.RLock())
     with console.recorded_warnings() as found:
         record = execute(job, data)
     return record, found

@@ -138,14 +138,15 @@ def read(
         return columns
 
     with ThreadPoolExecutor(max_workers=_THREADS) as pool:
-        decoded_rows = pool.map(decode, range(len(names)))
-        if progress:
-            # Only when shown: even a disabled bar makes tqdm's multiprocessing lock, which
-            # a job's worker killed by Ctrl-C leaves behind as a leaked semaphore.
-            decoded_rows = tqdm(
-                decoded_rows, total=len(names), desc=f"decoding {loader.noun}", unit="img"
+        results = list(
+            tqdm(
+                pool.map(decode, range(len(names))),
+                total=len(names),
+                desc=f"decoding {loader.noun}",
+                unit="img",
+                disable=not progress,
             )
-        results = list(decoded_rows)
+        )
 
     ok = np.array([not isinstance(result, str) for result in results], dtype=bool)
     bad += [(name, r) for name, r in zip(names, results, strict=True) if isinstance(r, str)]
