@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -32,6 +32,7 @@ from pydantic import (
 from bench.engines import engine_names
 from bench.errors import BenchError
 from bench.protocols import PROTOCOLS
+from bench.schema import Task
 
 __all__ = [
     "Experiment",
@@ -46,15 +47,14 @@ __all__ = [
 ]
 
 REPORT_ITEMS = ("attributes", "confusion", "diagnostics", "time_ratio", "training_time")
-TASKS = ("classification", "regression", "multilabel")
 # Protocol options a profile may sweep (``sweep = { strength = [0, 1, 2], copies = [10] }``):
 # every run becomes one variant per combination of values, named after its point
 # (``fig5 strength 0.5 copies 10``), and the values join the base protocol's options.
-SWEEP_OPTIONS = ("strength", "copies", "learn_test")
+SweepOption = Literal["strength", "copies", "learn_test"]
 _DEFAULT_EPOCHS = 10
 _DEFAULT_SIZE = (36, 58)  # the IgNet paper's 36 x 58 pixels
 
-Task = Literal["classification", "regression", "multilabel"]
+TASKS = get_args(Task)
 Names = list[str]
 
 
@@ -164,7 +164,7 @@ class Profile(BaseModel):
     invert : ink intensity for every run that does not say.
     runs : the runs the profile includes (all when absent): a list of run names, or a
         table of run name -> ``"all"`` or the targets it trains on.
-    sweep : protocol option -> values (:data:`SWEEP_OPTIONS`).
+    sweep : protocol option -> values (:data:`SweepOption`).
     protocols : the experiment's protocols the profile runs (all when absent).
     """
 
@@ -176,9 +176,7 @@ class Profile(BaseModel):
     invert: StrictBool | None = None
     runs: Names | dict[str, Literal["all"] | Names] | None = None
     # int | float keeps a count a count (copies = [10] slices arrays) and a strength a float.
-    sweep: dict[Literal["strength", "copies", "learn_test"], list[int | float]] = Field(
-        default_factory=dict
-    )
+    sweep: dict[SweepOption, list[int | float]] = Field(default_factory=dict)
     protocols: Names | None = None
 
     @model_validator(mode="after")
@@ -298,7 +296,7 @@ class Experiment(_Part):
 
         A run's own ``paper`` table, when it has one, replaces the targets' numbers (an
         empty one says the paper has no such run). A profile's sweep makes variants of a
-        run (:data:`SWEEP_OPTIONS`); each has its run's numbers.
+        run (:data:`SweepOption`); each has its run's numbers.
         """
         points = [p for profile in self.profiles.values() for p in sweep_points(profile.sweep)]
         return {
