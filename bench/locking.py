@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,9 +68,28 @@ def results_lock(folder: str | Path) -> Iterator[None]:
         lock.release()
 
 
-def _owner(folder: Path) -> str:
+def _owner(folder: Path, wait: float = 2.0) -> str:
+    # The holder writes its owner file just after taking the lock, so a run started at
+    # the same moment may look before it is there (or see one a killed run left): wait
+    # briefly for a live process to be named.
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            pid, started, command = (folder / _OWNER).read_text().splitlines()[:3]
+            if _alive(int(pid)):
+                return f"another run, process {pid} (started {started}: {command})"
+        except (OSError, ValueError):
+            pass
+        if time.monotonic() > deadline:
+            return "another run (process id not yet written)"
+        time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
     try:
-        pid, started, command = (folder / _OWNER).read_text().splitlines()[:3]
-    except (OSError, ValueError):
-        return "another run (process id not yet written)"
-    return f"another run, process {pid} (started {started}: {command})"
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
