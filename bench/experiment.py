@@ -31,6 +31,7 @@ from pydantic import (
 
 from bench.engines import engine_names
 from bench.errors import BenchError
+from bench.profiles import DECLARED, REQUIRED
 from bench.protocols import PROTOCOLS
 from bench.schema import Task
 
@@ -275,9 +276,15 @@ class Experiment(_Part):
         for run in self.runs:
             _among(f"run {run.name}: targets", run.targets, targets)
             _among(f"run {run.name}: protocols", run.protocols, list(self.protocols))
-        for needed in ("quick", "paper"):
+        for needed in REQUIRED:
             if needed not in self.profiles:
                 raise ValueError(f"missing [profile.{needed}]")
+        for name in self.profiles:
+            if name not in DECLARED:
+                raise ValueError(
+                    f"[profile.{name}]: a file declares the profiles {', '.join(DECLARED)}"
+                    " (smoke is derived from quick)"
+                )
         for name, profile in self.profiles.items():
             where = f"profile.{name}"
             chosen = profile.runs

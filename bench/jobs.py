@@ -4,6 +4,7 @@ protocol x target x fold, each with the settings it runs with (:class:`bench.sch
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bench.engines import get_engine, smoke_options
@@ -13,14 +14,16 @@ from bench.experiment import (
     Experiment,
     Profile,
     Run,
+    list_experiments,
+    load_experiment,
     sweep_points,
     variant_name,
 )
-from bench.profiles import PROFILES
+from bench.profiles import OPTIONAL, PROFILES
 from bench.protocols import MIRRORS, get_protocol
 from bench.schema import Job, JobSettings
 
-__all__ = ["expand", "profile_settings"]
+__all__ = ["declaring", "expand", "profile_settings"]
 
 # ``smoke`` is ``quick`` cut down to seconds per job and to each experiment's first target:
 # a check that every run and protocol goes end to end, not a measurement. Files declare
@@ -141,9 +144,22 @@ def profile_settings(experiment: Experiment, profile: str) -> Profile:
                 },
             }
         )
-    if profile not in experiment.profiles:
+    if profile not in PROFILES:
         raise BenchError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
+    if profile not in experiment.profiles:
+        shipped = declaring([load_experiment(name) for name in list_experiments()], profile)
+        raise BenchError(
+            f"experiment {experiment.name} declares no {profile} profile (it declares "
+            f"{', '.join(experiment.profiles)}); the experiments that do: "
+            f"{', '.join(e.name for e in shipped) or 'none'}"
+        )
     return experiment.profiles[profile]
+
+
+def declaring(experiments: Sequence[Experiment], profile: str) -> list[Experiment]:
+    """The experiments that run under ``profile``: every one, but for a profile a file may
+    leave out (:data:`bench.profiles.OPTIONAL`) those that declare it."""
+    return [e for e in experiments if profile not in OPTIONAL or profile in e.profiles]
 
 
 def _options(profile: dict[str, Any], run: dict[str, Any], task: str) -> dict[str, Any]:

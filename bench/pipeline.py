@@ -21,6 +21,7 @@ from bench.claims import evidence_table, speed_table
 from bench.data import data_folders, default_folder
 from bench.evidence import WORDS
 from bench.experiment import list_experiments, load_experiment
+from bench.jobs import declaring
 from bench.locking import results_lock
 from bench.results import ResultsStore
 from bench.runner import RunSummary, run_experiment
@@ -144,6 +145,17 @@ def reproduce(
     start = time.perf_counter()
     out = Path(out)
     chosen = [load_experiment(name) for name in experiments or list_experiments()]
+    if not experiments:
+        # Named experiments must declare the profile (check_run says so); from the whole
+        # list, those that do not are left out, and the run says which.
+        runs = declaring(chosen, profile)
+        left_out = [e.name for e in chosen if e not in runs]
+        chosen = runs
+        if left_out:
+            console.say(
+                f"profile {profile}: {', '.join(e.name for e in chosen)}; left out (no "
+                f"[profile.{profile}] in their files): {', '.join(left_out)}"
+            )
     given = {
         "drawings": ("--data", None if data is None else str(data)),
         "faces": ("--faces", None if faces is None else str(faces)),

@@ -14,7 +14,7 @@ from bench.experiment import (
     sweep_points,
     variant_name,
 )
-from bench.jobs import expand, profile_settings
+from bench.jobs import declaring, expand, profile_settings
 from bench.results import job_id
 from reports.items import ITEMS
 
@@ -44,11 +44,12 @@ def _experiment(
     dataset="drawings",
     targets='[[target]]\nname = "age_category"\n',
     extra="",
+    profiles=PROFILES,
 ):
     body = (
         f'title = "t"\ndataset = "{dataset}"\nprotocols = {protocols}\n{extra}\n{runs}\n{targets}\n'
     )
-    return load_experiment(_write(tmp_path, body))
+    return load_experiment(_write(tmp_path, body, profiles=profiles))
 
 
 def test_run_name_defaults_to_network_and_options_to_empty(tmp_path):
@@ -162,6 +163,45 @@ def test_unknown_profile_is_refused(tmp_path):
         profile_settings(exp, "fast")
     with pytest.raises(BenchError):
         expand(exp, "fast")
+
+
+def test_a_profile_the_file_does_not_declare_names_the_experiments_that_do(tmp_path):
+    exp = _experiment(tmp_path)
+    with pytest.raises(BenchError, match="declares no standard profile") as raised:
+        expand(exp, "standard")
+    assert "it declares quick, paper" in str(raised.value)
+    assert "table1" in str(raised.value)
+
+
+def test_a_file_declares_only_the_known_profiles(tmp_path):
+    with pytest.raises(BenchError, match=r"\[profile.medium\].*quick, standard, paper"):
+        _experiment(tmp_path, profiles=PROFILES + "[profile.medium]\n")
+    with pytest.raises(BenchError, match=r"missing \[profile.paper\]"):
+        _experiment(tmp_path, profiles="[profile.quick]\n")
+
+
+def test_a_whole_run_under_standard_takes_the_experiments_that_declare_it():
+    shipped = [load_experiment(name) for name in list_experiments()]
+    standard = [e.name for e in declaring(shipped, "standard")]
+    assert standard == [e.name for e in shipped if "standard" in e.profiles]
+    assert 0 < len(standard) < len(shipped)
+    for profile in ("smoke", "quick", "paper"):
+        assert declaring(shipped, profile) == shipped
+
+
+def test_the_standard_profile_runs_both_cnns_and_the_baselines_under_three_protocols():
+    runs: dict[tuple[str, str], set[str]] = {}
+    for name in list_experiments():
+        exp = load_experiment(name)
+        if "standard" not in exp.profiles:
+            continue
+        assert exp.profiles["standard"].epochs > 10  # early stopping ends it, not the cap
+        for job in expand(exp, "standard"):
+            runs.setdefault((job.network, job.target), set()).add(job.protocol)
+    three = {"image-split", "leak-free"}
+    for network in ("fig2", "fig5", "pixels", "hog"):
+        for target in ("age_category", "age_months"):
+            assert three < runs[network, target], (network, target)
 
 
 def test_leak_free_mirrors_the_experiments_own_paper_protocol(tmp_path):
@@ -319,7 +359,7 @@ def test_unknown_dataset_is_refused(tmp_path):
 def test_every_shipped_experiment_expands_with_unique_job_ids(name):
     exp = load_experiment(name)
     assert exp.name == name
-    for profile in ("smoke", "quick", "paper"):
+    for profile in ("smoke", *exp.profiles):
         jobs = expand(exp, profile)
         assert jobs, (name, profile)
         ids = [job_id(job.key()) for job in jobs]
