@@ -222,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="time every engine, back end and network in one run",
         description=(
             "Measure this machine's float32 matrix-multiply peak, the training throughput "
-            "(samples/s, GFLOP/s from counted FLOPs, %% of peak) of IgNet on each back end and "
+            "(samples/s, GFLOP/s from counted FLOPs, % of peak) of IgNet on each back end and "
             "of the same layers in Keras, the seconds to a target validation accuracy on "
             "sklearn's digits, and IgNet numpy with 1 thread against all cores; print a "
             "table and append the records to OUT/results/timing.jsonl."

@@ -154,12 +154,15 @@ def _training_time(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
         ["variant", "target", "protocol"], sort=False
     ):
         metric, _ = MAIN_METRIC[str(runs["task"].iloc[0])]
-        curves = runs.get(f"curve.val_{metric}")
-        epochs = [len(c) for c in curves] if curves is not None else []
-        near = [
-            _near_best_epoch(c, higher_is_better=metric in HIGHER_IS_BETTER)
-            for c in (curves if curves is not None else [])
-        ]
+        # Runs that train no network (a nearest neighbour, a closed form) have no curve.
+        column = runs.get(f"curve.val_{metric}", pd.Series(None, index=runs.index, dtype=object))
+        has_curve = column.map(lambda c: isinstance(c, list))
+        trained, curves = runs[has_curve], list(column[has_curve])
+        epochs = [len(c) for c in curves]
+        near = [_near_best_epoch(c, higher_is_better=metric in HIGHER_IS_BETTER) for c in curves]
+        # Early stopping ended a fold when it ran fewer epochs than its cap.
+        caps = trained.get("settings.epochs", pd.Series(np.nan, index=trained.index))
+        stopped = sum(n < cap for n, cap in zip(epochs, caps, strict=True))
         table.append(
             {
                 "network": variant,
@@ -167,12 +170,17 @@ def _training_time(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
                 "protocol": protocol,
                 "train time (s)": round(float(runs["train_seconds"].mean()), 2),
                 "epochs run": round(float(np.mean(epochs)), 1) if epochs else np.nan,
+                "epoch cap": float(caps.max()) if epochs else np.nan,
+                "stopped early (folds)": stopped if epochs else np.nan,
                 "epoch near best": round(float(np.nanmean(near)), 1) if near else np.nan,
                 "samples per second": round(float(runs["samples_per_second"].mean())),
                 "folds": len(runs),
             }
         )
-    caption = "Training time per run (means over folds)"
+    caption = (
+        "Training time per run (means over folds); early stopping ended a fold when it ran "
+        "fewer epochs than the cap"
+    )
     return Item(tables=[ItemTable("training_time", caption, pd.DataFrame(table))])
 
 

@@ -198,6 +198,20 @@ def test_training_time_epoch_near_best_for_a_decreasing_error():
     assert table.iloc[0]["epoch near best"] == 3.0
 
 
+def test_training_time_counts_the_folds_early_stopping_ended_beside_untrained_runs():
+    rows = _frame(
+        _record(**{"curve.val_accuracy": [0.2, 0.5, 0.4], "settings.epochs": 3}),
+        _record(**{"curve.val_accuracy": [0.2, 0.5], "settings.epochs": 3}, fold=1),
+        _record(**{"curve.val_accuracy": [0.3], "settings.epochs": 3}, fold=2),
+        _record(variant="1nn pixels", engine="nearest", **{"settings.epochs": 3}),
+    )
+    ((_, table),) = _shown(build_item("training_time", rows, EXPERIMENT))
+    net, nearest = table.iloc[0], table.iloc[1]
+    assert net["stopped early (folds)"] == 2 and net["epoch cap"] == 3.0
+    assert net["folds"] == 3
+    assert np.isnan(nearest["epochs run"]) and np.isnan(nearest["stopped early (folds)"])
+
+
 def test_training_time_without_curves_shows_dashes():
     rows = _frame(_record(), _record(variant="fig5 x10"))
     ((_, table),) = _shown(build_item("training_time", rows, EXPERIMENT))
