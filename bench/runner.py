@@ -43,6 +43,9 @@ __all__ = ["RunSummary", "execute", "fold_seed", "run_experiment", "workers"]
 
 # joblib's warning when a stopped run's generator is closed with jobs in flight.
 _CANCELLED = r".* still being processed by the workers have been cancelled"
+# loky's when it replaces a worker whose memory grew (TensorFlow's caches) between two
+# jobs: no job is lost, the next one runs in the new worker.
+_REPLACED = r"A worker stopped while some jobs were given to the executor"
 _EXAMPLES = 12  # test images whose predicted attributes a multi-label record keeps
 
 
@@ -107,6 +110,7 @@ def run_experiment(
                 # instead of joblib's warning.
                 with warnings.catch_warnings(), contextlib.closing(finished):
                     warnings.filterwarnings("ignore", _CANCELLED, UserWarning)
+                    warnings.filterwarnings("ignore", _REPLACED, UserWarning)
                     bar = tqdm(
                         finished,
                         total=len(todo),
