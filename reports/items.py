@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from sklearn.metrics import confusion_matrix as count_confusions
 
 from reports.figures import confusion_matrix, diagnostic_table
+from reports.leak import roles
 from reports.paper_checks import table3_averages
 from reports.tables import (
     HIGHER_IS_BETTER,
@@ -154,9 +155,10 @@ def _training_time(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
         ["variant", "target", "protocol"], sort=False
     ):
         metric, _ = MAIN_METRIC[str(runs["task"].iloc[0])]
-        # Runs that train no network (a nearest neighbour, a closed form) have no curve.
+        # Only networks train in epochs: a baseline's one-point curve (a nearest neighbour,
+        # a logistic regression) says nothing of early stopping.
         column = runs.get(f"curve.val_{metric}", pd.Series(None, index=runs.index, dtype=object))
-        has_curve = column.map(lambda c: isinstance(c, list))
+        has_curve = column.map(lambda c: isinstance(c, list)) & (roles(runs) == "network")
         trained, curves = runs[has_curve], list(column[has_curve])
         epochs = [len(c) for c in curves]
         near = [_near_best_epoch(c, higher_is_better=metric in HIGHER_IS_BETTER) for c in curves]

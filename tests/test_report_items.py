@@ -198,12 +198,17 @@ def test_training_time_epoch_near_best_for_a_decreasing_error():
     assert table.iloc[0]["epoch near best"] == 3.0
 
 
-def test_training_time_counts_the_folds_early_stopping_ended_beside_untrained_runs():
+def test_training_time_counts_the_folds_early_stopping_ended_beside_baselines():
     rows = _frame(
         _record(**{"curve.val_accuracy": [0.2, 0.5, 0.4], "settings.epochs": 3}),
         _record(**{"curve.val_accuracy": [0.2, 0.5], "settings.epochs": 3}, fold=1),
         _record(**{"curve.val_accuracy": [0.3], "settings.epochs": 3}, fold=2),
-        _record(variant="1nn pixels", engine="nearest", **{"settings.epochs": 3}),
+        _record(
+            variant="1nn pixels",
+            engine="nearest",
+            role="baseline",
+            **{"curve.val_accuracy": [0.4], "settings.epochs": 3},
+        ),
     )
     ((_, table),) = _shown(build_item("training_time", rows, EXPERIMENT))
     net, nearest = table.iloc[0], table.iloc[1]
