@@ -170,12 +170,12 @@ def _training_time(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
                 "network": variant,
                 "target": target,
                 "protocol": protocol,
-                "train time (s)": round(float(runs["train_seconds"].mean()), 2),
+                "train time (s)": round(_mean(runs, "train_seconds"), 2),
                 "epochs run": round(float(np.mean(epochs)), 1) if epochs else np.nan,
                 "epoch cap": float(caps.max()) if epochs else np.nan,
                 "stopped early (folds)": stopped if epochs else np.nan,
                 "epoch near best": round(float(np.nanmean(near)), 1) if near else np.nan,
-                "samples per second": round(float(runs["samples_per_second"].mean())),
+                "samples per second": round(_mean(runs, "samples_per_second"), 0),
                 "folds": len(runs),
             }
         )
@@ -184,6 +184,12 @@ def _training_time(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
         "fewer epochs than the cap"
     )
     return Item(tables=[ItemTable("training_time", caption, pd.DataFrame(table))])
+
+
+def _mean(rows: pd.DataFrame, column: str) -> float:
+    """The mean of a column over folds; NaN where no record has it (a job that did not
+    train, such as an oracle without latents)."""
+    return float(rows[column].mean()) if column in rows else np.nan
 
 
 def _near_best_epoch(curve: object, higher_is_better: bool) -> float:

@@ -51,8 +51,9 @@ def test_shipped_experiments_load():
     assert "table1" in list_experiments()
     table1 = load_experiment("table1")
     jobs = expand(table1, "paper")
-    # (2 readings of Fig. 2 + 2 memorisation baselines) x 5 targets x 3 protocols x 10 folds
-    assert len(jobs) == 600
+    # (2 readings of Fig. 2 + 2 memorisation baselines + the linear baseline) x 5 targets
+    # x 3 protocols x 10 folds
+    assert len(jobs) == 750
     assert {job.protocol for job in jobs} == {"paper-keras", "image-split", "leak-free"}
     assert all(job.settings.protocol_base == "paper-keras" for job in jobs)
 
