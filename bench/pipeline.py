@@ -149,7 +149,8 @@ def reproduce(
         # Named experiments must declare the profile (check_run says so); from the whole
         # list, those that do not are left out, and the run says which.
         runs = declaring(chosen, profile)
-        left_out = [e.name for e in chosen if e not in runs]
+        kept = {e.name for e in runs}
+        left_out = [e.name for e in chosen if e.name not in kept]
         chosen = runs
         if left_out:
             console.say(

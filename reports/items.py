@@ -175,7 +175,7 @@ def _training_time(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
                 "epoch cap": float(caps.max()) if epochs else np.nan,
                 "stopped early (folds)": stopped if epochs else np.nan,
                 "epoch near best": round(float(np.nanmean(near)), 1) if near else np.nan,
-                "samples per second": round(_mean(runs, "samples_per_second"), 0),
+                "samples per second": _whole(_mean(runs, "samples_per_second")),
                 "folds": len(runs),
             }
         )
@@ -190,6 +190,12 @@ def _mean(rows: pd.DataFrame, column: str) -> float:
     """The mean of a column over folds; NaN where no record has it (a job that did not
     train, such as an oracle without latents)."""
     return float(rows[column].mean()) if column in rows else np.nan
+
+
+def _whole(value: float) -> float:
+    """A rate rounded to a whole number, as an int so that the CSV says 100, not 100.0;
+    NaN stays NaN."""
+    return round(value) if np.isfinite(value) else value
 
 
 def _near_best_epoch(curve: object, higher_is_better: bool) -> float:
