@@ -174,7 +174,9 @@ def _context(records: pd.DataFrame, profile: str, data_label: str | None) -> dic
     if profile == "standard":
         summary += (
             " The standard profile trains both CNNs until their validation score has not "
-            "improved for the paper's 7 passes, under the three protocols, on the age "
+            "improved for the paper's 7 passes, with an epoch cap above the papers' 10 (the "
+            "training-time tables give it) so that early stopping, not the cap, ends "
+            "training, under the three protocols, on the age "
             "category and the age only, with fewer folds than the papers and (the Keras "
             "CNN) a smaller enlargement: it shows whether a trained CNN exploits each leak, "
             "not the papers' full tables."
