@@ -47,6 +47,7 @@ from numpy.lib.stride_tricks import as_strided, sliding_window_view
 from scipy.linalg import blas
 from threadpoolctl import ThreadpoolController
 
+from ignet.backends import cblas
 from ignet.backends.base import EPS, UNARY_OPS, Array, Backend, ConvGeometry, check_settings
 from ignet.errors import IgNetError
 
@@ -517,16 +518,22 @@ class NumpyBackend(Backend):
         if not y.flags.c_contiguous:
             super().gemm_update(y, a, b, alpha, beta, trans_a, trans_b)
             return
-        gemm = blas.sgemm if self.dtype == np.float32 else blas.dgemm
         a = a.T if trans_a else a
         b = b.T if trans_b else b
+        # numpy has no GEMM with beta. CBLAS's, called without the GIL, lets the shards
+        # run side by side; scipy's (holding the GIL) is the fallback.
+        gemm = cblas.gemm(self.dtype)
 
         def work(i: int, j: int) -> None:
-            # numpy has no GEMM with beta; scipy's BLAS has, in column-major terms:
-            # rows i..j of y, transposed, are alpha * b^T @ a[i:j]^T + beta * themselves.
+            if gemm is not None:
+                gemm(alpha, a[i:j], b, beta, y[i:j])
+                return
+            # In scipy's column-major terms: rows i..j of y, transposed, are
+            # alpha * b^T @ a[i:j]^T + beta * themselves.
             c = y[i:j].T
+            scipy_gemm = blas.sgemm if self.dtype == np.float32 else blas.dgemm
             (p, trans_p), (q, trans_q) = _fortran(b.T), _fortran(a[i:j].T)
-            out = gemm(alpha, p, q, beta, c, trans_p, trans_q, overwrite_c=1)
+            out = scipy_gemm(alpha, p, q, beta, c, trans_p, trans_q, overwrite_c=1)
             if not np.shares_memory(out, c):
                 c[...] = out
 

@@ -155,8 +155,13 @@ def test_bad_arrays_name_the_field(rng):
 
 @pytest.mark.parametrize(("trans_a", "trans_b"), [(False, False), (True, False), (False, True)])
 @pytest.mark.parametrize("threads", [1, 2])
-def test_gemm_update_folds_an_update_into_the_product(rng, monkeypatch, trans_a, trans_b, threads):
+@pytest.mark.parametrize("blas", ["cblas", "scipy"])
+def test_gemm_update_folds_an_update_into_the_product(
+    rng, monkeypatch, trans_a, trans_b, threads, blas
+):
     monkeypatch.setattr(numpy_backend, "_PARALLEL_MACS", 0)
+    if blas == "scipy":
+        monkeypatch.setattr(numpy_backend.cblas, "gemm", lambda dtype: None)
     be = get_backend("numpy", dtype="float64", threads=threads)
     # A column-major a, and a b that is contiguous in neither order, as the layers pass them.
     a = np.asfortranarray(rng.normal(size=(5, 7))) if trans_a else rng.normal(size=(7, 5))
@@ -243,3 +248,25 @@ def test_a_busy_worker_never_holds_up_the_caller():
     release.set()
     assert busy.finish() == ["released"]
     workers.close()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cblas_gemm_found_in_the_openblas_numpy_loaded(rng, dtype):
+    from threadpoolctl import threadpool_info
+
+    from ignet.backends import cblas
+
+    if not any(lib.get("internal_api") == "openblas" for lib in threadpool_info()):
+        pytest.skip("numpy and scipy use no OpenBLAS here")
+    gemm = cblas.gemm(np.dtype(dtype))
+    assert gemm is not None
+    a, b = rng.normal(size=(6, 4)).astype(dtype), rng.normal(size=(9, 5)).astype(dtype)[:4]
+    c = rng.normal(size=(6, 5)).astype(dtype)
+    expected = 2.0 * a @ b - 0.5 * c
+    gemm(2.0, a, b, -0.5, c)
+    np.testing.assert_allclose(c, expected, rtol=1e-5 if dtype == np.float32 else 1e-12)
+    # An operand strided both ways is copied; a wrong shape is refused.
+    gemm(1.0, a[:, ::2], b[::2], 0.0, c)
+    np.testing.assert_allclose(c, a[:, ::2] @ b[::2], rtol=1e-5 if dtype == np.float32 else 1e-12)
+    with pytest.raises(ValueError, match="shapes"):
+        gemm(1.0, a, b[:3], 0.0, c)
