@@ -2,7 +2,8 @@
 
 The arguments live in :mod:`bench.arguments`; the work in the pipeline
 (:mod:`bench.pipeline`), the data layer, the report and the timing harness, each imported
-only when its command runs.
+only when its command runs, and after the command's folders are checked
+(:mod:`bench.validation`), so that a bad one is told at once.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ def _fail(message: str, status: int, debug: bool) -> int:
 
 
 def _data_generate(args: argparse.Namespace) -> int:
+    from bench.validation import output_folder
+
+    output_folder(Path(args.out), "--out")
     from bench.data import generate_drawings
 
     paths = generate_drawings(
@@ -77,10 +81,7 @@ def _data_inspect(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from bench.pipeline import run_one
-    from reports.tables import paper_table
 
     outcome = run_one(
         args.experiment,
@@ -93,6 +94,11 @@ def _run(args: argparse.Namespace) -> int:
         backend=args.backend,
         seed=args.seed,
     )
+    # Loaded once the run has checked its inputs, so that a bad one is told at once.
+    import pandas as pd
+
+    from reports.tables import paper_table
+
     summary = outcome.summary
     print(
         f"{summary.results.stem}: {summary.ran} jobs run, {summary.skipped} already done, "
@@ -130,6 +136,13 @@ def _reproduce(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from bench.validation import input_folder, output_folder, results_folder
+
+    out = Path(args.out)
+    results_folder(out, "--out")
+    output_folder(Path(args.report) if args.report else out / "report", "--report")
+    if args.data is not None:
+        input_folder(Path(args.data), "--data", "drawings")
     from bench.reporting import build_report
 
     written = build_report(args.out, report=args.report, profile=args.profile, data=args.data)
@@ -138,11 +151,13 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _results_check(args: argparse.Namespace) -> int:
-    from bench.locking import results_lock
-    from bench.results import ResultsStore, describe_problems
     from bench.validation import results_folder
 
-    store = ResultsStore(results_folder(Path(args.folder), "results check"))
+    folder = results_folder(Path(args.folder), "results check")
+    from bench.locking import results_lock
+    from bench.results import ResultsStore, describe_problems
+
+    store = ResultsStore(folder)
     count = store.check()
     for problem in store.problems:
         print(f"{store.folder / problem.file}:{problem.line}: {problem.detail}")
@@ -163,6 +178,9 @@ def _devices(args: argparse.Namespace) -> int:
 
 
 def _timing(args: argparse.Namespace) -> int:
+    from bench.validation import output_folder
+
+    output_folder(Path(args.out), "--out")
     from bench.timing import format_report, run_timing
 
     report = run_timing(
@@ -173,6 +191,12 @@ def _timing(args: argparse.Namespace) -> int:
 
 
 def _diagnose(args: argparse.Namespace) -> int:
+    from bench.validation import input_folder, output_folder
+
+    if args.data is not None:
+        input_folder(Path(args.data), "--data", "drawings")
+    else:  # the synthetic drawings are generated there
+        output_folder(Path(args.out), "--out")
     from bench.diagnosis import diagnose
 
     print(

@@ -23,7 +23,7 @@ from bench.profiles import OPTIONAL, PROFILES
 from bench.protocols import MIRRORS, get_protocol
 from bench.schema import Job, JobSettings
 
-__all__ = ["declaring", "expand", "profile_settings"]
+__all__ = ["declaring", "engine_options", "expand", "profile_settings"]
 
 # ``smoke`` is ``quick`` cut down to seconds per job and to each experiment's first target:
 # a check that every run and protocol goes end to end, not a measurement. Files declare
@@ -96,7 +96,7 @@ def _run_jobs(
                 invert=_first(run.invert, settings.invert, engine.invert),
                 color=run.color,
                 crop_faces=run.crop_faces,
-                engine_options=_options(settings.table(run.engine), run.options, target.task),
+                engine_options=engine_options(settings.table(run.engine), run.options, target.task),
             )
             jobs += [
                 Job(
@@ -162,7 +162,7 @@ def declaring(experiments: Sequence[Experiment], profile: str) -> list[Experimen
     return [e for e in experiments if profile not in OPTIONAL or profile in e.profiles]
 
 
-def _options(profile: dict[str, Any], run: dict[str, Any], task: str) -> dict[str, Any]:
+def engine_options(profile: dict[str, Any], run: dict[str, Any], task: str) -> dict[str, Any]:
     """A job's engine options: the profile's for the engine, then the run's; a table named
     after a task (``regression = { target_scaling = "minmax" }``) applies to that task only."""
     merged: dict[str, Any] = {}

@@ -64,7 +64,11 @@ def results_lock(folder: str | Path) -> Iterator[None]:
         yield
     finally:
         if first:
-            owner.unlink(missing_ok=True)
+            # A folder made read-only during the run keeps the owner file: it names a
+            # process that has ended, which _owner reads as no owner. Releasing the lock
+            # must not fail, nor hide the run's own outcome.
+            with contextlib.suppress(OSError):
+                owner.unlink(missing_ok=True)
         lock.release()
 
 

@@ -9,7 +9,6 @@ writer per folder), and SIGINT or SIGTERM stop it cleanly, keeping every finishe
 from __future__ import annotations
 
 import contextlib
-import os
 import resource
 import threading
 import time
@@ -38,8 +37,9 @@ from bench.metrics import score
 from bench.protocols import Plan, get_protocol, leakage
 from bench.results import ResultsStore, machine_info, versions
 from bench.schema import Job
+from bench.validation import workers
 
-__all__ = ["RunSummary", "execute", "fold_seed", "run_experiment", "workers"]
+__all__ = ["RunSummary", "execute", "fold_seed", "run_experiment"]
 
 # joblib's warning when a stopped run's generator is closed with jobs in flight.
 _CANCELLED = r".* still being processed by the workers have been cancelled"
@@ -163,19 +163,6 @@ def _tell(experiment: str, record: dict[str, Any], found: list[str]) -> None:
         )
 
 
-def workers(jobs: int) -> int:
-    """Worker processes for ``--jobs``: a count, or as joblib counts, -1 for every core and
-    -2 for all but one."""
-    cores = os.cpu_count() or 1
-    count = jobs if jobs > 0 else cores + 1 + jobs
-    if jobs == 0 or count < 1:
-        raise BenchError(
-            f"--jobs must be a number of workers (1 or more) or -1 for all {cores} cores, "
-            f"-2 for all but one ...; not {jobs}"
-        )
-    return count
-
-
 @contextlib.contextmanager
 def _parallel(jobs: int, scheduler: str | None) -> Iterator[None]:
     jobs = workers(jobs)
@@ -189,8 +176,11 @@ def _parallel(jobs: int, scheduler: str | None) -> Iterator[None]:
         raise BenchError("--scheduler needs Dask: pip install 'ignet-bench[dask]'") from None
     try:
         client = Client(scheduler, timeout=10)
-    except OSError as error:
-        raise BenchError(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+    except Exception as error:  # whatever Dask raises, the run cannot start: one line
+        reason = str(error) or type(error).__name__
+        raise BenchError(
+            f"--scheduler {scheduler}: cannot reach the Dask scheduler ({reason})"
+        ) from None
     with client, parallel_config(backend="dask", n_jobs=jobs):
         yield
 

@@ -2,27 +2,47 @@
 
 Each check raises :class:`~bench.errors.BenchError` (exit status 2) for a bad option or
 path, and :class:`~bench.errors.DataError` (exit status 1) for a folder that exists but
-does not hold what the option needs; every message names the option.
+does not hold what the option needs; every message names the option, or the file and
+field of an experiment.
+
+This module imports neither pandas nor scikit-learn: a command checks its inputs before
+it loads the libraries its work needs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import tempfile
-from collections.abc import Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from bench.data.stirling import IMAGE_SUFFIXES
+from bench.data.sources import check_target
+from bench.data.stirling import IMAGE_SUFFIXES, parse_filename
+from bench.engines import get_engine
 from bench.errors import BenchError, DataError
 from bench.experiment import Experiment
-from bench.jobs import expand
+from bench.jobs import engine_options, expand, profile_settings
 
-__all__ = ["check_run", "input_folder", "output_folder", "results_folder", "scheduler_address"]
+__all__ = [
+    "check_experiment",
+    "check_run",
+    "input_folder",
+    "output_folder",
+    "results_folder",
+    "scheduler_address",
+    "workers",
+]
 
-# Seconds to wait for a Dask scheduler to accept a connection.
-_CONNECT_TIMEOUT = 2.0
+# Seconds a Dask scheduler has to connect and say who it is.
+_CONNECT_TIMEOUT = 1.5
+# Badly named drawings an error names; `ignet-bench data inspect` lists every one.
+_NAMED = 5
 
 
 def check_run(
@@ -35,15 +55,13 @@ def check_run(
     scheduler: str | None = None,
     engines: list[str] | None = None,
 ) -> None:
-    """Check everything ``run`` and ``reproduce`` are given, in the order a user reads them.
+    """Check everything ``run`` and ``reproduce`` are given.
 
     Parameters
     ----------
     folders : the option and the folder it gave (None: data to generate) for each
         dataset, e.g. ``{"faces": ("--faces", None)}``.
     """
-    from bench.runner import workers
-
     workers(jobs)
     for experiment in experiments:
         expand(experiment, profile, engines=engines)
@@ -53,9 +71,74 @@ def check_run(
             input_folder(Path(folder), option, dataset)
     if scheduler is not None:
         scheduler_address(scheduler)
-    # Last: it creates the folder, which a run would do anyway, but only once all else is
-    # known to be right.
+    # It creates the folder, which a run would do anyway, once the options are known good.
     output_folder(out, "--out")
+    # Last: an engine's options are checked against its library's estimators (scikit-learn
+    # for most), which the checks above should not wait for.
+    for experiment in experiments:
+        check_experiment(experiment, profile)
+
+
+def workers(jobs: int) -> int:
+    """Worker processes for ``--jobs``: a count, or as joblib counts, -1 for every core and
+    -2 for all but one."""
+    cores = os.cpu_count() or 1
+    count = jobs if jobs > 0 else cores + 1 + jobs
+    if jobs == 0 or count < 1:
+        raise BenchError(
+            f"--jobs must be a number of workers (1 or more) or -1 for all {cores} cores, "
+            f"-2 for all but one ...; not {jobs}"
+        )
+    return count
+
+
+def check_experiment(experiment: Experiment, profile: str) -> None:
+    """Check what an experiment file names against the dataset and the engines: each
+    target, each run's network, and the engine options of the runs and of ``profile``.
+
+    Raises
+    ------
+    BenchError
+        ``FILE: FIELD: what is wrong (allowed: ...)``, e.g.
+        ``exp.toml: target[1].name: unknown target 'colour' (allowed: ...)``.
+    """
+    file = experiment.source.name if experiment.source else experiment.name
+    for number, target in enumerate(experiment.targets, 1):
+        _in_field(
+            f"{file}: target[{number}].name",
+            check_target,
+            experiment.dataset,
+            target.name,
+            target.task,
+        )
+    settings = profile_settings(experiment, profile)
+    for number, run in enumerate(experiment.runs, 1):
+        engine = get_engine(run.engine)
+        tasks = {t.task for t in experiment.targets if run.targets is None or t.name in run.targets}
+        for task in sorted(tasks):
+            where = f"{file}: run[{number}]"
+            _in_field(f"{where}.network", engine.check_run, run.network, {}, task)
+            _in_field(
+                f"{where}.options",
+                engine.check_run,
+                run.network,
+                engine_options({}, run.options, task),
+                task,
+            )
+            _in_field(
+                f"{file}: profile.{profile}.{run.engine}",
+                engine.check_run,
+                run.network,
+                engine_options(settings.table(run.engine), {}, task),
+                task,
+            )
+
+
+def _in_field(where: str, check: Callable[..., None], *args: Any) -> None:
+    try:
+        check(*args)
+    except BenchError as error:
+        raise type(error)(f"{where}: {error}") from None
 
 
 def output_folder(folder: Path, option: str) -> None:
@@ -79,7 +162,7 @@ def output_folder(folder: Path, option: str) -> None:
 
 def input_folder(folder: Path, option: str, dataset: str) -> None:
     """Check that ``folder`` exists, can be read and holds a ``dataset`` (drawings: image
-    files; faces: a CelebA layout)."""
+    files with Stirling names; faces: a CelebA layout)."""
     if not folder.exists():
         raise BenchError(f"{option} {folder}: folder does not exist")
     if not folder.is_dir():
@@ -103,12 +186,35 @@ def input_folder(folder: Path, option: str, dataset: str) -> None:
             raise DataError(
                 f"{option} {folder}: not a CelebA-style faces folder (no {', no '.join(missing)})"
             )
-    elif dataset == "drawings" and not any(name.lower().endswith(IMAGE_SUFFIXES) for name in names):
+    elif dataset == "drawings":
+        _drawing_names(folder, option, names)
+
+
+def _drawing_names(folder: Path, option: str, names: list[str]) -> None:
+    """DataError unless ``names`` hold drawings and every one has a Stirling name: the
+    loader refuses a folder with a bad name, and names are cheap to read before any work."""
+    # The files the drawings loader reads: images, hidden files left out.
+    images = [n for n in names if n.lower().endswith(IMAGE_SUFFIXES) and not n.startswith(".")]
+    if not images:
         raise DataError(f"{option} {folder}: holds no .jpeg, .jpg or .png drawings")
+    bad = []
+    for name in sorted(images):
+        try:
+            parse_filename(name)
+        except BenchError:
+            bad.append(name)
+    if bad:
+        more = f" and {len(bad) - _NAMED} more" if len(bad) > _NAMED else ""
+        raise DataError(
+            f"{option} {folder}: {len(bad)} of {len(images)} drawings are not named "
+            f"CATEGORY-CHILDSUBJECT-YEARS.MONTHSAUTHOR ({', '.join(bad[:_NAMED])}{more}); "
+            f"`ignet-bench data inspect {folder}` lists every bad file and why"
+        )
 
 
 def scheduler_address(address: str) -> None:
-    """Check that a Dask scheduler listens at ``address`` (``tcp://host:port``)."""
+    """Check that a Dask scheduler answers at ``address`` (``tcp://host:port``): it
+    accepts a connection and says it is a scheduler, all within 1.5 s."""
     parts = urlsplit(address if "://" in address else f"tcp://{address}")
     try:
         host, port = parts.hostname, parts.port
@@ -117,10 +223,54 @@ def scheduler_address(address: str) -> None:
     if parts.scheme != "tcp" or not host or port is None:
         raise BenchError(f"--scheduler {address}: not a tcp://HOST:PORT address")
     try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise BenchError("--scheduler needs Dask: pip install 'ignet-bench[dask]'") from None
+    deadline = time.monotonic() + _CONNECT_TIMEOUT
+    # A plain connection first: Dask would retry a refused one until its timeout, and
+    # say less.
+    try:
         socket.create_connection((host, port), timeout=_CONNECT_TIMEOUT).close()
     except OSError as error:
         reason = error.strerror or str(error) or type(error).__name__
         raise BenchError(f"--scheduler {address}: no scheduler reachable ({reason})") from None
+    left = max(deadline - time.monotonic(), 0.1)
+    answer: dict[str, Any] = {}
+
+    def ask() -> None:
+        try:
+            answer["identity"] = asyncio.run(
+                asyncio.wait_for(_identity(f"tcp://{host}:{port}", left), left)
+            )
+        except BaseException as error:  # whatever the other end does, the option is at fault
+            answer["error"] = error
+
+    # In a thread of its own, so that nothing the other end does (or does not do) can
+    # hold the command much past the limit.
+    thread = threading.Thread(target=ask, daemon=True)
+    thread.start()
+    thread.join(left + 0.5)
+    identity, failure = answer.get("identity"), answer.get("error")
+    if isinstance(identity, dict) and identity.get("type") == "Scheduler":
+        return
+    if identity is not None:
+        reason = "it answered, but not as a scheduler"
+    elif failure is None or isinstance(failure, TimeoutError):
+        reason = f"no Dask handshake within {_CONNECT_TIMEOUT:g} s"
+    else:
+        reason = str(failure) or type(failure).__name__
+    raise BenchError(f"--scheduler {address}: not a Dask scheduler ({reason})")
+
+
+async def _identity(address: str, timeout: float) -> Any:
+    from distributed.comm import connect
+
+    comm = await connect(address, timeout=timeout)
+    try:
+        await comm.write({"op": "identity", "reply": True})
+        return await comm.read()
+    finally:
+        await comm.close()
 
 
 def results_folder(folder: Path, command: str) -> Path:

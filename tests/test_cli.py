@@ -163,7 +163,17 @@ BAD_INPUTS = [
     (["run", "table1", "--out", "{tmp}/file.txt"], 2, "file.txt: not a folder"),
     (["results", "check", "/nonexistent"], 2, "folder does not exist"),
     (["results", "check", "{tmp}/empty"], 1, "holds no results"),
-    (["report", "--out", "{tmp}/empty"], 2, "no results to report"),
+    (["report", "--out", "{tmp}/empty"], 1, "--out {tmp}/empty: holds no results"),
+    (
+        ["report", "--out", "{tmp}/run", "--report", "/proc/forbidden"],
+        2,
+        "--report /proc/forbidden",
+    ),
+    (["report", "--out", "{tmp}/run", "--data", "/nonexistent"], 2, "--data /nonexistent: folder"),
+    (["diagnose", "--data", "/nonexistent"], 2, "--data /nonexistent: folder does not exist"),
+    (["timing", "--out", "/proc/forbidden"], 2, "--out /proc/forbidden: cannot create"),
+    (["data", "generate", "--out", "/proc/forbidden"], 2, "--out /proc/forbidden: cannot create"),
+    (["run", "table1", "--data", "{tmp}/misnamed"], 1, "1 of 2 drawings are not named"),
 ]
 
 
@@ -173,11 +183,20 @@ def test_bad_inputs_fail_at_once_in_one_line_before_any_work(tmp_path, capsys, a
 
     (tmp_path / "empty").mkdir()
     (tmp_path / "file.txt").write_text("x")
+    # A run's folder with one record, and drawings of which one is badly named.
+    (tmp_path / "run" / "results").mkdir(parents=True)
+    (tmp_path / "run" / "results" / "x.jsonl").write_text("{}\n")
+    (tmp_path / "misnamed").mkdir()
+    for name in ("p3-67w-6.7f.jpeg", "scan-0001.jpeg"):
+        (tmp_path / "misnamed" / name).write_bytes(b"")
     args = [a.format(tmp=tmp_path) for a in args]
+    words = words.format(tmp=tmp_path)
     if args[0] in ("run", "reproduce") and "--out" not in args:
         args += ["--out", str(tmp_path / "out")]
+    if args[0] in ("run", "reproduce", "report"):
+        args += ["--profile", "smoke"]
     began = time.monotonic()
-    assert main([*args, "--profile", "smoke"] if args[0] != "results" else args) == status
+    assert main(args) == status
     assert time.monotonic() - began < 2  # checked first: nothing was generated or run
     error = capsys.readouterr().err
     assert len(error.strip().splitlines()) == 1, error

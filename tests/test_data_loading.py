@@ -15,7 +15,7 @@ from bench.data.digits import DIGITS_SOURCE
 from bench.data.inspection import inspect_folder
 from bench.data.loading import Decoded, Loader, read
 from bench.data.sources import SOURCES
-from bench.errors import BenchError
+from bench.errors import BenchError, DataError
 
 
 class _Toy(Loader):
@@ -36,10 +36,12 @@ class _Toy(Loader):
 
 
 def test_the_skeleton_collects_every_bad_file_with_its_reason():
-    with pytest.raises(BenchError) as caught:
+    with pytest.raises(DataError) as caught:
         read(_Toy())
     assert str(caught.value) == (
-        "toy: 2 bad files: c: corrupt; e: bad name (load with on_error='skip' to leave them out)"
+        "toy: 2 bad files: c: corrupt; e: bad name (move them out of the folder: "
+        "`ignet-bench data inspect toy` lists a drawings folder's bad files; in Python, "
+        "on_error='skip' leaves them out)"
     )
     with pytest.warns(UserWarning, match="toy: 2 bad files: c: corrupt; e: bad name; they"):
         data = read(_Toy(), on_error="skip")
@@ -109,12 +111,14 @@ def test_the_default_folder_is_generated_once_and_shipped_data_needs_none(tmp_pa
         made.append((folder, seed))
         folder.mkdir(parents=True)
         (folder / "x.jpeg").write_bytes(b"")
+        (folder / "SYNTHETIC.txt").write_text("made here\n")
 
     drawings = dataclasses.replace(SOURCES["drawings"], generate=fake)
     monkeypatch.setitem(SOURCES, "drawings", drawings)
     assert default_folder(tmp_path, 3) == tmp_path / "data" / "drawings"
     assert default_folder(tmp_path, 3) == tmp_path / "data" / "drawings"
-    assert made == [(tmp_path / "data" / "drawings", 3)]  # the second call found it
+    # Written beside its place and moved there whole; the second call found it.
+    assert made == [(tmp_path / "data" / "drawings.partial", 3)]
     assert default_folder(tmp_path, 3, "digits") == Path(DIGITS_SOURCE)
     assert not (tmp_path / "data" / "digits").exists()
 

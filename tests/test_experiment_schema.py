@@ -547,3 +547,12 @@ def test_a_swept_count_stays_a_whole_number():
     ]
     assert options and all(type(o["copies"]) is int for o in options)
     assert {type(o["strength"]) for o in options} == {float}
+
+
+def test_every_shipped_experiment_passes_the_checks_of_its_fields():
+    from bench.validation import check_experiment
+
+    for name in list_experiments():
+        experiment = load_experiment(name)
+        for profile in ("smoke", *experiment.profiles):
+            check_experiment(experiment, profile)

@@ -80,9 +80,9 @@ def test_report_command_rewrites_the_report(reproduced: Path, tmp_path: Path, ca
 
 
 def test_report_command_without_results_says_so(tmp_path: Path, capsys) -> None:
-    assert main(["report", "--out", str(tmp_path)]) == 2
+    assert main(["report", "--out", str(tmp_path)]) == 1
     error = capsys.readouterr().err
-    assert "no results to report" in error and len(error.strip().splitlines()) == 1
+    assert "holds no results" in error and len(error.strip().splitlines()) == 1
 
 
 def test_report_command_with_a_profile_that_has_no_results(reproduced: Path, capsys) -> None:

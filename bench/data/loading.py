@@ -21,7 +21,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from bench.data.dataset import Dataset
-from bench.errors import BenchError
+from bench.errors import BenchError, DataError
 
 __all__ = ["Decoded", "Loader", "check_folder", "check_on_error", "read"]
 
@@ -119,7 +119,7 @@ def read(
 
     Raises
     ------
-    BenchError
+    DataError
         For bad files when ``on_error="raise"``, or when no image is usable.
     """
     check_on_error(on_error)
@@ -153,11 +153,15 @@ def read(
     if bad:
         listing = _describe_bad(loader.source, bad)
         if on_error == "raise":
-            raise BenchError(listing + " (load with on_error='skip' to leave them out)")
+            raise DataError(
+                f"{listing} (move them out of the folder: `ignet-bench data inspect "
+                f"{loader.source}` lists a drawings folder's bad files; in Python, "
+                "on_error='skip' leaves them out)"
+            )
         # Pointed at the public loader's caller: one frame up is the loader.
         warnings.warn(listing + "; they were skipped", stacklevel=3)
     if not ok.any():
-        raise BenchError(f"{loader.source}: no usable images")
+        raise DataError(f"{loader.source}: no usable images")
     decoded = [result for result in results if not isinstance(result, str)]
     if not ok.all():
         images = images[ok]

@@ -3,30 +3,36 @@
 An experiment names its dataset (``drawings``, ``faces`` or ``digits``); this module is
 the one place that turns the name into data: :func:`load` reads a folder with the
 dataset's loader, :func:`default_folder` is the folder a command uses when none is given
-(a synthetic stand-in, generated on first use), and :func:`native_size` says when a
-dataset comes at one size only. Adding a dataset is a loader and one entry in
-:data:`SOURCES`.
+(a synthetic stand-in, generated on first use), :func:`native_size` says when a
+dataset comes at one size only and :func:`check_target` which targets it has. Adding a
+dataset is a loader and one entry in :data:`SOURCES`.
+
+The loaders and generators are imported when a dataset is read or generated: they bring
+pandas and OpenCV, which checking an experiment file does not need.
 """
 
 from __future__ import annotations
 
 import functools
+import os
+import shutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench import console
-from bench.data.dataset import Dataset
-from bench.data.digits import DIGITS_SOURCE, NATIVE_SIZE, load_digits
-from bench.data.drawings import load_drawings
-from bench.data.faces import load_faces
-from bench.data.synthetic import generate_drawings, generate_faces
-from bench.errors import BenchError
+from bench.data.provenance import MARKER, is_synthetic
+from bench.errors import BenchError, DataError
+
+if TYPE_CHECKING:
+    from bench.data.dataset import Dataset
 
 __all__ = [
     "DEFAULT_FACES",
     "SOURCES",
     "Source",
+    "check_target",
     "data_folders",
     "default_folder",
     "load",
@@ -45,6 +51,9 @@ class Source:
     ----------
     read : callable
         ``read(folder, size, color, crop_faces)``: the dataset's loader.
+    targets : callable
+        ``targets(task)``: the names a run may learn for ``task`` (``()``: the dataset
+        has no such task; None: any name, as a multi-label target learns every label).
     generate : callable or None
         ``generate(folder, seed, progress)`` writes a synthetic stand-in into ``folder``.
     shipped : str or None
@@ -57,33 +66,70 @@ class Source:
     """
 
     read: Callable[[str, tuple[int, int], bool, bool], Dataset]
+    targets: Callable[[str], tuple[str, ...] | None]
     generate: Callable[[Path, int, bool], object] | None = None
     shipped: tuple[str, str] | None = None
     native_size: tuple[int, int] | None = None
     crops_faces: bool = False
 
 
+def _read_drawings(folder: str, size: tuple[int, int], color: bool, _: bool) -> Dataset:
+    from bench.data.drawings import load_drawings
+
+    return load_drawings(folder, size=size, color=color)
+
+
+def _drawing_targets(task: str) -> tuple[str, ...]:
+    from bench.data.targets import CLASS_TARGETS
+
+    # The age in months is the drawings' one numeric label.
+    return {"classification": CLASS_TARGETS, "regression": ("age_months",)}.get(task, ())
+
+
+def _generate_drawings(folder: Path, seed: int, progress: bool) -> object:
+    from bench.data.synthetic import generate_drawings
+
+    return generate_drawings(folder, seed=seed, progress=progress)
+
+
+def _read_faces(folder: str, size: tuple[int, int], color: bool, crop_faces: bool) -> Dataset:
+    from bench.data.faces import load_faces
+
+    # The Haar face crop in front of the net, as the face paper's discussion proposes.
+    return load_faces(folder, size=size, color=color, crop_faces=crop_faces)
+
+
+def _generate_faces(folder: Path, seed: int, progress: bool) -> object:
+    from bench.data.synthetic import generate_faces
+
+    return generate_faces(folder, seed=seed, n_images=DEFAULT_FACES, progress=progress)
+
+
+def _read_digits(folder: str, size: tuple[int, int], color: bool, _: bool) -> Dataset:
+    from bench.data.digits import load_digits
+
+    return load_digits()
+
+
 SOURCES: dict[str, Source] = {
-    "drawings": Source(
-        read=lambda folder, size, color, _: load_drawings(folder, size=size, color=color),
-        generate=lambda folder, seed, progress: generate_drawings(
-            folder, seed=seed, progress=progress
-        ),
-    ),
+    "drawings": Source(read=_read_drawings, targets=_drawing_targets, generate=_generate_drawings),
     "faces": Source(
-        # The Haar face crop in front of the net, as the face paper's discussion proposes.
-        read=lambda folder, size, color, crop_faces: load_faces(
-            folder, size=size, color=color, crop_faces=crop_faces
-        ),
-        generate=lambda folder, seed, progress: generate_faces(
-            folder, seed=seed, n_images=DEFAULT_FACES, progress=progress
-        ),
+        read=_read_faces,
+        # A face target learns every attribute at once, whatever its name.
+        targets=lambda task: None if task == "multilabel" else (),
+        generate=_generate_faces,
         crops_faces=True,
     ),
     "digits": Source(
-        read=lambda folder, size, color, _: load_digits(),
-        shipped=(DIGITS_SOURCE, "scikit-learn's 1,797 handwritten digits (real images)"),
-        native_size=NATIVE_SIZE,
+        read=_read_digits,
+        targets=lambda task: ("digit",) if task == "classification" else (),
+        # bench.data.digits's DIGITS_SOURCE and NATIVE_SIZE, written out: that module
+        # imports pandas, which checking an experiment file does not need.
+        shipped=(
+            "sklearn.datasets.load_digits",
+            "scikit-learn's 1,797 handwritten digits (real images)",
+        ),
+        native_size=(8, 8),
     ),
 }
 
@@ -136,18 +182,57 @@ def native_size(dataset: str) -> tuple[int, int] | None:
     return _source(dataset).native_size
 
 
+def check_target(dataset: str, name: str, task: str) -> None:
+    """Check that a run of ``dataset`` can learn target ``name`` as a ``task``; a class
+    target's factors may come in any order (``age_category+who_is_drawn``).
+
+    Raises
+    ------
+    BenchError
+        Naming the target and the ones allowed.
+    """
+    allowed = _source(dataset).targets(task)
+    if allowed is None:
+        return
+    if not allowed:
+        raise BenchError(f"{dataset} has no {task} target")
+    parts = set(name.split("+"))
+    if not any(parts == set(known.split("+")) for known in allowed):
+        raise BenchError(f"unknown target {name!r} (allowed: {', '.join(allowed)})")
+
+
 def default_folder(out: str | Path, seed: int = 0, dataset: str = "drawings") -> Path:
     """The data a command uses when no folder is given: ``OUT/data/<dataset>``, generated on
-    first use from ``seed``, or the name of data a library ships."""
+    first use from ``seed``, or the name of data a library ships.
+
+    Raises
+    ------
+    DataError
+        When ``OUT/data/<dataset>`` holds files but not the generators' marker
+        (:data:`bench.data.provenance.MARKER`): not a whole generated folder.
+    """
     source = _source(dataset)
     if source.shipped is not None:  # nothing to find or generate
         return Path(source.shipped[0])
     folder = Path(out) / "data" / dataset
-    if not folder.is_dir() or not any(folder.iterdir()):
-        if source.generate is None:
-            raise BenchError(f"no {dataset} folder given, and {dataset} has no synthetic stand-in")
-        console.say(f"no data folder given: generating synthetic {dataset} in {folder}")
-        source.generate(folder, seed, console.progress())
+    if folder.is_dir() and any(folder.iterdir()):
+        # Generation writes the marker last and moves a whole folder into place, so a
+        # folder without it was not written by a finished generation.
+        if not is_synthetic(folder):
+            raise DataError(
+                f"{folder}: holds files but no {MARKER}, so it is not a whole generated "
+                f"{dataset} folder; delete it to generate it again"
+            )
+        return folder
+    if source.generate is None:
+        raise BenchError(f"no {dataset} folder given, and {dataset} has no synthetic stand-in")
+    console.say(f"no data folder given: generating synthetic {dataset} in {folder}")
+    # Written beside its place and moved in whole: a generation stopped part-way (Ctrl-C,
+    # kill -9) leaves only this folder, which the next one starts again.
+    partial = folder.with_name(f"{folder.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    source.generate(partial, seed, console.progress())
+    os.replace(partial, folder)
     return folder
 
 

@@ -7,12 +7,15 @@ timing harness, the report and the CLI read these declarations instead of naming
 
 from __future__ import annotations
 
+import inspect
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from bench.errors import BenchError
 
 __all__ = [
     "ROLES",
@@ -25,6 +28,7 @@ __all__ = [
     "Trainer",
     "Unavailable",
     "Validation",
+    "keywords_of",
     "not_installed",
     "protocol_split",
     "sklearn_backend",
@@ -214,7 +218,11 @@ class Engine:
     role : one of :data:`ROLES`.
     build : a :class:`Build` -> an untrained :class:`EngineAdapter`; a ``TypeError`` is
         an option the engine does not take. None for an engine that only timing uses.
-    networks : the networks it builds (for help and error messages).
+    networks : the networks it builds (for help and error messages); importable without
+        the engine's library, since a run checks its networks before any work.
+    keywords : ``(network, task)`` -> the options its builder takes, which a run checks
+        before any work (:meth:`check_run`); None leaves them to the build (an engine
+        whose library is too slow to load for a check).
     protocol : the paper protocol it was evaluated with; leak-free and image-split runs
         mirror it (:mod:`bench.protocols`).
     invert : whether it sees ink intensity (1 - pixel) rather than the pixels in [0, 1];
@@ -245,6 +253,7 @@ class Engine:
     role: str
     build: Callable[[Build], EngineAdapter] | None
     networks: Callable[[], Sequence[str]] = tuple
+    keywords: Callable[[str, str], Collection[str]] | None = None
     protocol: str = "paper-ignet"
     invert: bool = False
     backend: Callable[[str | None], str] = sklearn_backend
@@ -265,3 +274,35 @@ class Engine:
     def runs_jobs(self) -> bool:
         """Whether experiments can run it (an engine only timing uses cannot)."""
         return self.build is not None
+
+    def check_run(self, network: str, options: Mapping[str, Any], task: str) -> None:
+        """Check, before any work, that a run of this engine can build ``network`` with
+        ``options`` for ``task``.
+
+        Raises
+        ------
+        BenchError
+            Naming the network or the options at fault and those allowed.
+        """
+        networks = tuple(self.networks())
+        if networks and network not in networks:
+            raise BenchError(
+                f"unknown network {network!r} for the {self.name} engine "
+                f"(allowed: {', '.join(networks)})"
+            )
+        if not options or self.keywords is None:
+            return
+        allowed = self.keywords(network, task)
+        unknown = [name for name in options if name not in allowed]
+        if unknown:
+            raise BenchError(
+                f"unknown option {', '.join(map(repr, unknown))} for the {self.name} engine's "
+                f"{network} on a {task} target (allowed: {', '.join(sorted(allowed))})"
+            )
+
+
+def keywords_of(*estimators: Callable[..., Any]) -> frozenset[str]:
+    """The keyword arguments the constructors of ``estimators`` take."""
+    return frozenset(
+        name for estimator in estimators for name in inspect.signature(estimator).parameters
+    )

@@ -22,6 +22,7 @@ from bench.engines.base import (
     Timing,
     Trainer,
     Validation,
+    keywords_of,
     protocol_split,
 )
 from bench.errors import BenchError
@@ -82,6 +83,18 @@ def _build(job: Build) -> EngineAdapter:
         **{"settings": "paper", **job.options},
     )
     return _IgNetAdapter(model, job.task, job.n_outputs)
+
+
+# Set from the run's network, the profile's epochs, the back end and the seed, not options.
+_SET_BY_THE_JOB = frozenset({"layers", "epochs", "backend", "random_state"})
+
+
+def _keywords(network: str, task: str) -> frozenset[str]:
+    from ignet import IgNetClassifier, IgNetRegressor
+
+    return (
+        keywords_of(IgNetRegressor if task == "regression" else IgNetClassifier) - _SET_BY_THE_JOB
+    )
 
 
 def presets() -> tuple[str, ...]:
@@ -237,6 +250,7 @@ ENGINE = Engine(
     role="network",
     build=_build,
     networks=presets,
+    keywords=_keywords,
     protocol="paper-ignet",
     # Section 5.4.2: the pixels "normalized to be between 0 and 1". IgNet's biases do not
     # learn, so the white paper is what lets it fit an intercept.

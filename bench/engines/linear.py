@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.engines.base import Build, Engine, EngineAdapter, Resample, Validation
+from bench.engines.base import Build, Engine, EngineAdapter, Resample, Validation, keywords_of
 
 __all__ = ["ENGINE", "FlatAdapter"]
 
@@ -67,12 +67,19 @@ def _build(job: Build) -> EngineAdapter:
     return FlatAdapter(model, job.task)
 
 
+def _keywords(network: str, task: str) -> frozenset[str]:
+    from sklearn.linear_model import LogisticRegression, Ridge
+
+    return keywords_of(LogisticRegression if task == "classification" else Ridge)
+
+
 ENGINE = Engine(
     name="linear",
     title="linear",
     role="baseline",
     build=_build,
     networks=lambda: ("pixels",),
+    keywords=_keywords,
     # Compared with IgNet on the same input, under the same protocol.
     protocol="paper-ignet",
     invert=False,

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.engines.base import Build, Engine, EngineAdapter
+from bench.engines.base import Build, Engine, EngineAdapter, keywords_of
 from bench.engines.linear import FlatAdapter
 from bench.errors import BenchError
 
@@ -83,12 +83,19 @@ def _build(job: Build) -> EngineAdapter:
     return _NearestAdapter(kind(**{"n_neighbors": 1, **job.options}), job.task, job.network)
 
 
+def _keywords(network: str, task: str) -> frozenset[str]:
+    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+
+    return keywords_of(KNeighborsRegressor if task == "regression" else KNeighborsClassifier)
+
+
 ENGINE = Engine(
     name="nearest",
     title="1-NN",
     role="baseline",
     build=_build,
     networks=lambda: NETWORKS,
+    keywords=_keywords,
     protocol="paper-ignet",
     invert=False,
 )

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from bench.engines.base import Build, Engine, EngineAdapter, Unavailable
+from bench.engines.base import Build, Engine, EngineAdapter, Unavailable, keywords_of
 from bench.engines.linear import FlatAdapter
 from bench.errors import BenchError
 
@@ -41,6 +41,17 @@ def _build(job: Build) -> EngineAdapter:
     return FlatAdapter(make_pipeline(StandardScaler(), model), job.task)
 
 
+def _keywords(network: str, task: str) -> frozenset[str]:
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.linear_model import LogisticRegression, Ridge
+
+    regression = task == "regression"
+    if network == "boosting":
+        kind = HistGradientBoostingRegressor if regression else HistGradientBoostingClassifier
+        return keywords_of(kind) - {"random_state"}  # the job's seed
+    return keywords_of(Ridge) if regression else keywords_of(LogisticRegression) - {"max_iter"}
+
+
 def _latents(data: str, files: Sequence[str]) -> np.ndarray:
     from bench.data.drawings import MissingLatents, read_latents
 
@@ -57,6 +68,7 @@ ENGINE = Engine(
     role="ceiling",
     build=_build,
     networks=lambda: ("logistic", "boosting"),
+    keywords=_keywords,
     protocol="paper-ignet",
     invert=False,
     features=_latents,

@@ -99,3 +99,24 @@ def test_a_dask_worker_killed_during_a_job(experiment, tmp_path):
         assert process.wait(timeout=300) == 0, process.stderr.read()
     assert len(lines(results)) == JOBS  # Dask ran the lost job again; it is recorded once
     assert len(records(out)) == JOBS
+
+
+def test_a_results_folder_made_read_only_during_a_run(experiment, tmp_path):
+    """Records still go into the file already there; the owner file cannot be removed at
+    the end, which must not turn a finished run into an error."""
+    out = tmp_path / "out"
+    folder = out / "results"
+    process = start(command(experiment, out))
+    wait_for_records(folder / "rel.jsonl", 2, process)
+    made = subprocess.run(["chattr", "+i", str(folder)], capture_output=True, text=True)
+    if made.returncode != 0:
+        process.kill()
+        pytest.skip(f"cannot make a folder immutable here: {made.stderr.strip()}")
+    try:
+        stdout, stderr = process.communicate(timeout=300)
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr and "error" not in stderr
+    assert stdout.startswith(f"rel: {JOBS} jobs run, 0 already done")
+    assert len(records(out)) == JOBS
