@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
+import importlib.util
+import io
+import json
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
-from bench.augment import paper_augmentations
 from bench.claims import engine_comparisons, evidence_table, protocol_effects, speed_table
 from bench.data import load_faces
 from bench.data.digits import DIGITS_SOURCE
@@ -28,7 +30,7 @@ from bench.engines import registered
 from bench.errors import BenchError
 from bench.experiment import list_experiments, load_experiment
 from bench.results import ResultsStore, describe_problems
-from reports.figures import augmentation_examples, prediction_examples
+from reports.figures import augmentation_examples, prediction_examples, svg_text
 from reports.leak import is_sweep
 from reports.parallel import fork_map
 from reports.report import write_report
@@ -37,6 +39,20 @@ from reports.tables import with_variant
 __all__ = ["build_report"]
 
 _VARIANTS = 5  # augmented examples per drawing in the augmentation figure
+#: The distributions whose code decodes, augments or draws the cached figures.
+_DRAWING_LIBRARIES = (
+    "matplotlib",
+    "numpy",
+    "opencv-python",
+    "opencv-python-headless",
+    "keras",
+    "tensorflow",
+    "tensorflow-cpu",
+    "pillow",
+)
+#: Figures drawn from the data and tables of it: (stem, caption, SVG text), (stem, caption,
+#: table).
+Drawn = tuple[list[tuple[str, str, str]], list[tuple[str, str, pd.DataFrame]]]
 
 
 def build_report(
@@ -54,7 +70,8 @@ def build_report(
     out : the folder a run wrote to (its ``results/`` holds the records).
     report : the report folder (default ``out/report``).
     profile : the profile to report; None picks the one of the latest record.
-    data : the drawings folder, for the data figures; None leaves them out.
+    data : the drawings folder, for the data figures; None takes the one the records
+        name, found as :func:`_resolve` finds it (left out when it is not found).
     seed : the seed of the augmentation examples.
     data_label : how the report names the data (default: the folder(s) the records name).
 
@@ -62,7 +79,7 @@ def build_report(
     -------
     Every file written, keyed by its path relative to the report folder.
     """
-    out = Path(out)
+    out = Path(out).absolute()
     store = ResultsStore(out / "results")
     records = store.frame()
     records = records[records["experiment"] != "timing"] if "experiment" in records else records
@@ -82,26 +99,35 @@ def build_report(
     names += sorted(set(records["experiment"]) - set(names))
     experiments = [_describe(name) for name in names]
     rows = {e["name"]: records[records["experiment"] == e["name"]] for e in experiments}
-    # Each experiment's evidence stands alone, as does decoding the test images of its
-    # predictions figure: computed side by side where cores allow.
-    tasks: list[Callable[[], Any]] = [
-        functools.partial(_evidence, rows[e["name"]], e) for e in experiments
+    stored = records["data"].dropna().unique().tolist() if "data" in records else []
+    folders = {str(folder): _resolve(str(folder), out) for folder in stored}
+    drawings = Path(data) if data is not None else _drawings_folder(records, folders)
+    destination = Path(report) if report else out / "report"
+    cache = destination / ".cache"
+    # Each experiment's evidence stands alone, as do decoding the test images of its
+    # predictions figure and the data section: computed side by side where cores allow,
+    # and the data section's Keras augmentation loads TensorFlow in a worker only (a
+    # process that has loaded it no longer forks: the figures would be drawn one by one).
+    # The data section goes first: it is the longest task.
+    tasks: list[Callable[[], Any]] = (
+        [functools.partial(_data_section, drawings, seed, cache)] if drawings is not None else []
+    )
+    tasks += [functools.partial(_evidence, rows[e["name"]], e) for e in experiments]
+    tasks += [
+        functools.partial(_prediction_figures, records, e["name"], folders, cache)
+        for e in experiments
     ]
-    tasks += [functools.partial(_prediction_figures, records, e["name"]) for e in experiments]
     found = fork_map(tasks)
+    figures, tables = found.pop(0) if drawings is not None else ([], [])
     for index, experiment in enumerate(experiments):
         experiment.update(found[index])
         experiment["figures"] = found[len(experiments) + index]
-        experiment["data_kind"] = _data_kind(rows[experiment["name"]])
-    context = _context(records, profile, data_label)
+        experiment["data_kind"] = _data_kind(rows[experiment["name"]], folders)
+    context = _context(records, profile, data_label, folders)
     context["missing"] = [n for n in list_experiments() if n not in names]
     if store.problems:
         context["problems"] = describe_problems(store.problems)
-    figures = _data_figures(Path(data), seed) if data is not None else []
-    tables = _data_tables(Path(data)) if data is not None else []
-    return write_report(
-        records, experiments, Path(report) if report else out / "report", context, figures, tables
-    )
+    return write_report(records, experiments, destination, context, figures, tables)
 
 
 def _evidence(rows: pd.DataFrame, experiment: dict[str, Any]) -> dict[str, pd.DataFrame]:
@@ -121,13 +147,53 @@ def _evidence(rows: pd.DataFrame, experiment: dict[str, Any]) -> dict[str, pd.Da
     return found
 
 
-def _data_kind(rows: pd.DataFrame) -> str:
-    """``synthetic`` when every folder the rows were trained on is a generated stand-in
-    (scikit-learn's digits are real images), else ``real``: what a verdict can test."""
-    folders: list[str] = list(rows["data"].dropna().unique()) if "data" in rows else []
-    if folders and all(is_synthetic(folder) for folder in folders):
-        return "synthetic"
-    return "real"
+def _resolve(folder: str, out: Path) -> Path | None:
+    """The data folder a record names, found from wherever the report is written.
+
+    A record names its folder as the run was given it, relative to the directory the run
+    started in: the folder as named, else relative to ``out``'s parent (a run started
+    beside its output folder), else ``out`` itself in place of the name's first part
+    (``results/data/drawings`` of a run with ``--out results`` is ``out/data/drawings``).
+    None when none of them is a folder (or ``folder`` names a loader, as the digits do).
+    """
+    if folder == DIGITS_SOURCE:
+        return None
+    path = Path(folder)
+    candidates = [path]
+    if not path.is_absolute():
+        candidates.append(out.parent / path)
+        if len(path.parts) > 1:
+            candidates.append(out.joinpath(*path.parts[1:]))
+    return next((c for c in candidates if c.is_dir()), None)
+
+
+def _data_kind(rows: pd.DataFrame, folders: Mapping[str, Path | None]) -> str:
+    """What a verdict on ``rows`` can test: ``synthetic`` when every folder they were
+    trained on is a generated stand-in, ``unknown`` when a folder cannot be found (its
+    kind cannot be told), else ``real`` (scikit-learn's digits are real images)."""
+    named = [str(f) for f in rows["data"].dropna().unique()] if "data" in rows else []
+    kinds = set()
+    for name in named:
+        path = folders.get(name)
+        if name == DIGITS_SOURCE:
+            kinds.add("real")
+        elif path is None:
+            return "unknown"
+        else:
+            kinds.add("synthetic" if is_synthetic(path) else "real")
+    if not kinds:
+        return "unknown"
+    return "synthetic" if kinds == {"synthetic"} else "real"
+
+
+def _drawings_folder(records: pd.DataFrame, folders: Mapping[str, Path | None]) -> Path | None:
+    """The drawings folder of the latest record trained on drawings, where it is found."""
+    if "dataset" not in records or "data" not in records:
+        return None
+    drawings = records[(records["dataset"] == "drawings") & records["data"].notna()]
+    if drawings.empty:
+        return None
+    return folders.get(str(drawings.sort_values("finished")["data"].iloc[-1]))
 
 
 def _describe(name: str) -> dict[str, Any]:
@@ -150,13 +216,18 @@ def _describe(name: str) -> dict[str, Any]:
     }
 
 
-def _context(records: pd.DataFrame, profile: str, data_label: str | None) -> dict[str, Any]:
+def _context(
+    records: pd.DataFrame,
+    profile: str,
+    data_label: str | None,
+    folders: Mapping[str, Path | None],
+) -> dict[str, Any]:
     latest = records.sort_values("finished").iloc[-1]
     columns = [str(c) for c in records.columns]
     machine = {k[8:]: latest[k] for k in columns if k.startswith("machine.")}
     versions = {k[9:]: latest[k] for k in columns if k.startswith("versions.")}
-    folders = sorted(set(records["data"].dropna())) if "data" in records else []
-    source = data_label or "; ".join(_describe_folder(folder) for folder in folders) or "-"
+    named = [_describe_folder(folder, folders[folder]) for folder in sorted(folders)]
+    source = data_label or "; ".join(named) or "-"
     diverged = int((records["status"] == "diverged").sum()) if "status" in records else 0
     summary = (
         f"{len(records)} jobs of {records['experiment'].nunique()} experiments, "
@@ -196,24 +267,88 @@ def _context(records: pd.DataFrame, profile: str, data_label: str | None) -> dic
     }
 
 
-def _describe_folder(folder: str) -> str:
-    """A data folder as the report's banner names it: what it is, its file count and a
-    checksum of its files' names and contents, so a reader can tell two folders apart."""
+def _describe_folder(folder: str, path: Path | None) -> str:
+    """A data folder as the report's banner names it (as the records do): what it is, its
+    file count and a checksum of its files' names and contents, so a reader can tell two
+    folders apart; ``path`` is where :func:`_resolve` found it."""
     if folder == DIGITS_SOURCE:  # a loader, not a folder
         return folder
-    path = Path(folder)
-    if not path.is_dir():  # moved or deleted since, or named relative to another folder
+    if path is None:  # moved or deleted since
         return f"{folder} (not found)"
-    digest = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file())
-    for file in files:
-        digest.update(str(file.relative_to(path)).encode("utf-8"))
-        digest.update(file.read_bytes())
+    files, digest = _checksum(path)
     kind = "synthetic stand-in" if is_synthetic(path) else "real data"
-    return f"{folder} ({kind}, {len(files):,} files, sha256 {digest.hexdigest()[:12]})"
+    return f"{folder} ({kind}, {files:,} files, sha256 {digest[:12]})"
 
 
-def _prediction_figures(records: pd.DataFrame, name: str) -> list[tuple[str, str, Figure]]:
+def _checksum(folder: Path) -> tuple[int, str]:
+    """The number of files under ``folder`` and the sha256 of their names and contents."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    for file in files:
+        digest.update(str(file.relative_to(folder)).encode("utf-8"))
+        digest.update(file.read_bytes())
+    return len(files), digest.hexdigest()
+
+
+def _cached(cache: Path, what: str, inputs: Sequence[object], draw: Callable[[], Drawn]) -> Drawn:
+    """What ``draw`` returns, read back from ``cache`` when it was drawn before from the
+    same ``inputs`` (the data folder's checksum, the options) with the same code.
+
+    Decoding the images and augmenting them (TensorFlow, for the Keras protocol's tool) is
+    most of a re-render's time, for figures that change only with the data: kept in the
+    report folder, they are drawn again only when an input, the suite's code or a library
+    that draws them changes. An entry that does not read back is drawn anew.
+    """
+    key = hashlib.sha256(json.dumps([what, *inputs, _code()], default=str).encode("utf-8"))
+    path = cache / f"{what}-{key.hexdigest()[:24]}.json"
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        return (
+            [(stem, caption, svg) for stem, caption, svg in kept["figures"]],
+            [
+                (stem, caption, pd.read_json(io.StringIO(table), orient="table"))
+                for stem, caption, table in kept["tables"]
+            ],
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    figures, tables = draw()
+    cache.mkdir(parents=True, exist_ok=True)
+    for earlier in cache.glob(f"{what}-*.json"):  # the same figures from other inputs
+        earlier.unlink()
+    kept = {
+        "figures": figures,
+        "tables": [
+            (stem, caption, frame.to_json(orient="table", index=False))
+            for stem, caption, frame in tables
+        ],
+    }
+    path.write_text(json.dumps(kept), encoding="utf-8")
+    return figures, tables
+
+
+@functools.lru_cache(maxsize=1)
+def _code() -> list[str]:
+    """What draws the cached figures besides their inputs: the suite's sources and the
+    versions of the libraries that decode, augment and draw."""
+    digest = hashlib.sha256()
+    for package in ("bench", "reports"):
+        root = Path(importlib.util.find_spec(package).origin).parent  # type: ignore[union-attr,arg-type]
+        for source in sorted(root.rglob("*.py")):
+            digest.update(str(source.relative_to(root)).encode("utf-8"))
+            digest.update(source.read_bytes())
+    versions = []
+    for library in _DRAWING_LIBRARIES:
+        try:
+            versions.append(f"{library} {importlib.metadata.version(library)}")
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return [digest.hexdigest(), *versions]
+
+
+def _prediction_figures(
+    records: pd.DataFrame, name: str, folders: Mapping[str, Path | None], cache: Path
+) -> list[tuple[str, str, str]]:
     """Test images with predicted and true attributes, as the face paper's Fig. 2."""
     if "predictions.names" not in records:
         return []
@@ -221,11 +356,27 @@ def _prediction_figures(records: pd.DataFrame, name: str) -> list[tuple[str, str
     if rows.empty:
         return []
     first = rows.iloc[0]
-    settings = first["settings.size"], bool(first.get("settings.color", False))
-    try:
-        dataset = load_faces(first["data"], size=tuple(settings[0]), color=settings[1])
-    except BenchError:  # the data folder has moved since the run: leave the figure out
+    folder = folders.get(str(first["data"]))
+    if folder is None:  # the data folder has moved since the run
         return []
+    predictions = ("rows", "true", "predicted", "names")
+    inputs = [
+        _checksum(folder)[1],
+        list(first["settings.size"]),
+        bool(first.get("settings.color", False)),
+        first["variant"],
+        *(np.asarray(first[f"predictions.{part}"]).tolist() for part in predictions),
+    ]
+    draw = functools.partial(_draw_predictions, folder, first, name)
+    return _cached(cache, f"predictions-{name}", inputs, draw)[0]
+
+
+def _draw_predictions(folder: Path, first: pd.Series, name: str) -> Drawn:
+    size = tuple(first["settings.size"])
+    try:
+        dataset = load_faces(folder, size=size, color=bool(first.get("settings.color", False)))
+    except BenchError:  # its files have changed since the run: leave the figure out
+        return [], []
     picked = np.asarray(first["predictions.rows"])
     figure = prediction_examples(
         dataset.images[picked],
@@ -233,34 +384,31 @@ def _prediction_figures(records: pd.DataFrame, name: str) -> list[tuple[str, str
         np.asarray(first["predictions.predicted"]),
         list(first["predictions.names"]),
     )
+    stem = f"{name}_predictions"
     caption = f"Test images of {first['variant']}: predicted and true attributes (Fig. 2)"
-    return [(f"{name}_predictions", caption, figure)]
+    return [(stem, caption, svg_text(figure, stem))], []
 
 
-def _data_tables(folder: Path) -> list[tuple[str, str, pd.DataFrame]]:
-    """The drawings' class count per target, beside the paper's where it gives one."""
-    from bench.data import class_counts
-
-    counts = class_counts(_drawings(folder).labels)
-    caption = (
-        f"Classes per target of the {len(_drawings(folder))} drawings in {folder}, beside "
-        "the paper's count where it gives one (section 4.3: 186 for all four factors)"
-    )
-    return [("drawings_class_counts", caption, counts)]
+def _data_section(folder: Path, seed: int, cache: Path) -> Drawn:
+    """The data section's figures (the two papers' augmentations of three drawings) and
+    table (the drawings' class count per target, beside the paper's where it gives one)."""
+    inputs = [str(folder), _checksum(folder)[1], seed, _VARIANTS]
+    return _cached(cache, "data", inputs, functools.partial(_draw_data, folder, seed))
 
 
-@functools.lru_cache(maxsize=2)
-def _drawings(folder: Path) -> Any:
-    from bench.data import load_drawings
+def _draw_data(folder: Path, seed: int) -> Drawn:
+    from bench.augment import paper_augmentations  # OpenCV, and TensorFlow for Keras's tool
+    from bench.data import class_counts, load_drawings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # bad files are the inspect command's business
-        return load_drawings(folder, on_error="skip")
-
-
-def _data_figures(folder: Path, seed: int) -> list[tuple[str, str, Figure]]:
-    dataset = _drawings(folder)
+        dataset = load_drawings(folder, on_error="skip")
     labels = dataset.labels
+    caption = (
+        f"Classes per target of the {len(dataset)} drawings in {folder}, beside "
+        "the paper's count where it gives one (section 4.3: 186 for all four factors)"
+    )
+    tables = [("drawings_class_counts", caption, class_counts(labels))]
     # One drawing of the youngest, a middle and the oldest age category.
     order = labels.sort_values(["age_category", "file"]).index.to_numpy()
     rows = order[np.linspace(0, len(order) - 1, 3).round().astype(int)]
@@ -274,14 +422,13 @@ def _data_figures(folder: Path, seed: int) -> list[tuple[str, str, Figure]]:
             )
             for image in originals
         ]
-        figures.append(
-            (
-                f"augmentation_{name}",
-                f"Augmented examples of the {name} paper's protocol (as IgNet's Fig. 3): "
-                "each drawing, then its variants",
-                augmentation_examples(
-                    originals, variants, row_labels=list(labels["file"].iloc[rows])
-                ),
-            )
+        figure = augmentation_examples(
+            originals, variants, row_labels=list(labels["file"].iloc[rows])
         )
-    return figures
+        stem = f"augmentation_{name}"
+        caption = (
+            f"Augmented examples of the {name} paper's protocol (as IgNet's Fig. 3): "
+            "each drawing, then its variants"
+        )
+        figures.append((stem, caption, svg_text(figure, stem)))
+    return figures, tables

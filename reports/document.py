@@ -58,7 +58,10 @@ class Table:
 
     ``csv`` names the file under ``tables/`` that holds the same rows for re-analysis
     (empty when the table is not written out); ``widths`` gives the columns' relative
-    widths where their content alone would not share the page well.
+    widths where their content alone would not share the page well; ``group`` names the
+    columns that say whose rows follow (engine, run, target): where a row repeats the one
+    above in them, the HTML leaves them blank and the PDF prints them in grey, so that a
+    table continued on a new page still says whose its first rows are.
     """
 
     key: str
@@ -66,20 +69,38 @@ class Table:
     frame: pd.DataFrame
     csv: str = ""
     widths: tuple[float, ...] = ()
+    group: tuple[str, ...] = ()
     number: int = 0
+
+    def repeats(self) -> list[bool]:
+        """Per row, whether it repeats the row above in every :attr:`group` column."""
+        present = [c for c in self.group if c in self.frame.columns]
+        if not present or self.frame.empty:
+            return [False] * len(self.frame)
+        keys = self.frame[present].astype(str)
+        return (keys == keys.shift()).all(axis=1).tolist()
+
+    def grouped(self) -> list[bool]:
+        """Per column, whether it is one of :attr:`group`."""
+        return [str(c) in self.group for c in self.frame.columns]
 
 
 @dataclass
 class FigureBlock:
-    """A captioned figure: ``path`` is its SVG file relative to the report folder; ``page``
-    lets it take a page's height instead of half of one."""
+    """A captioned figure: ``path`` is its SVG file relative to the report folder.
+
+    ``floats``: in the PDF, the figure is placed at the top of the first page from its
+    section's start that has room for it, and the text flows past it (the claims' figure,
+    too tall for what page two leaves under the claims table, lands at the top of page
+    two); the HTML keeps it where it stands.
+    """
 
     key: str
     caption: str
     path: str
     svg: str = ""  # the SVG text, for the self-contained HTML
-    page: bool = False
     number: int = 0
+    floats: bool = False
 
 
 Block = Paragraph | Table | FigureBlock

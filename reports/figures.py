@@ -7,6 +7,7 @@ confusion matrices, layer diagnostics, predicted attributes) take plain arrays a
 
 from __future__ import annotations
 
+import io
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import LogLocator, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator, PercentFormatter
 
 from reports.tables import MAIN_METRIC
 
@@ -29,19 +30,32 @@ __all__ = [
     "learning_curves",
     "prediction_examples",
     "save_figure",
+    "svg_text",
     "timing_bars",
 ]
 
 # Figures are built without pyplot: nothing is registered with a GUI backend, so a report
 # renders on a headless machine and figures are freed once the caller drops them.
 
-# Sized to sit in an HTML column or a landscape A4 page without rescaling the text.
-FIGSIZE = (9.0, 4.2)
+#: The largest a figure is printed, in inches: the PDF's text width (267 mm of a landscape
+#: A4 page), the height that lets two figures and their captions share a page, and a
+#: page's height less a caption. Every figure is drawn at the size it is printed, so the
+#: PDF sets its text at the size drawn (reports.typeset shrinks only what exceeds a page).
+TEXT_WIDTH = 10.5
+HALF_PAGE = 2.9
+FULL_PAGE = 5.9
+#: The smallest text a figure sets, in points: the report's small print.
+SMALL = 9.0
 _METRIC_LABELS = {"accuracy": "accuracy (%)", "mape": "MAPE (%)", "mae": "MAE (months)"}
 # Beyond this many classes, numbers in the cells of a confusion matrix no longer fit.
 _ANNOTATE_CLASSES = 12
-# The height of a claim's row in the forest plot, in inches (7.5 pt labels).
-_FOREST_ROW = 0.125
+# Log-axis ticks as plain numbers (0.1, 1e-05): a power of ten's exponent would be set
+# smaller than the report's smallest text.
+_PLAIN = FuncFormatter(lambda value, _position: f"{value:g}")
+# The height of a line of a claim's label in the forest plot, in inches (9 pt labels),
+# and the characters a label's line holds before it wraps.
+_FOREST_LINE = 0.18
+_FOREST_LABEL = 44
 
 
 def learning_curves(
@@ -72,7 +86,10 @@ def learning_curves(
     targets = list(targets) if targets is not None else [str(t) for t in _unique(records, "target")]
     columns = min(max(len(targets), 1), 3)
     rows_of_axes = -(-max(len(targets), 1) // columns)
-    fig = Figure(figsize=(FIGSIZE[0], 0.6 + 2.9 * rows_of_axes), layout="constrained")
+    # A row of axes and the legend under it in 2.6 in: a little under half a page, so that
+    # the figure shares a page with a table more often.
+    height = min(FULL_PAGE, 2.6 + 2.3 * (rows_of_axes - 1))
+    fig = Figure(figsize=(TEXT_WIDTH, height), layout="constrained")
     axes = fig.subplots(rows_of_axes, columns, squeeze=False).ravel()
     colours = matplotlib.colormaps["tab10"]
     keys = [k for k in ("engine", "backend", "protocol") if k in records]
@@ -88,7 +105,7 @@ def learning_curves(
         # drawn in percent, and without the paper's F as if it were on the same scale.
         judged = metric == MAIN_METRIC.get(_task(rows), ("accuracy", True))[0]
         scale = 100.0 if metric == "accuracy" else 1.0
-        ax.set_title(_wrapped(str(target)), fontsize="medium")
+        ax.set_title(_wrapped(str(target)), fontsize=10)
         groups: Any = rows.groupby(keys, sort=False) if keys and not rows.empty else []
         for key, runs in groups:
             label = " / ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
@@ -121,7 +138,13 @@ def learning_curves(
         # Three columns of long labels ("keras / tensorflow / stratified-cv validation")
         # would run past the figure's edges.
         columns = 3 if max(len(label) for label in handles) <= 36 else 2
-        fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=columns)
+        fig.legend(
+            list(handles.values()),
+            list(handles),
+            loc="outside lower center",
+            ncols=columns,
+            fontsize=SMALL,
+        )
     return fig
 
 
@@ -137,18 +160,21 @@ def timing_bars(records: pd.DataFrame) -> Figure:
     -------
     Figure with one axes (which says so when there is nothing to draw).
     """
-    fig = Figure(figsize=(FIGSIZE[0], 3.2), layout="constrained")
-    ax = fig.subplots()
-    ax.set_title("Training throughput")
     keys = [k for k in ("engine", "backend") if k in records]
-    if records.empty or "samples_per_second" not in records or not keys:
-        _say_empty(ax)
-        return fig
     stats = (
         records.dropna(subset=["samples_per_second"])
         .groupby(keys, sort=False)["samples_per_second"]
         .agg(["mean", "std", "count"])
+        if len(records) and "samples_per_second" in records and keys
+        else pd.DataFrame()
     )
+    # A bar's height in inches keeps its 9 pt label clear of the next bar's.
+    fig = Figure(
+        figsize=(TEXT_WIDTH, min(HALF_PAGE, 1.2 + 0.35 * max(len(stats), 1))),
+        layout="constrained",
+    )
+    ax = fig.subplots()
+    ax.set_title("Training throughput", fontsize=10)
     if stats.empty:
         _say_empty(ax)
         return fig
@@ -171,12 +197,14 @@ def timing_bars(records: pd.DataFrame) -> Figure:
     for position, (mean, std, count) in enumerate(
         zip(stats["mean"], spread, stats["count"], strict=True)
     ):
-        # Past the error bar's end, so the number is never struck through.
+        # Past the error bar's cap by a few points, so the number is never struck through.
         ax.annotate(
-            f"  {mean:.0f} ± {std:.0f} ({count} runs), {mean / slowest:.1f}x the slowest",
+            f"{mean:.0f} ± {std:.0f} ({count} runs), {_ratio(mean / slowest)} the slowest",
             (mean + std, position),
+            xytext=(6, 0),
+            textcoords="offset points",
             va="center",
-            fontsize="small",
+            fontsize=SMALL,
         )
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
@@ -227,11 +255,16 @@ def augmentation_examples(
         raise ValueError(f"{len(titles)} titles for {columns} columns")
     height, width = rows[0].shape[:2] if rows else (1, 1)
     aspect = min(max(width / height, 0.5), 2.0)
-    # About 1.4 in per cell keeps a 58-pixel drawing legible; many columns shrink the cells
-    # so the figure still fits a page width.
-    cell = min(1.4, 11.0 / (columns * aspect))
+    # Up to 1.4 in per cell keeps a 58-pixel drawing legible; the cells shrink so that the
+    # figure, its row labels beside it (about 2 in), fits the height of half a page.
+    labels = 2.0 if row_labels is not None else 0.0
+    cell = min(
+        1.4,
+        (TEXT_WIDTH - labels - 0.2) / (columns * aspect),
+        (HALF_PAGE - 0.4) / max(len(rows), 1),
+    )
     fig = Figure(
-        figsize=(cell * aspect * columns + 0.6, cell * max(len(rows), 1) + 0.5),
+        figsize=(cell * aspect * columns + labels + 0.2, cell * max(len(rows), 1) + 0.4),
         layout="constrained",
     )
     if not rows:
@@ -245,9 +278,12 @@ def augmentation_examples(
                 continue
             _show_image(ax, original if j == 0 else row[j - 1])
             if i == 0:
-                ax.set_title(str(titles[j]), fontsize="small")
+                ax.set_title(str(titles[j]), fontsize=SMALL)
         if row_labels is not None:
-            axes[i, 0].set_ylabel(str(row_labels[i]), fontsize="small")
+            # Across, beside the row: a file name read upwards would outgrow the cell.
+            axes[i, 0].set_ylabel(
+                str(row_labels[i]), fontsize=SMALL, rotation=0, ha="right", va="center"
+            )
     return fig
 
 
@@ -265,8 +301,8 @@ def confusion_matrix(
     labels : the n class names, in the matrix's order.
     title : axes title.
     normalize : divide each row by its sum, so a cell is the fraction of the true class
-        predicted as that column (the diagonal is the per-class recall). Rows with no
-        samples stay 0.
+        predicted as that column (the diagonal is the per-class recall), written in the
+        cell as a whole percent. Rows with no samples stay 0.
 
     Returns
     -------
@@ -285,13 +321,18 @@ def confusion_matrix(
         sums = values.sum(axis=1, keepdims=True)
         values = np.divide(values, sums, out=np.zeros_like(values), where=sums > 0)
     small = n <= _ANNOTATE_CLASSES
-    side = 5.5 if small else 9.5
-    fig = Figure(figsize=(side + 0.9, side), layout="constrained")
+    # Half the text width, so that two sit side by side; a row of cells is 0.2 in, room
+    # for a 9 pt number. Many classes take a page.
+    height = min(FULL_PAGE, max(HALF_PAGE, 1.3 + 0.2 * n)) if small else FULL_PAGE
+    fig = Figure(figsize=(4.9 if small else 7.0, height), layout="constrained")
     ax = fig.subplots()
     top = 1.0 if normalize else max(float(values.max(initial=0.0)), 1.0)
     image = ax.imshow(values, cmap="Blues", vmin=0.0, vmax=top, interpolation="nearest")
     colorbar = fig.colorbar(image, ax=ax, shrink=0.8)
-    colorbar.set_label("fraction of the true class" if normalize else "samples")
+    colorbar.set_label("share of the true class" if normalize else "samples", fontsize=SMALL)
+    colorbar.ax.tick_params(labelsize=SMALL)
+    if normalize:
+        colorbar.ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     names = [_shorten(str(label)) for label in labels]
     rows = names
     if normalize:
@@ -306,16 +347,20 @@ def confusion_matrix(
         for i in range(n):
             for j in range(n):
                 value = values[i, j]
-                text = f"{value:.0f}" if whole or value == 0 else f"{value:.2f}"
+                # A share as a whole percent: two digits fit a cell at 9 pt, 0.75 would not.
+                if normalize:
+                    text = f"{100 * value:.0f}"
+                else:
+                    text = f"{value:.0f}" if whole or value == 0 else f"{value:.2f}"
                 # Dark cells get white text so the number stays readable on them.
                 colour = "white" if value > 0.55 * top else "black"
-                ax.text(j, i, text, ha="center", va="center", fontsize="small", color=colour)
+                ax.text(j, i, text, ha="center", va="center", fontsize=SMALL, color=colour)
     else:
-        # About 45 labels per side at 6 pt fill a 9.5 in axes without overlapping.
-        step = max(1, int(np.ceil(n / 45)))
+        # About 30 labels per side at 9 pt fill a page-high axes without overlapping.
+        step = max(1, int(np.ceil(n / 30)))
         ticks = np.arange(0, n, step)
-        ax.set_xticks(ticks, [names[t] for t in ticks], rotation=90, fontsize=6)
-        ax.set_yticks(ticks, [rows[t] for t in ticks], fontsize=6)
+        ax.set_xticks(ticks, [names[t] for t in ticks], rotation=90, fontsize=SMALL)
+        ax.set_yticks(ticks, [rows[t] for t in ticks], fontsize=SMALL)
         if step > 1:
             ax.text(
                 1.0,
@@ -324,12 +369,12 @@ def confusion_matrix(
                 transform=ax.transAxes,
                 ha="right",
                 va="bottom",
-                fontsize="x-small",
+                fontsize=SMALL,
             )
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     if title:
-        ax.set_title(title)
+        ax.set_title(title, fontsize=10)
     return fig
 
 
@@ -362,15 +407,16 @@ def diagnostic_table(tables: Mapping[str, pd.DataFrame]) -> Figure:
                 quantities.append(column)
     layer_counts = [max(len(frame), 1) for _, frame in stages]
     bars = max(len(quantities), 1) * sum(layer_counts)
-    # Wide enough for about 0.15 in per bar, but never wider than a landscape page.
-    fig = Figure(figsize=(min(max(FIGSIZE[0], 2.0 + 0.15 * bars), 13.0), 4.6), layout="constrained")
+    # About 0.15 in per bar, and never wider than the text.
+    width = min(max(0.7 * TEXT_WIDTH, 2.5 + 0.15 * bars), TEXT_WIDTH)
+    fig = Figure(figsize=(width, 3.2), layout="constrained")
     if not stages or not quantities:
         ax = fig.subplots()
         ax.set_title("Layer diagnostics")
         _say_empty(ax)
         return fig
     axes = fig.subplots(1, len(stages), sharey=True, squeeze=False, width_ratios=layer_counts)[0]
-    fig.suptitle("Layer diagnostics: mean absolute values")
+    fig.suptitle("Layer diagnostics: mean absolute values", fontsize=10)
     data = [
         np.stack([_numeric(frame, q) for q in quantities], axis=1)
         if len(frame)
@@ -387,11 +433,12 @@ def diagnostic_table(tables: Mapping[str, pd.DataFrame]) -> Figure:
     colours = matplotlib.colormaps["tab10"]
     width = 0.8 / len(quantities)
     for ax, (stage, frame), values in zip(axes, stages, data, strict=True):
-        ax.set_title(str(stage), fontsize="medium")
+        ax.set_title(str(stage), fontsize=10)
         ax.set_yscale("log")
         # Minor ticks over many decades cost seconds to lay out and say little.
         ax.yaxis.set_major_locator(LogLocator(numticks=8))
         ax.yaxis.set_minor_locator(NullLocator())
+        ax.yaxis.set_major_formatter(_PLAIN)
         x = np.arange(len(frame), dtype=float)
         for index, quantity in enumerate(quantities):
             series = values[:, index]
@@ -417,7 +464,7 @@ def diagnostic_table(tables: Mapping[str, pd.DataFrame]) -> Figure:
                 )
             clipped += int(low.sum())
             missing += int(np.isnan(series).sum())
-        ax.set_xticks(x, _layer_names(frame), fontsize="small", rotation=30, ha="right")
+        ax.set_xticks(x, _layer_names(frame), fontsize=SMALL, rotation=30, ha="right")
         ax.grid(True, axis="y", which="major", alpha=0.3)
         ax.set_axisbelow(True)
         ax.set_xlim(-0.6, max(len(frame), 1) - 0.4)
@@ -428,7 +475,7 @@ def diagnostic_table(tables: Mapping[str, pd.DataFrame]) -> Figure:
     fig.legend(
         *axes[0].get_legend_handles_labels(),
         loc="outside right upper",
-        fontsize="small",
+        fontsize=SMALL,
     )
     notes = []
     if clipped:
@@ -436,7 +483,7 @@ def diagnostic_table(tables: Mapping[str, pd.DataFrame]) -> Figure:
     if missing:
         notes.append(f"{missing} NaN value(s) not drawn")
     if notes:
-        fig.supxlabel("; ".join(notes), fontsize="small", style="italic")
+        fig.supxlabel("; ".join(notes), fontsize=SMALL, style="italic")
     return fig
 
 
@@ -445,7 +492,7 @@ def prediction_examples(
     y_true: np.ndarray,
     y_pred: np.ndarray,
     names: Sequence[str],
-    columns: int = 4,
+    columns: int = 6,
 ) -> Figure:
     """Test images with their predicted and true attribute vectors written underneath.
 
@@ -459,7 +506,7 @@ def prediction_examples(
     y_true : ``(n, m)`` 0/1 attributes (``(n,)`` for a single attribute).
     y_pred : ``(n, m)`` predictions, 0/1 or probabilities (thresholded at 0.5).
     names : the m attribute names, in vector order; listed in a caption line.
-    columns : images per row.
+    columns : images per row, at most as many as the text's width holds.
 
     Returns
     -------
@@ -474,11 +521,13 @@ def prediction_examples(
     m = truth.shape[1]
     if len(names) != m:
         raise ValueError(f"{m} attributes but {len(names)} names")
-    columns = max(1, min(columns, max(len(pictures), 1)))
+    # Wide enough for "pred " plus one monospace digit (0.075 in at 9 pt) per attribute.
+    cell = max(1.5, 0.075 * (5 + m) + 0.25)
+    fitting = max(1, int((TEXT_WIDTH - 0.4) // cell))
+    columns = max(1, min(columns, fitting, max(len(pictures), 1)))
     rows = max(1, -(-len(pictures) // columns))
-    # Wide enough for "pred " plus one monospace digit per attribute at small size.
-    cell = max(1.7, 0.085 * (5 + m) + 0.3)
-    fig = Figure(figsize=(cell * columns + 0.4, (cell + 0.5) * rows + 0.5), layout="constrained")
+    # An image 1.1 in high, its three lines of 9 pt under it, and the list of attributes.
+    fig = Figure(figsize=(cell * columns + 0.4, 1.65 * rows + 0.5), layout="constrained")
     axes = fig.subplots(rows, columns, squeeze=False)
     for index, ax in enumerate(axes.ravel()):
         if index >= len(pictures):
@@ -498,24 +547,24 @@ def prediction_examples(
                 text,
                 xy=(0.5, 0.0),
                 xycoords="axes fraction",
-                xytext=(0, -3 - 9.5 * line),
+                xytext=(0, -3 - 10.5 * line),
                 textcoords="offset points",
                 ha="center",
                 va="top",
                 family="monospace",
-                fontsize=8,
+                fontsize=SMALL,
                 color=colour,
             )
     # No-break spaces keep each number with its name when the caption wraps.
     listed = ", ".join(f"{i + 1} {name}".replace(" ", "\u00a0") for i, name in enumerate(names))
     caption = textwrap.fill(f"Attributes, left to right: {listed}", width=int(cell * columns * 13))
-    fig.supxlabel(caption, fontsize="small")
+    fig.supxlabel(caption, fontsize=SMALL)
     return fig
 
 
-def save_figure(fig: Figure, folder: Path, stem: str) -> Path:
-    """Write ``fig`` as ``stem.svg`` under ``folder``: vector for the PDF, and the HTML
-    shows the same file inline.
+def save_figure(fig: Figure | str, folder: Path, stem: str) -> Path:
+    """Write ``fig`` (or its SVG text, drawn before) as ``stem.svg`` under ``folder``:
+    vector for the PDF, and the HTML shows the same file inline.
 
     Returns
     -------
@@ -523,10 +572,18 @@ def save_figure(fig: Figure, folder: Path, stem: str) -> Path:
     """
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{stem}.svg"
+    path.write_text(fig if isinstance(fig, str) else svg_text(fig, stem), encoding="utf-8")
+    return path
+
+
+def svg_text(fig: Figure, stem: str) -> str:
+    """``fig`` drawn as SVG, its ids salted with ``stem`` so that two figures inlined in one
+    page never share one."""
+    drawn = io.StringIO()
     # Text as text, not as outlines: smaller files, drawn faster, and searchable.
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": stem}):
-        fig.savefig(path)
-    return path
+        fig.savefig(drawn, format="svg")
+    return drawn.getvalue()
 
 
 def forest_plot(rows: pd.DataFrame, title: str = "") -> Figure:
@@ -547,16 +604,19 @@ def forest_plot(rows: pd.DataFrame, title: str = "") -> Figure:
     saying so when ``rows`` is empty.
     """
     groups = list(dict.fromkeys(rows["group"])) if len(rows) else []
-    counts = {g: int(rows.loc[rows["group"] == g, "label"].nunique()) for g in groups}
-    # Many claims go in two columns of axes, balanced by rows, so the figure stays wide.
-    columns: list[list[str]] = [[], []] if sum(counts.values()) > 12 else [[]]
-    for group in sorted(groups, key=lambda g: -counts[g]):
-        min(columns, key=lambda c: sum(counts[g] for g in c)).append(group)
+    # A group's height in lines of its claims' labels, wrapped, and three for its axis.
+    lines = {
+        g: sum(_forest_label(label).count("\n") + 1 for label in _claims_of(rows, g)) + 3
+        for g in groups
+    }
+    # Many claims go in two columns of axes, balanced by lines, so the figure stays wide.
+    columns: list[list[str]] = [[], []] if sum(lines.values()) > 24 else [[]]
+    for group in sorted(groups, key=lambda g: -lines[g]):
+        min(columns, key=lambda c: sum(lines[g] for g in c)).append(group)
     columns = [[g for g in groups if g in column] for column in columns if column]
-    # Rows of small print: every claim of a quick run fits a page with the claims table.
-    tallest = max((sum(_FOREST_ROW * counts[g] + 0.5 for g in c) for c in columns), default=0.0)
-    width = FIGSIZE[0] * (1.25 if len(columns) > 1 else 1.0)
-    fig = Figure(figsize=(width, max(0.6 + tallest, 2.0)), layout="constrained")
+    tallest = max((sum(lines[g] for g in c) for c in columns), default=0)
+    height = min(FULL_PAGE, max(0.5 + _FOREST_LINE * tallest, 2.0))
+    fig = Figure(figsize=(TEXT_WIDTH, height), layout="constrained")
     if title:
         fig.suptitle(title)
     if not groups:
@@ -566,11 +626,8 @@ def forest_plot(rows: pd.DataFrame, title: str = "") -> Figure:
     protocols = list(dict.fromkeys(rows["protocol"]))
     axes = []
     for panel, column in zip(panels, columns, strict=True):
-        axes += list(
-            panel.subplots(
-                len(column), 1, squeeze=False, height_ratios=[counts[g] + 1 for g in column]
-            )[:, 0]
-        )
+        ratios = [lines[g] for g in column]
+        axes += list(panel.subplots(len(column), 1, squeeze=False, height_ratios=ratios)[:, 0])
     for ax, group in zip(axes, [g for c in columns for g in c], strict=True):
         _forest_axes(ax, rows[rows["group"] == group], str(group), protocols)
     handles: dict[str, Any] = {}
@@ -578,7 +635,7 @@ def forest_plot(rows: pd.DataFrame, title: str = "") -> Figure:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             handles.setdefault(label, handle)
     fig.legend(
-        list(handles.values()), list(handles), loc="outside lower center", ncols=5, fontsize=8
+        list(handles.values()), list(handles), loc="outside lower center", ncols=6, fontsize=SMALL
     )
     return fig
 
@@ -587,12 +644,16 @@ def _forest_axes(ax: Axes, shown: pd.DataFrame, group: str, protocols: list[Any]
     """One measure's claims: an interval per protocol, the paper's number as a diamond."""
     colours = matplotlib.colormaps["tab10"]
     labels = list(dict.fromkeys(shown["label"]))
+    wrapped = [_forest_label(label) for label in labels]
+    # A claim takes as many lines as its label, and sits in their middle; y counts lines.
+    heights = np.array([text.count("\n") + 1 for text in wrapped], dtype=float)
+    middle = dict(zip(labels, np.cumsum(heights) - heights / 2, strict=True))
     step = 0.7 / max(len(protocols), 1)
     for index, protocol in enumerate(protocols):
         mine = shown[shown["protocol"] == protocol]
         if mine.empty:
             continue
-        y = np.array([labels.index(label) for label in mine["label"]], dtype=float)
+        y = np.array([middle[label] for label in mine["label"]], dtype=float)
         y += (index - (len(protocols) - 1) / 2) * step
         mean = mine["mean"].to_numpy(dtype=float)
         spread = np.vstack(
@@ -614,7 +675,7 @@ def _forest_axes(ax: Axes, shown: pd.DataFrame, group: str, protocols: list[Any]
     paper = shown.drop_duplicates("label").set_index("label")["paper"]
     ax.scatter(
         [paper.get(label, np.nan) for label in labels],
-        np.arange(len(labels)),
+        [middle[label] for label in labels],
         marker="D",
         s=24,
         facecolors="none",
@@ -622,14 +683,24 @@ def _forest_axes(ax: Axes, shown: pd.DataFrame, group: str, protocols: list[Any]
         zorder=5,
         label="paper",
     )
-    ax.set_yticks(np.arange(len(labels)), [_shorten(label, 60) for label in labels], fontsize=7.5)
-    ax.tick_params(axis="x", labelsize=7.5)
-    ax.set_ylim(len(labels) - 0.5, -0.5)
-    ax.set_xlabel(group, fontsize=8)
+    ax.set_yticks([middle[label] for label in labels], wrapped)
+    ax.tick_params(labelsize=SMALL)
+    ax.set_ylim(float(heights.sum()) + 0.2, -0.2)
+    ax.set_xlabel(group, fontsize=SMALL)
     if group.startswith("time ratio"):
         ax.set_xscale("log")
         ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_major_formatter(_PLAIN)
     ax.grid(True, axis="x", alpha=0.3)
+
+
+def _claims_of(rows: pd.DataFrame, group: str) -> list[str]:
+    return list(dict.fromkeys(rows.loc[rows["group"] == group, "label"]))
+
+
+def _forest_label(label: str) -> str:
+    """A claim's label on lines short enough to leave its axes half a column."""
+    return textwrap.fill(str(label), _FOREST_LABEL, break_on_hyphens=False)
 
 
 def _select(records: pd.DataFrame, **equal: object) -> pd.DataFrame:
@@ -730,6 +801,11 @@ def _show_image(ax: Axes, image: np.ndarray) -> None:
 def _wrapped(label: str, width: int = 30) -> str:
     """A label combination on lines of at most ``width`` characters, broken after a +."""
     return textwrap.fill(label.replace("+", "+ "), width).replace("+ ", "+")
+
+
+def _ratio(value: float) -> str:
+    """A ratio as a label prints it: two decimals below 10, where 1.0x could hide a 1.04x."""
+    return f"{value:.2f}x" if value < 10 else f"{value:.0f}x"
 
 
 def _shorten(label: str, limit: int = 24) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -69,7 +70,8 @@ class Item:
     """What one report item adds to a section."""
 
     tables: list[ItemTable] = field(default_factory=list)
-    figures: list[tuple[str, str, Figure]] = field(default_factory=list)
+    # (stem, caption, the function that draws the figure with its arguments)
+    figures: list[tuple[str, str, partial[Figure]]] = field(default_factory=list)
 
 
 def build_item(name: str, rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
@@ -107,9 +109,12 @@ def _confusion(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
             matrix = count_confusions(true, predicted, labels=np.arange(len(classes)))
             title = f"{variant}, {target}, {protocol} (test, {len(runs)} folds)"
             stem = _stem(experiment["name"], "confusion", variant, target, protocol)
-            item.figures.append(
-                (stem, f"Confusion matrix: {title}", confusion_matrix(matrix, classes, title=title))
+            caption = (
+                f"Confusion matrix: {title}; each cell the percentage of the true class (row) "
+                "predicted as the column"
             )
+            drawing = partial(confusion_matrix, matrix, list(classes), title=title)
+            item.figures.append((stem, caption, drawing))
     return item
 
 
@@ -143,7 +148,7 @@ def _diagnostics(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
         (
             f"{experiment['name']}_diagnostics",
             "Mean absolute values per layer at the start of learning (as the paper's Fig. 4)",
-            diagnostic_table(numbers),
+            partial(diagnostic_table, numbers),
         )
     )
     return item
@@ -323,7 +328,7 @@ def _attributes(rows: pd.DataFrame, experiment: Mapping[str, Any]) -> Item:
             "Not above it: "
             + "; ".join(f"{variant}: {', '.join(n) or 'none'}" for variant, n in below.items())
         )
-    per_run = pd.DataFrame(columns, index=names).rename_axis("F per attribute").reset_index()
+    per_run = pd.DataFrame(columns, index=names).rename_axis("attribute").reset_index()
     shown = pd.DataFrame(table).fillna("-")
     return Item(
         tables=[

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
+from reports.figures import HALF_PAGE, SMALL, TEXT_WIDTH
 from reports.tables import HIGHER_IS_BETTER, MAIN_METRIC
 
 __all__ = [
@@ -35,8 +38,15 @@ __all__ = [
 _SWEPT = re.compile(r"(?: (?:strength|copies|learn_test) [-+.\deE]+)+$")
 _STRENGTH = re.compile(r" strength ([-+.\deE]+)")
 _COPIES = re.compile(r" copies ([-+.\deE]+)")
-_PROTOCOL_STYLE = {"paper-ignet": "-", "paper-keras": "-", "image-split": "--", "leak-free": ":"}
-_FIGSIZE = (9.0, 4.6)
+_LineStyle = Literal["-", "--", ":", "-."]
+_PROTOCOL_STYLE: dict[str, _LineStyle] = {
+    "paper-ignet": "-",
+    "paper-keras": "-",
+    "image-split": "--",
+    "leak-free": ":",
+}
+# Long enough that a dashed and a dotted line read as such at 9 pt.
+_HANDLE_LENGTH = 4.0
 
 
 def roles(records: pd.DataFrame) -> pd.Series:
@@ -164,7 +174,7 @@ def leak_figure(
     """
     rows = points[(points["target"] == target) & (points["role"] != "ceiling")]
     enlargements = list(dict.fromkeys(rows["copies"].tolist())) or [np.nan]
-    figure = Figure(figsize=_FIGSIZE, layout="constrained")
+    figure = Figure(figsize=(TEXT_WIDTH, HALF_PAGE), layout="constrained")
     axes = figure.subplots(1, len(enlargements), sharey=True, squeeze=False)[0]
     metric = rows["metric"].iloc[0] if len(rows) else "accuracy"
     scale = 100.0 if metric in ("accuracy",) else 1.0
@@ -198,19 +208,48 @@ def leak_figure(
                 linewidth=0,
             )
         if len(panel):
+            # Crosses, not a line style: the protocols have those.
             ax.plot(
                 *_trivial_line(panel, scale),
                 color="0.5",
                 linewidth=0.8,
-                linestyle=(0, (1, 3)),
+                marker="x",
+                markersize=4,
                 label="trivial",
             )
         title = target if pd.isna(copies) else f"{target}, x{copies:g}"
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize=10)
         ax.set_xlabel("augmentation strength (1 = the paper's ranges)")
     axes[0].set_ylabel("accuracy (%)" if metric == "accuracy" else f"{metric.upper()} (%)")
-    handles, labels = axes[0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="outside right upper", fontsize=7)
+    # One legend per channel: the run by colour, the protocol by line style (and the
+    # reference lines), rather than one entry per run and protocol.
+    by_colour = [Line2D([], [], color=colours(runs.index(run) % 10), marker="o") for run in runs]
+    order = list(_PROTOCOL_STYLE)  # the paper's protocols first, leak-free last
+    protocols = sorted(
+        dict.fromkeys(rows["protocol"].tolist()),
+        key=lambda p: order.index(p) if p in order else len(order),
+    )
+    by_style = [
+        Line2D([], [], color="0.3", linestyle=_PROTOCOL_STYLE.get(str(p), "-."), marker="o")
+        for p in protocols
+    ]
+    references = {
+        "paper's claim": Line2D([], [], color="black", linewidth=1.0),
+        "trivial": Line2D([], [], color="0.5", linewidth=0.8, marker="x"),
+        "ceiling": Patch(color="0.85"),
+    }
+    present = set(axes[0].get_legend_handles_labels()[1])
+    shown = {label: handle for label, handle in references.items() if label in present}
+    common = {"fontsize": SMALL, "title_fontsize": SMALL, "handlelength": _HANDLE_LENGTH}
+    if runs:
+        figure.legend(by_colour, runs, loc="outside right upper", title="run", **common)
+    figure.legend(
+        [*by_style, *shown.values()],
+        [*map(str, protocols), *shown],
+        loc="outside right lower",
+        title="protocol",
+        **common,
+    )
     return figure
 
 

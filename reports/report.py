@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from reports.cache import FigureCache, drawing_key
 from reports.document import (
     Document,
     FigureBlock,
@@ -34,7 +35,7 @@ from reports.document import (
     number_blocks,
     numeric_columns,
 )
-from reports.figures import forest_plot, learning_curves, save_figure, timing_bars
+from reports.figures import forest_plot, learning_curves, save_figure, svg_text, timing_bars
 from reports.items import build_item
 from reports.leak import (
     at_strength,
@@ -92,10 +93,13 @@ LEAK_CAPTION = (
 )
 #: What a verdict can decide, by the kind of data behind it (see ``_data_kind`` in
 #: bench/reporting.py): on a generated stand-in, only whether our reimplementation reaches
-#: the paper's number on data whose difficulty we chose.
+#: the paper's number on data whose difficulty we chose; on data whose folder was not
+#: found, the report cannot tell which. Each says it in one "label: what it tests".
 VERDICT_TESTS = {
     "synthetic": "synthetic stand-in: tests our reimplementation",
     "real": "real data: tests the paper's claim",
+    "unknown": "data of unknown kind (its folder was not found): tests the paper's claim "
+    "only if the data are real",
 }
 _NO_RESULTS = "No results were found: run an experiment first."
 _LEAK_FREE = "leak-free"
@@ -105,11 +109,16 @@ _IMAGE_SPLIT = "image-split"
 _SIDES = {"paper": "paper protocol", _IMAGE_SPLIT: _IMAGE_SPLIT, _LEAK_FREE: _LEAK_FREE}
 
 
+#: A figure as a section holds it: drawn, to draw (the function that builds it with its
+#: arguments, which key the cache of :mod:`reports.cache`), or its SVG text drawn before.
+Shown = Figure | partial[Figure] | str
+
+
 @dataclass
 class _FigureItem:
     stem: str
     caption: str
-    figure: Figure
+    figure: Shown
 
 
 @dataclass
@@ -130,7 +139,7 @@ class _Section:
     notes: str
     evidence: pd.DataFrame = field(default_factory=pd.DataFrame)
     speed: pd.DataFrame = field(default_factory=pd.DataFrame)
-    data_kind: str = "real"
+    data_kind: str = "unknown"
     has_rows: bool = False
     tables: list[_Table] = field(default_factory=list)
     figures: list[_FigureItem] = field(default_factory=list)
@@ -146,7 +155,7 @@ def write_report(
     experiments: Sequence[Mapping[str, Any]],
     out: Path,
     context: Mapping[str, Any],
-    data_figures: Sequence[tuple[str, str, Figure]] = (),
+    data_figures: Sequence[tuple[str, str, Figure | str]] = (),
     data_tables: Sequence[tuple[str, str, pd.DataFrame]] = (),
 ) -> dict[str, Path]:
     """Render every experiment's tables and figures, and the HTML and PDF reports, under ``out``.
@@ -158,16 +167,20 @@ def write_report(
         (target -> {metric: value}, accuracy as a fraction) and optionally ``paper_runs``
         (run name -> target -> {metric: value}), ``report`` (names of
         :data:`reports.items.ITEMS` to add), ``paper_attributes`` (for the
-        ``attributes`` item), ``figures`` ((stem, caption, figure) to add), ``evidence``,
+        ``attributes`` item), ``figures`` ((stem, caption, figure or its SVG text) to
+        add), ``evidence``,
         ``effects``, ``comparisons`` and ``speed`` (:mod:`bench.claims` tables) and
-        ``data_kind`` (``synthetic`` or ``real``: what its verdicts test,
+        ``data_kind`` (``synthetic``, ``real`` or ``unknown``: what its verdicts test,
         :data:`VERDICT_TESTS`). Sections follow the papers' order, whatever this one.
-    out : the report folder; created if missing, files in it are overwritten.
+    out : the report folder; created if missing, files in it are overwritten, and the
+        tables and figures of an earlier report that this one does not write are removed;
+        ``out/.cache`` keeps each figure drawn (:mod:`reports.cache`), so that a re-render
+        draws only the figures whose inputs changed.
     context : ``machine`` and ``versions`` (dicts), ``seeds``, ``profile``, ``data`` (a
         description of the data set), ``summary`` (a short paragraph on how the results
         were obtained) and optionally ``missing`` (experiments with no results here).
-    data_figures : (stem, caption, figure) of the data (example images, augmentations),
-        shown in the data section.
+    data_figures : (stem, caption, figure or its SVG text) of the data (example images,
+        augmentations), shown in the data section.
     data_tables : (stem, caption, table) of the data (class counts beside the paper's),
         shown in the same section and written to ``tables/<stem>.csv``.
 
@@ -199,7 +212,19 @@ def write_report(
     pdf = out / "report.pdf"
     write_pdf(document, out, pdf, first=document.sections[0])
     written["report.pdf"] = pdf
+    _remove_stale(out, written)
     return written
+
+
+def _remove_stale(out: Path, written: Mapping[str, Path]) -> None:
+    """Delete the tables and figures an earlier report left in ``out`` that this one did
+    not write (a run or experiment since removed): the folder holds this report alone.
+    Only the kinds of file a report writes, in the folders it writes them to, are touched."""
+    kept = {path.resolve() for path in written.values()}
+    for pattern in ("tables/*.csv", "figures/*.svg"):
+        for path in out.glob(pattern):
+            if path.resolve() not in kept:
+                path.unlink()
 
 
 class _Writer:
@@ -212,7 +237,7 @@ class _Writer:
     def __init__(self, out: Path, written: dict[str, Path]) -> None:
         self.out = out
         self.written = written
-        self.pending: list[tuple[Figure, FigureBlock]] = []
+        self.pending: list[tuple[Shown, FigureBlock]] = []
 
     def csv(self, name: str, frame: pd.DataFrame, folder: str = "tables") -> str:
         path = self.out / folder / f"{name}.csv"
@@ -228,27 +253,52 @@ class _Writer:
         frame: pd.DataFrame,
         numbers: pd.DataFrame | None = None,
         widths: tuple[float, ...] = (),
+        group: tuple[str, ...] = (),
     ) -> Table:
         """A table block; its CSV holds ``numbers`` (the same rows as numbers) if given."""
         csv = self.csv(key, frame if numbers is None else numbers)
-        return Table(key, caption, frame, csv=csv, widths=widths)
+        return Table(key, caption, frame, csv=csv, widths=widths, group=group)
 
-    def figure(self, stem: str, caption: str, figure: Figure, page: bool = False) -> FigureBlock:
-        block = FigureBlock(stem, caption, f"figures/{stem}.svg", page=page)
+    def figure(self, stem: str, caption: str, figure: Shown) -> FigureBlock:
+        block = FigureBlock(stem, caption, f"figures/{stem}.svg")
         self.pending.append((figure, block))
         return block
 
     def save_figures(self) -> None:
+        """Draw every figure (or read it back from the cache where it was drawn from the
+        same inputs before) and write it under ``figures/``."""
         folder = self.out / "figures"
+        cache = FigureCache(self.out / ".cache")
+        keys = {
+            block.key: drawing_key(figure, block.key) if isinstance(figure, partial) else None
+            for figure, block in self.pending
+        }
+        drawn: dict[str, str] = {}
+        for figure, block in self.pending:
+            kept = figure if isinstance(figure, str) else cache.get(keys[block.key])
+            if kept is not None:
+                drawn[block.key] = kept
+        missing = [
+            (drawing, block)
+            for drawing, block in self.pending
+            if not isinstance(drawing, str) and block.key not in drawn
+        ]
         # Drawing is most of a report's time, and each figure draws alone.
-        fork_map(
-            [partial(save_figure, figure, folder, block.key) for figure, block in self.pending]
-        )
-        for _figure, block in self.pending:
-            path = self.out / block.path
+        svgs = fork_map([partial(_svg, drawing, block.key) for drawing, block in missing])
+        for (_drawing, block), svg in zip(missing, svgs, strict=True):
+            drawn[block.key] = svg
+            cache.put(keys[block.key], svg)
+        cache.keep(keys.values())
+        for _shown, block in self.pending:
+            svg = drawn[block.key]
+            path = save_figure(svg, folder, block.key)
             self.written[block.path] = path
-            block.svg = path.read_text(encoding="utf-8")
+            block.svg = svg
         self.pending.clear()
+
+
+def _svg(figure: Figure | partial[Figure], stem: str) -> str:
+    return svg_text(figure() if isinstance(figure, partial) else figure, stem)
 
 
 def _build_section(records: pd.DataFrame, experiment: Mapping[str, Any]) -> _Section:
@@ -264,7 +314,7 @@ def _build_section(records: pd.DataFrame, experiment: Mapping[str, Any]) -> _Sec
         notes=" ".join(str(experiment.get("notes") or "").split()),
         evidence=evidence if evidence is not None else pd.DataFrame(),
         speed=speed if speed is not None else pd.DataFrame(),
-        data_kind=str(experiment.get("data_kind", "real")),
+        data_kind=str(experiment.get("data_kind", "unknown")),
         has_rows=not rows.empty,
     )
     if rows.empty:
@@ -298,7 +348,9 @@ def _build_section(records: pd.DataFrame, experiment: Mapping[str, Any]) -> _Sec
                 "Learning curves: the main metric per epoch, training (solid) and validation "
                 f"(dashed), mean over {trained['fold'].nunique()} folds with a band of one "
                 f"standard deviation, per target; {protocols}; dotted line: the paper's number",
-                learning_curves(trained, targets, {t: _paper_value(paper, t) for t in targets}),
+                partial(
+                    learning_curves, trained, targets, {t: _paper_value(paper, t) for t in targets}
+                ),
             )
         )
     if not section.speed.empty and rows["samples_per_second"].notna().any():
@@ -307,18 +359,25 @@ def _build_section(records: pd.DataFrame, experiment: Mapping[str, Any]) -> _Sec
                 f"{name}_throughput",
                 "Training throughput per engine and backend (samples per second, mean and "
                 "standard deviation over folds)",
-                timing_bars(_engine_per_run(rows)),
+                partial(timing_bars, _engine_per_run(rows)),
             )
         )
     for item_name in experiment.get("report") or ():
         item = build_item(item_name, rows, experiment)
         place = "appendix" if item_name == "training_time" else "body"
         section.tables += [
-            _Table(f"{name}_{t.stem}", t.caption, t.frame, place, t.numbers) for t in item.tables
+            _Table(_item_key(name, t.stem), t.caption, t.frame, place, t.numbers)
+            for t in item.tables
         ]
         section.figures += [_FigureItem(*figure) for figure in item.figures]
     section.figures += [_FigureItem(*figure) for figure in experiment.get("figures") or ()]
     return section
+
+
+def _item_key(section: str, stem: str) -> str:
+    """An item's table key: the stem after the section's name, once (``time_ratio`` and its
+    item's ``time_ratio_by_claim`` make ``time_ratio_by_claim``)."""
+    return stem if stem.startswith(f"{section}_") else f"{section}_{stem}"
 
 
 def _add_leak_curves(
@@ -338,11 +397,11 @@ def _add_leak_curves(
                 f"{section.name}_{target}",
                 f"The leak curve on {target}: our test score against the augmentation "
                 "strength (0: exact copies, 1: the paper's ranges), mean over folds with "
-                "their range shaded; a colour per run, a line per protocol (solid: paper, "
-                "dashed: image-split, dotted: leak-free); black: the paper's claim"
+                "their range shaded; a colour per run, a line style per protocol (solid: "
+                "paper, dashed: image-split, dotted: leak-free); black line: the paper's claim"
                 + ("; grey band: the oracle's leak-free range (the ceiling)" if ceiling else "")
-                + "; grey dots: the trivial predictor",
-                leak_figure(points, target, claim, ceiling),
+                + "; grey line with crosses: the trivial predictor",
+                partial(leak_figure, points, target, claim, ceiling),
             )
         )
     section.sentences = reach_sentences(points, section.paper)
@@ -552,13 +611,19 @@ def _claims_forest_rows(claims: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+#: The unit a metric is recorded in, by its name before a label's ("tp" of "tp.Bangs"):
+#: a fraction unless named here.
+_RECORDED_UNITS = {"mape": "percent", "mae": "months", "tp": "count", "positives": "count"}
+
+
 def long_results(records: pd.DataFrame) -> pd.DataFrame:
     """Every record's metrics in long format: one row per job and metric.
 
     Columns: the job's keys (job id, experiment, engine, run, protocol, target, task,
     fold, seed, status where present), ``split`` (``test``, ``validation``, ``trivial``
     ...), ``metric`` (with the label for per-label metrics, e.g. ``f1.Bangs``) and
-    ``value``; then ``train_seconds`` and ``samples_per_second`` of the job.
+    ``value`` (as recorded) with its ``unit`` (:data:`_RECORDED_UNITS`); then
+    ``train_seconds`` and ``samples_per_second`` of the job.
     """
     keys = [
         c
@@ -586,7 +651,9 @@ def long_results(records: pd.DataFrame) -> pd.DataFrame:
     parts = long["column"].str.split(".", n=2)
     long.insert(len(keys), "split", parts.str[1])
     long.insert(len(keys) + 1, "metric", parts.str[2])
+    base = parts.str[2].str.split(".").str[0]
     long["value"] = pd.to_numeric(long["value"], errors="coerce")
+    long["unit"] = base.map(lambda metric: _RECORDED_UNITS.get(metric, "fraction"))
     return long.drop(columns=["column"]).dropna(subset=["value"]).reset_index(drop=True)
 
 
@@ -596,7 +663,7 @@ def _document(
     context: Mapping[str, Any],
     claims: pd.DataFrame,
     findings: Sequence[Finding],
-    data_figures: Sequence[tuple[str, str, Figure]],
+    data_figures: Sequence[tuple[str, str, Figure | str]],
     data_tables: Sequence[tuple[str, str, pd.DataFrame]],
 ) -> Document:
     banner = f"Data: {context.get('data', '-')}. Profile: {context.get('profile', '-')}."
@@ -628,22 +695,21 @@ def _document(
                 widths=_claims_widths(claims),
             )
         )
-        first.blocks.append(
-            writer.figure(
-                "claims_forest",
-                "Every judged claim: ours per protocol (mean over folds with its 95% interval) "
-                "and the paper's number (open diamond), one axes per measure",
-                forest_plot(_claims_forest_rows(claims)),
-                page=True,
-            )
+        forest = writer.figure(
+            "claims_forest",
+            "Every judged claim: ours per protocol (mean over folds with its 95% interval) "
+            "and the paper's number (open diamond), one axes per measure",
+            partial(forest_plot, _claims_forest_rows(claims)),
         )
+        forest.floats = True
+        first.blocks.append(forest)
         first.blocks += _verdict_sentences(sections, claims)
     run = Section("run", "How the results were obtained")
     run.blocks.append(Paragraph.of(_with_verdicts(str(context.get("summary", "")), claims)))
     run_table = writer.table(
         "run_context",
         "The run: profile, seeds, data, the machine and the versions of the latest record",
-        pd.DataFrame(_context_lines(context), columns=["", "value"]),
+        pd.DataFrame(_context_lines(context), columns=["field", "value"]),
         widths=(1.0, 9.0),
     )
     run.blocks += [
@@ -730,6 +796,11 @@ def _verdict_sentences(sections: Sequence[_Section], claims: pd.DataFrame) -> li
             "On the synthetic stand-in data a verdict tests our reimplementation on data whose "
             "difficulty we chose, not the paper."
         )
+    if "unknown" in kinds:
+        sentences.append(
+            "The data of some results was not found from where the report was written: "
+            "whether their verdicts test the paper or our reimplementation cannot be told."
+        )
     gaps = _protocol_gaps(sections)
     if gaps:
         sentences.append(gaps)
@@ -782,6 +853,7 @@ def _experiment_section(
             f"The paper's number beside ours per protocol. {TABLE_KEY}",
             _shown_columns(_by_protocol(section.evidence)),
             numbers=by_protocol,
+            group=_BY_PROTOCOL_GROUP,
         )
     else:
         # Every point of a sweep is in the CSV and the figures; the page compares the
@@ -851,15 +923,14 @@ _LEAK_COLUMNS = [
 
 
 def _by_protocol(evidence: pd.DataFrame) -> pd.DataFrame:
-    """The evidence as a section shows it: a row per run, target and protocol, the run's
-    own cells given on its first row only. Long rather than a column per protocol: the
-    table keeps its width, however many protocols ran."""
+    """The evidence as a section shows it: a row per run, target and protocol (the run's
+    own cells, :data:`_BY_PROTOCOL_GROUP`, on every row: the renderers set repeats apart).
+    Long rather than a column per protocol: the table keeps its width, however many
+    protocols ran."""
     rows = []
-    previous: tuple[Any, ...] = ()
     for _, line in evidence.iterrows():
         metric = str(line["metric"])
         (scale, unit), digits = metric_scale(metric), metric_digits(metric)
-        key = (line["engine"], line["run"], line["target"], metric)
         folds = f"{int(line['folds'])}" + (
             f", {int(line['diverged'])} diverged" if line["diverged"] else ""
         )
@@ -874,7 +945,7 @@ def _by_protocol(evidence: pd.DataFrame) -> pd.DataFrame:
         }
         rows.append(
             {
-                **(shown if key != previous else dict.fromkeys(shown, "")),
+                **shown,
                 "protocol": line["protocol"],
                 "ours [95% CI] (folds)": f"{ours} ({folds})",
                 "leak": "-" if pd.isna(leak) else f"{100 * leak:.0f}%",
@@ -884,10 +955,11 @@ def _by_protocol(evidence: pd.DataFrame) -> pd.DataFrame:
                 "verdict": line["verdict"] or "-",
             }
         )
-        previous = key
     return pd.DataFrame(rows, columns=_BY_PROTOCOL)
 
 
+#: The columns that say whose rows a by-protocol table's rows are.
+_BY_PROTOCOL_GROUP = ("engine", "run", "target", "metric", "paper")
 _BY_PROTOCOL = [
     "engine",
     "run",

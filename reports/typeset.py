@@ -25,14 +25,15 @@ from reports.document import (
     cells,
     numeric_columns,
 )
+from reports.figures import FULL_PAGE
 
 __all__ = ["write_pdf"]
 
-# The text block's width on a landscape A4 page and the tallest a figure may stand, in
-# mm: two figures of the usual shape fit one page.
+# The text block's width on a landscape A4 page and the tallest a figure may stand (a
+# page less its caption), in mm: the figures are drawn at these sizes or less, and so
+# are printed as drawn, their text at the size it was set in.
 _TEXT_WIDTH = 267.0
-_FIGURE_HEIGHT = 74.0
-_PAGE_HEIGHT = 150.0
+_PAGE_HEIGHT = 25.4 * FULL_PAGE
 _PT = 25.4 / 72
 
 
@@ -65,6 +66,9 @@ def write_pdf(document: Document, root: Path, path: Path, first: Section | None 
         root=str(root),
         font_paths=[str(fonts)],
         sys_inputs={"doc": json.dumps(data, ensure_ascii=False)},
+        # Untagged: typst 0.15's PDF tags fail ("internal error: parent group") on a float
+        # placed on a later page than its anchor, as the claims' figure is.
+        pdf_tags=False,
     )
     path.write_bytes(pdf)
     return path
@@ -97,6 +101,8 @@ def _block(document: Document, block: Paragraph | Table | FigureBlock) -> dict[s
             "numeric": numeric_columns(block.frame),
             "widths": list(block.widths),
             "rows": cells(block.frame),
+            "repeats": block.repeats(),
+            "grouped": block.grouped(),
         }
     return {
         "kind": "figure",
@@ -104,7 +110,8 @@ def _block(document: Document, block: Paragraph | Table | FigureBlock) -> dict[s
         "number": block.number,
         "caption": block.caption,
         "path": block.path,
-        "width": _width(block.svg, _PAGE_HEIGHT if block.page else _FIGURE_HEIGHT),
+        "width": _width(block.svg, _PAGE_HEIGHT),
+        "floats": block.floats,
     }
 
 

@@ -87,6 +87,28 @@ def test_figure_has_a_line_per_run_and_protocol_and_the_claim():
     assert claim.get_ydata()[0] == pytest.approx(100.0)
 
 
+def test_figure_legends_say_runs_by_colour_and_protocols_by_line_style():
+    figure = leak_figure(leak_points(_records()), "age_category", claim=1.0, ceiling=(0.4, 0.5))
+    runs, protocols = figure.legends
+    assert runs.get_title().get_text() == "run"
+    assert [t.get_text() for t in runs.get_texts()] == ["1nn pixels"]
+    assert [t.get_text() for t in protocols.get_texts()] == [
+        "paper-ignet",
+        "leak-free",
+        "paper's claim",
+        "trivial",
+        "ceiling",
+    ]
+    styles = [h.get_linestyle() for h in protocols.legend_handles[:2]]
+    assert styles == ["-", ":"]
+    # Long handles: a dotted line shows several dots, not one dash.
+    assert protocols.handlelength >= 3
+    # The trivial predictor is told apart by its crosses, not by a protocol's line style.
+    (ax,) = figure.axes
+    trivial = next(line for line in ax.get_lines() if line.get_label() == "trivial")
+    assert trivial.get_marker() == "x" and trivial.get_linestyle() == "-"
+
+
 def test_the_ceiling_is_the_oracles_leak_free_range():
     points = leak_points(_records())
     assert oracle_ceiling(points, "age_category") == pytest.approx((0.5, 0.56))

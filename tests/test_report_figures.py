@@ -82,7 +82,8 @@ def test_confusion_matrix_normalises_rows_and_keeps_empty_rows_at_zero():
     assert fig.axes[0].get_title() == "t"
     assert fig.axes[0].get_ylabel() == "true" and fig.axes[0].get_xlabel() == "predicted"
     assert len(_cell_texts(fig)) == 9
-    assert "0.75" in _cell_texts(fig)
+    # A share as a whole percent: it fits a cell at 9 pt.
+    assert "75" in _cell_texts(fig) and "25" in _cell_texts(fig)
 
 
 def test_confusion_matrix_counts_are_annotated_as_whole_numbers():

@@ -252,13 +252,15 @@ def test_confusion_sums_the_counts_over_folds():
     stems = [stem for stem, _, _ in item.figures]
     assert all(stem.startswith("exp_confusion_fig5_age_category") for stem in stems)
     assert len(set(stems)) == 2
-    _, caption, figure = item.figures[0]
+    _, caption, drawing = item.figures[0]
+    figure = drawing()
     assert "paper-ignet" in caption and "2 folds" in caption
     matrix = np.asarray(figure.axes[0].images[0].get_array())
     expected = np.array([[2, 1, 0], [0, 1, 0], [0, 1, 2]]) / np.array([[3], [1], [3]])
     np.testing.assert_allclose(matrix, expected)
     np.testing.assert_allclose(matrix.sum(axis=1), 1.0)
-    _, caption, figure = item.figures[1]
+    _, caption, drawing = item.figures[1]
+    figure = drawing()
     assert "leak-free" in caption
     np.testing.assert_allclose(
         np.asarray(figure.axes[0].images[0].get_array()), [[0, 1, 0], [1, 0, 0], [0, 0, 0]]
@@ -269,8 +271,8 @@ def test_confusion_matches_scikit_learns_display_and_names_the_classes():
     true, predicted = [0, 0, 1, 2, 2, 2, 1], [0, 1, 1, 2, 0, 2, 1]
     classes = ("nu", "p1", "p2")
     item = build_item("confusion", _frame(_predictions(true, predicted, classes)), EXPERIMENT)
-    ((_, _, figure),) = item.figures
-    ours = figure.axes[0]
+    ((_, _, drawing),) = item.figures
+    ours = drawing().axes[0]
     display = ConfusionMatrixDisplay.from_predictions(
         true, predicted, labels=[0, 1, 2], display_labels=classes, normalize="true"
     )
@@ -448,7 +450,7 @@ def test_attributes_puts_ours_beside_the_papers_table_3():
     per_run_numbers = item.tables[1].numbers
     assert pd.api.types.is_numeric_dtype(per_run_numbers["faces_cnn rgb"])
     assert "per attribute" in per_run_caption
-    assert list(per_run["F per attribute"]) == ["Male", "Smiling"]
+    assert list(per_run["attribute"]) == ["Male", "Smiling"]
     assert list(per_run["faces_cnn"]) == ["0.840", "0.700"]
     assert list(per_run["faces_cnn rgb"]) == ["0.850", "0.550"]  # mean over folds
     assert "majority class" not in per_run  # records without the trivial scores
@@ -461,7 +463,7 @@ def test_attributes_sets_the_majority_class_beside_the_runs():
         _attribute_record("faces_cnn", [0.8, 0.62], fold=1, **trivial),
     )
     (caption, per_run) = _shown(build_item("attributes", rows, {"name": "faces"}))[1]
-    assert list(per_run.columns) == ["F per attribute", "faces_cnn", "majority class"]
+    assert list(per_run.columns) == ["attribute", "faces_cnn", "majority class"]
     assert list(per_run["majority class"]) == ["0.000", "0.600"]
     assert caption.endswith("Not above it: faces_cnn: none")
     rows = _frame(_attribute_record("faces_cnn", [0.84, 0.6], **trivial))

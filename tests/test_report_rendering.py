@@ -159,8 +159,11 @@ def test_csv_tables_hold_numbers(report: dict[str, Path]) -> None:
     accuracy = claims[(claims["section"] == "table1") & (claims["metric"] == "accuracy")]
     assert accuracy["paper"].iloc[0] == pytest.approx(88.54)  # in percent, as the unit says
     results = pd.read_csv(report["results.csv"])
-    assert {"job_id", "split", "metric", "value"} <= set(results.columns)
+    assert {"job_id", "split", "metric", "value", "unit"} <= set(results.columns)
     assert pd.api.types.is_numeric_dtype(results["value"])
+    # As recorded: accuracy as a fraction, MAPE in percent, and each row says which.
+    units = results.groupby("metric")["unit"].unique()
+    assert list(units["accuracy"]) == ["fraction"] and list(units["mape"]) == ["percent"]
     # One row per job and metric: 8 table1 jobs and 4 others, each with its test score.
     assert set(results["metric"]) == {"accuracy", "mape"}
     assert len(results[results["split"] == "test"]) == 12
@@ -205,6 +208,22 @@ def test_html_right_aligns_numbers(report: dict[str, Path]) -> None:
     assert '<th class="num">paper</th>' in html and '<td class="num">88.54</td>' in html
 
 
+def test_a_runs_cells_repeated_on_its_next_rows_are_blank_in_html_and_grey_in_pdf(
+    report: dict[str, Path],
+) -> None:
+    html = report["report.html"].read_text(encoding="utf-8")
+    table = html[html.index('id="table1_by_protocol"') :]
+    rows = re.findall(r"<tr>(.*?)</tr>", table[: table.index("</table>")], flags=re.S)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in rows[1:]]
+    # Each run's protocols follow each other: its own cells on its first row only.
+    assert cells[0][:3] == ["keras", "fig2", "age_category"]
+    assert cells[1][:5] == [""] * 5 and cells[1][5] == "leak-free"
+    # In the PDF every row names its run (in grey where it repeats), so that a table
+    # continued on a new page still says whose rows it holds.
+    text = " ".join(_pages(report["report.pdf"]))
+    assert text.count("keras fig2 age_category accuracy (%) 88.54") == 2
+
+
 def test_pdf_is_typeset_with_the_claims_first(report: dict[str, Path]) -> None:
     pages = _pages(report["report.pdf"])
     assert 3 < len(pages) <= PAGE_BOUND
@@ -229,6 +248,130 @@ def test_pdf_text_is_never_under_9_points(report: dict[str, Path]) -> None:
     sizes = _font_sizes(report["report.pdf"])
     body = {font: size for font, size in sizes.items() if font.startswith("Libertinus")}
     assert body and min(body.values()) >= 9.0 - 1e-6, body
+
+
+# DejaVu Sans's digits stand 0.729 of its em: a digit's box height over it is the size the
+# figure's text is printed at, whatever the figure was scaled by.
+_DIGIT_HEIGHT = 0.729
+
+
+def _figure_text_sizes(path: Path) -> list[float]:
+    """The printed size, in points, of every digit the figures (set in DejaVu) show."""
+    sizes = []
+    for page in pdfium.PdfDocument(path):
+        text = page.get_textpage()
+        for index in range(text.count_chars()):
+            if not text.get_text_range(index, 1).isdigit():
+                continue
+            name = ctypes.create_string_buffer(128)
+            flags = ctypes.c_int()
+            pdfium_raw.FPDFText_GetFontInfo(text.raw, index, name, 128, ctypes.byref(flags))
+            if "DejaVu" in name.value.decode():
+                _left, bottom, _right, top = text.get_charbox(index)
+                sizes.append((top - bottom) / _DIGIT_HEIGHT)
+    return sizes
+
+
+def test_figure_text_is_printed_at_9_points(records: pd.DataFrame, tmp_path: Path) -> None:
+    from reports.figures import (
+        augmentation_examples,
+        confusion_matrix,
+        diagnostic_table,
+        prediction_examples,
+    )
+    from reports.leak import leak_figure
+
+    rng = np.random.default_rng(0)
+    layers = pd.DataFrame({"layer": ["conv 0", "dense 1"], "weights": [0.5, 0.02]})
+    points = pd.DataFrame(
+        {
+            "run": "1nn pixels",
+            "engine": "nearest",
+            "role": "baseline",
+            "protocol": ["paper-ignet", "leak-free"] * 2,
+            "target": "age_category",
+            "metric": "accuracy",
+            "strength": [0.0, 0.0, 1.0, 1.0],
+            "copies": 10.0,
+            "mean": [0.9, 0.3, 0.6, 0.3],
+            "low": [0.85, 0.25, 0.55, 0.25],
+            "high": [0.95, 0.35, 0.65, 0.35],
+            "trivial": 0.14,
+        }
+    )
+    figures = [
+        ("confusion", "confusion", confusion_matrix(rng.integers(0, 9, (8, 8)), list("abcdefgh"))),
+        ("diagnostics", "diagnostics", diagnostic_table({"before": layers, "after": layers})),
+        ("leak", "leak", leak_figure(points, "age_category", claim=0.95, ceiling=(0.4, 0.5))),
+        (
+            "predictions",
+            "predictions",
+            prediction_examples(
+                rng.random((12, 16, 16)), np.eye(12, 10), np.eye(12, 10)[::-1], list("abcdefghij")
+            ),
+        ),
+        (
+            "augmentation",
+            "augmentation",
+            augmentation_examples(rng.random((3, 20, 12)), [rng.random((5, 20, 12))] * 3),
+        ),
+    ]
+    experiments = [{**with_evidence(records)[1], "figures": figures}]
+    written = write_report(
+        records[records["experiment"] == "table1"], experiments, tmp_path, CONTEXT
+    )
+    sizes = _figure_text_sizes(written["report.pdf"])
+    # Every figure of the report (the claims' forest plot, learning curves) and these.
+    assert len(sizes) > 100
+    # Drawn at the size printed: 9 pt text, which the PDF does not shrink (a little slack
+    # for the digit boxes' rounding).
+    assert min(sizes) >= 8.5, sorted(sizes)[:10]
+
+
+def test_a_report_replaces_what_an_earlier_one_left(records: pd.DataFrame, tmp_path: Path) -> None:
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "figures").mkdir()
+    stale = [tmp_path / "tables" / "gone_by_protocol.csv", tmp_path / "figures" / "gone.svg"]
+    for path in stale:
+        path.write_text("an earlier report's", encoding="utf-8")
+    mine = tmp_path / "notes.txt"  # not a file a report writes: left alone
+    mine.write_text("kept", encoding="utf-8")
+    written = write_report(records, with_evidence(records), tmp_path, CONTEXT)
+    assert not any(path.exists() for path in stale)
+    assert mine.read_text(encoding="utf-8") == "kept"
+    assert all(path.is_file() for path in written.values())
+
+
+def test_a_figure_drawn_before_is_read_back_and_a_changed_one_drawn_anew(
+    records: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reports.report as report_module
+
+    write_report(records, with_evidence(records), tmp_path, CONTEXT)
+    first = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "figures").iterdir()}
+    drawn: list[str] = []
+    draw = report_module._svg
+    # In this process, so that the figures drawn can be counted.
+    monkeypatch.setattr(report_module, "fork_map", lambda tasks: [task() for task in tasks])
+    monkeypatch.setattr(
+        report_module, "_svg", lambda figure, stem: drawn.append(stem) or draw(figure, stem)
+    )
+    write_report(records, with_evidence(records), tmp_path, CONTEXT)
+    assert drawn == []
+    again = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "figures").iterdir()}
+    assert again == first
+    # One epoch of one table1 curve changes: its figure alone is drawn again.
+    changed = records.copy()
+    row = changed.index[changed["experiment"] == "table1"][0]
+    changed.at[row, "curve.loss"] = [9.0, 8.0, 7.0, 6.0]
+    changed.at[row, "curve.accuracy"] = [0.9, 0.1, 0.9, 0.1]
+    write_report(changed, with_evidence(changed), tmp_path, CONTEXT)
+    assert drawn == ["table1_curves"]
+    assert (tmp_path / "figures" / "table1_curves.svg").read_text(encoding="utf-8") != first[
+        "table1_curves.svg"
+    ]
+    # The cache keeps only what the latest report drew.
+    assert len(list((tmp_path / ".cache").glob("*.svg"))) == len(first)
 
 
 def test_user_text_is_escaped_for_both_renderings(records: pd.DataFrame, tmp_path: Path) -> None:
@@ -302,7 +445,12 @@ def test_timing_bars_one_bar_per_engine_and_backend(records: pd.DataFrame, tmp_p
     assert len(fig.axes) == 1
     assert len(fig.axes[0].patches) == 2
     labels = [text.get_text() for text in fig.axes[0].texts]
-    assert all("x the slowest" in label for label in labels) and "1.0x" in " ".join(labels)
+    assert all("x the slowest" in label for label in labels)
+    # A ratio near 1 keeps two decimals: 1.0x could hide a 1.04x.
+    assert "1.00x the slowest" in " ".join(labels)
+    # Set off from the error bar's cap by a few points, not drawn against it.
+    assert all(text.get_position()[0] > 0 for text in fig.axes[0].texts)
+    assert all(text.anncoords == "offset points" for text in fig.axes[0].texts)
     assert save_figure(fig, tmp_path, "timing").is_file()
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from bench.claims import evidence_table
 from reports.tables import paper_table
@@ -150,10 +151,13 @@ def test_a_generated_folder_is_marked_synthetic(tmp_path):
     (tmp_path / "given").mkdir()
     assert is_synthetic(tmp_path / "made") and not is_synthetic(tmp_path / "given")
     rows = pd.DataFrame({"data": [str(tmp_path / "made")] * 2})
-    assert _data_kind(rows) == "synthetic"
-    assert _data_kind(pd.concat([rows, pd.DataFrame({"data": [str(tmp_path / "given")]})])) == (
-        "real"
-    )
+    folders = {str(tmp_path / name): tmp_path / name for name in ("made", "given")}
+    assert _data_kind(rows, folders) == "synthetic"
+    given = pd.concat([rows, pd.DataFrame({"data": [str(tmp_path / "given")]})])
+    assert _data_kind(given, folders) == "real"
+    # A folder that cannot be found says nothing of its kind: neither real nor synthetic.
+    moved = pd.concat([rows, pd.DataFrame({"data": [str(tmp_path / "moved")]})])
+    assert _data_kind(moved, {**folders, str(tmp_path / "moved"): None}) == "unknown"
 
 
 def test_the_banner_names_each_folder_with_its_file_count_and_checksum(tmp_path):
@@ -163,16 +167,34 @@ def test_the_banner_names_each_folder_with_its_file_count_and_checksum(tmp_path)
     folder = tmp_path / "made"
     generate_drawings(folder, n_drawings=3)
     files = len(list(folder.iterdir()))
-    first = _describe_folder(str(folder))
+    first = _describe_folder(str(folder), folder)
     assert first.startswith(f"{folder} (synthetic stand-in, {files} files, sha256 ")
     (folder / "SYNTHETIC.txt").unlink()
-    second = _describe_folder(str(folder))
+    second = _describe_folder(str(folder), folder)
     assert f"(real data, {files - 1} files, sha256 " in second
     assert first.split("sha256 ")[1] != second.split("sha256 ")[1]
-    assert _describe_folder("sklearn.datasets.load_digits") == "sklearn.datasets.load_digits"
-    # A folder that is not there (moved, or named relative to where the run was) has no
-    # count or checksum to give: the banner says so rather than naming it bare.
-    assert _describe_folder(str(tmp_path / "moved")) == f"{tmp_path / 'moved'} (not found)"
+    digits = "sklearn.datasets.load_digits"
+    assert _describe_folder(digits, None) == digits
+    # A folder that is not there (moved since) has no count or checksum to give: the
+    # banner says so rather than naming it bare.
+    assert _describe_folder("results/moved", None) == "results/moved (not found)"
+
+
+def test_a_records_folder_is_found_from_the_results_folder_wherever_the_report_is_written(
+    tmp_path, monkeypatch
+):
+    from bench.reporting import _resolve
+
+    out = tmp_path / "run" / "results"
+    (out / "data" / "drawings").mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    # Stored relative to where the run started (the parent of its output folder).
+    assert _resolve("results/data/drawings", out) == out / "data" / "drawings"
+    assert _resolve(str(out / "data" / "drawings"), out) == out / "data" / "drawings"
+    assert _resolve("results/data/faces", out) is None
+    assert _resolve("sklearn.datasets.load_digits", out) is None
 
 
 def _stored(fold: int, accuracy: float) -> dict:
@@ -231,3 +253,42 @@ def test_fork_map_keeps_the_order_and_takes_tasks_that_do_not_pickle():
     offset = 10
     assert fork_map([lambda: offset + 1, lambda: offset + 2]) == [11, 12]
     assert fork_map([]) == []
+
+
+def test_a_report_written_from_another_directory_finds_its_synthetic_data(tmp_path, monkeypatch):
+    from bench import reporting
+    from bench.data import generate_drawings
+    from bench.reporting import build_report
+    from bench.results import ResultsStore
+
+    # The run started in tmp_path/run with --out results: records name results/data/...
+    out = tmp_path / "run" / "results"
+    generate_drawings(out / "data" / "drawings", n_drawings=6)
+    store = ResultsStore(out / "results")
+    for fold in range(3):
+        record = {**_stored(fold, 0.5 + 0.1 * fold), "data": "results/data/drawings"}
+        store.append(record, name="table1")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    written = build_report(out)
+    claims = pd.read_csv(written["tables/claims.csv"])
+    assert set(claims["data"]) == {"synthetic stand-in: tests our reimplementation"}
+    html = written["report.html"].read_text(encoding="utf-8")
+    assert "results/data/drawings (synthetic stand-in, " in html and "not found" not in html
+    # The drawings folder the records name is the data section's when none is given.
+    assert "The data and its augmentation" in html
+    assert "figures/augmentation_ignet.svg" in written
+    # Drawn once: a re-render of the same data reads the figures back (drawing them again
+    # would fail here), and other data draws them anew.
+    figure = written["figures/augmentation_ignet.svg"].read_text(encoding="utf-8")
+
+    def draw_again(*args):
+        raise AssertionError("drawn again")
+
+    monkeypatch.setattr(reporting, "_draw_data", draw_again)
+    again = build_report(out)
+    assert again["figures/augmentation_ignet.svg"].read_text(encoding="utf-8") == figure
+    (out / "data" / "drawings" / "SYNTHETIC.txt").unlink()
+    with pytest.raises(AssertionError, match="drawn again"):
+        build_report(out)
