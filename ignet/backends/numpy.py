@@ -524,21 +524,29 @@ class NumpyBackend(Backend):
         # run side by side; scipy's (holding the GIL) is the fallback.
         gemm = cblas.gemm(self.dtype)
 
-        def work(i: int, j: int) -> None:
+        def update(rows: slice, columns: slice) -> None:
+            out, p, q = y[rows, columns], a[rows], b[:, columns]
             if gemm is not None:
-                gemm(alpha, a[i:j], b, beta, y[i:j])
+                gemm(alpha, p, q, beta, out)
                 return
-            # In scipy's column-major terms: rows i..j of y, transposed, are
-            # alpha * b^T @ a[i:j]^T + beta * themselves.
-            c = y[i:j].T
+            # In scipy's column-major terms: out^T = alpha * q^T @ p^T + beta * out^T.
+            c = out.T
             scipy_gemm = blas.sgemm if self.dtype == np.float32 else blas.dgemm
-            (p, trans_p), (q, trans_q) = _fortran(b.T), _fortran(a[i:j].T)
-            out = scipy_gemm(alpha, p, q, beta, c, trans_p, trans_q, overwrite_c=1)
-            if not np.shares_memory(out, c):
-                c[...] = out
+            (f, trans_f), (g, trans_g) = _fortran(q.T), _fortran(p.T)
+            result = scipy_gemm(alpha, f, g, beta, c, trans_f, trans_g, overwrite_c=1)
+            if not np.shares_memory(result, c):
+                c[...] = result
 
         m, n = y.shape
-        self._split(m, work, macs=m * n * a.shape[1])
+        macs = m * n * a.shape[1]
+        # As in matmul, each shard packs the whole of the operand its cut shares: a dense
+        # layer's update (186 x 3456 weights, batch 32) cut in columns shares the 186 x 32
+        # gradient and ran 1.4-1.5x faster on two threads than one; cut in rows it shares
+        # the 32 x 3456 input and ran 1.0-1.16x.
+        if a.size <= b.size:
+            self._split(n, lambda i, j: update(slice(None), slice(i, j)), macs=macs)
+        else:
+            self._split(m, lambda i, j: update(slice(i, j), slice(None)), macs=macs)
 
     # bias ---------------------------------------------------------------------------
     def add_bias(self, y: Array, b: Array) -> None:
