@@ -143,7 +143,7 @@ def test_a_scheduler_address_that_is_no_dask_scheduler_fails_at_once(
     out = tmp_path / "out"
     began = time.monotonic()
     status = main(["run", "digits", "--scheduler", not_a_scheduler, "--out", str(out)])
-    # The handshake's limit (1.5 s) and a margin: a loose bound, to catch a hang.
+    # The handshake's limit (1 s) and a margin: a loose bound, to catch a hang.
     assert time.monotonic() - began < 5
     error = capsys.readouterr().err
     assert status == 2 and len(error.strip().splitlines()) == 1, error
