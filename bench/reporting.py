@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.metadata
-import importlib.util
 import io
 import json
 import warnings
@@ -30,6 +28,7 @@ from bench.engines import registered
 from bench.errors import BenchError
 from bench.experiment import list_experiments, load_experiment
 from bench.results import ResultsStore, describe_problems
+from reports.cache import source_digest
 from reports.figures import augmentation_examples, prediction_examples, svg_text
 from reports.leak import is_sweep
 from reports.parallel import fork_map
@@ -102,6 +101,8 @@ def build_report(
     stored = records["data"].dropna().unique().tolist() if "data" in records else []
     folders = {str(folder): _resolve(str(folder), out) for folder in stored}
     drawings = Path(data) if data is not None else _drawings_folder(records, folders)
+    # Read once: the banner names each folder by them, and the data figures are cached by them.
+    checksums = {p: _checksum(p) for p in {*folders.values(), drawings} if p is not None}
     destination = Path(report) if report else out / "report"
     cache = destination / ".cache"
     # Each experiment's evidence stands alone, as do decoding the test images of its
@@ -110,11 +111,13 @@ def build_report(
     # process that has loaded it no longer forks: the figures would be drawn one by one).
     # The data section goes first: it is the longest task.
     tasks: list[Callable[[], Any]] = (
-        [functools.partial(_data_section, drawings, seed, cache)] if drawings is not None else []
+        [functools.partial(_data_section, drawings, checksums[drawings][1], seed, cache)]
+        if drawings is not None
+        else []
     )
     tasks += [functools.partial(_evidence, rows[e["name"]], e) for e in experiments]
     tasks += [
-        functools.partial(_prediction_figures, records, e["name"], folders, cache)
+        functools.partial(_prediction_figures, records, e["name"], folders, checksums, cache)
         for e in experiments
     ]
     found = fork_map(tasks)
@@ -123,7 +126,7 @@ def build_report(
         experiment.update(found[index])
         experiment["figures"] = found[len(experiments) + index]
         experiment["data_kind"] = _data_kind(rows[experiment["name"]], folders)
-    context = _context(records, profile, data_label, folders)
+    context = _context(records, profile, data_label, folders, checksums)
     context["missing"] = [n for n in list_experiments() if n not in names]
     if store.problems:
         context["problems"] = describe_problems(store.problems)
@@ -221,12 +224,13 @@ def _context(
     profile: str,
     data_label: str | None,
     folders: Mapping[str, Path | None],
+    checksums: Mapping[Path, tuple[int, str]],
 ) -> dict[str, Any]:
     latest = records.sort_values("finished").iloc[-1]
     columns = [str(c) for c in records.columns]
     machine = {k[8:]: latest[k] for k in columns if k.startswith("machine.")}
     versions = {k[9:]: latest[k] for k in columns if k.startswith("versions.")}
-    named = [_describe_folder(folder, folders[folder]) for folder in sorted(folders)]
+    named = (_describe_folder(f, folders[f], checksums) for f in sorted(folders))
     source = data_label or "; ".join(named) or "-"
     diverged = int((records["status"] == "diverged").sum()) if "status" in records else 0
     summary = (
@@ -267,15 +271,18 @@ def _context(
     }
 
 
-def _describe_folder(folder: str, path: Path | None) -> str:
+def _describe_folder(
+    folder: str, path: Path | None, checksums: Mapping[Path, tuple[int, str]]
+) -> str:
     """A data folder as the report's banner names it (as the records do): what it is, its
     file count and a checksum of its files' names and contents, so a reader can tell two
-    folders apart; ``path`` is where :func:`_resolve` found it."""
+    folders apart; ``path`` is where :func:`_resolve` found it, ``checksums`` the file
+    count and checksum of each folder found (:func:`_checksum`)."""
     if folder == DIGITS_SOURCE:  # a loader, not a folder
         return folder
     if path is None:  # moved or deleted since
         return f"{folder} (not found)"
-    files, digest = _checksum(path)
+    files, digest = checksums[path]
     kind = "synthetic stand-in" if is_synthetic(path) else "real data"
     return f"{folder} ({kind}, {files:,} files, sha256 {digest[:12]})"
 
@@ -299,7 +306,8 @@ def _cached(cache: Path, what: str, inputs: Sequence[object], draw: Callable[[],
     report folder, they are drawn again only when an input, the suite's code or a library
     that draws them changes. An entry that does not read back is drawn anew.
     """
-    key = hashlib.sha256(json.dumps([what, *inputs, _code()], default=str).encode("utf-8"))
+    code = source_digest(("bench", "reports"), _DRAWING_LIBRARIES)
+    key = hashlib.sha256(json.dumps([what, *inputs, code], default=str).encode("utf-8"))
     path = cache / f"{what}-{key.hexdigest()[:24]}.json"
     try:
         kept = json.loads(path.read_text(encoding="utf-8"))
@@ -327,27 +335,12 @@ def _cached(cache: Path, what: str, inputs: Sequence[object], draw: Callable[[],
     return figures, tables
 
 
-@functools.lru_cache(maxsize=1)
-def _code() -> list[str]:
-    """What draws the cached figures besides their inputs: the suite's sources and the
-    versions of the libraries that decode, augment and draw."""
-    digest = hashlib.sha256()
-    for package in ("bench", "reports"):
-        root = Path(importlib.util.find_spec(package).origin).parent  # type: ignore[union-attr,arg-type]
-        for source in sorted(root.rglob("*.py")):
-            digest.update(str(source.relative_to(root)).encode("utf-8"))
-            digest.update(source.read_bytes())
-    versions = []
-    for library in _DRAWING_LIBRARIES:
-        try:
-            versions.append(f"{library} {importlib.metadata.version(library)}")
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    return [digest.hexdigest(), *versions]
-
-
 def _prediction_figures(
-    records: pd.DataFrame, name: str, folders: Mapping[str, Path | None], cache: Path
+    records: pd.DataFrame,
+    name: str,
+    folders: Mapping[str, Path | None],
+    checksums: Mapping[Path, tuple[int, str]],
+    cache: Path,
 ) -> list[tuple[str, str, str]]:
     """Test images with predicted and true attributes, as the face paper's Fig. 2."""
     if "predictions.names" not in records:
@@ -361,7 +354,7 @@ def _prediction_figures(
         return []
     predictions = ("rows", "true", "predicted", "names")
     inputs = [
-        _checksum(folder)[1],
+        checksums[folder][1],
         list(first["settings.size"]),
         bool(first.get("settings.color", False)),
         first["variant"],
@@ -389,10 +382,10 @@ def _draw_predictions(folder: Path, first: pd.Series, name: str) -> Drawn:
     return [(stem, caption, svg_text(figure, stem))], []
 
 
-def _data_section(folder: Path, seed: int, cache: Path) -> Drawn:
+def _data_section(folder: Path, checksum: str, seed: int, cache: Path) -> Drawn:
     """The data section's figures (the two papers' augmentations of three drawings) and
     table (the drawings' class count per target, beside the paper's where it gives one)."""
-    inputs = [str(folder), _checksum(folder)[1], seed, _VARIANTS]
+    inputs = [str(folder), checksum, seed, _VARIANTS]
     return _cached(cache, "data", inputs, functools.partial(_draw_data, folder, seed))
 
 

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
+import importlib.util
 import pickle
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-import numpy as np
-import pandas as pd
-
-__all__ = ["FigureCache", "drawing_key"]
+__all__ = ["FigureCache", "drawing_key", "source_digest"]
 
 
 def drawing_key(drawing: partial[Any], stem: str) -> str | None:
@@ -76,11 +74,26 @@ class FigureCache:
 @functools.lru_cache(maxsize=1)
 def _code() -> str:
     """This package's sources and the versions of the libraries that draw."""
+    return source_digest(("reports",), ("matplotlib", "numpy", "pandas"))
+
+
+@functools.lru_cache
+def source_digest(packages: tuple[str, ...], libraries: tuple[str, ...]) -> str:
+    """The sha256 of ``packages``' Python sources and of the installed versions of
+    ``libraries`` (distribution names; one not installed is left out): what a cached
+    drawing depends on besides its inputs."""
     digest = hashlib.sha256()
-    root = Path(__file__).parent
-    for source in sorted(root.rglob("*.py")):
-        digest.update(str(source.relative_to(root)).encode("utf-8"))
-        digest.update(source.read_bytes())
-    for library in (matplotlib, np, pd):
-        digest.update(f"{library.__name__} {library.__version__}".encode())
+    for package in packages:
+        spec = importlib.util.find_spec(package)
+        if spec is None or spec.origin is None:
+            continue
+        root = Path(spec.origin).parent
+        for source in sorted(root.rglob("*.py")):
+            digest.update(f"{package}/{source.relative_to(root)}".encode())
+            digest.update(source.read_bytes())
+    for library in libraries:
+        try:
+            digest.update(f"{library} {importlib.metadata.version(library)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            continue
     return digest.hexdigest()

@@ -162,22 +162,22 @@ def test_a_generated_folder_is_marked_synthetic(tmp_path):
 
 def test_the_banner_names_each_folder_with_its_file_count_and_checksum(tmp_path):
     from bench.data import generate_drawings
-    from bench.reporting import _describe_folder
+    from bench.reporting import _checksum, _describe_folder
 
     folder = tmp_path / "made"
     generate_drawings(folder, n_drawings=3)
     files = len(list(folder.iterdir()))
-    first = _describe_folder(str(folder), folder)
+    first = _describe_folder(str(folder), folder, {folder: _checksum(folder)})
     assert first.startswith(f"{folder} (synthetic stand-in, {files} files, sha256 ")
     (folder / "SYNTHETIC.txt").unlink()
-    second = _describe_folder(str(folder), folder)
+    second = _describe_folder(str(folder), folder, {folder: _checksum(folder)})
     assert f"(real data, {files - 1} files, sha256 " in second
     assert first.split("sha256 ")[1] != second.split("sha256 ")[1]
     digits = "sklearn.datasets.load_digits"
-    assert _describe_folder(digits, None) == digits
+    assert _describe_folder(digits, None, {}) == digits
     # A folder that is not there (moved since) has no count or checksum to give: the
     # banner says so rather than naming it bare.
-    assert _describe_folder("results/moved", None) == "results/moved (not found)"
+    assert _describe_folder("results/moved", None, {}) == "results/moved (not found)"
 
 
 def test_a_records_folder_is_found_from_the_results_folder_wherever_the_report_is_written(
