@@ -259,8 +259,8 @@ class _Writer:
         csv = self.csv(key, frame if numbers is None else numbers)
         return Table(key, caption, frame, csv=csv, widths=widths, group=group)
 
-    def figure(self, stem: str, caption: str, figure: Shown) -> FigureBlock:
-        block = FigureBlock(stem, caption, f"figures/{stem}.svg")
+    def figure(self, stem: str, caption: str, figure: Shown, floats: bool = False) -> FigureBlock:
+        block = FigureBlock(stem, caption, f"figures/{stem}.svg", floats=floats)
         self.pending.append((figure, block))
         return block
 
@@ -695,14 +695,15 @@ def _document(
                 widths=_claims_widths(claims),
             )
         )
-        forest = writer.figure(
-            "claims_forest",
-            "Every judged claim: ours per protocol (mean over folds with its 95% interval) "
-            "and the paper's number (open diamond), one axes per measure",
-            partial(forest_plot, _claims_forest_rows(claims)),
+        first.blocks.append(
+            writer.figure(
+                "claims_forest",
+                "Every judged claim: ours per protocol (mean over folds with its 95% interval) "
+                "and the paper's number (open diamond), one axes per measure",
+                partial(forest_plot, _claims_forest_rows(claims)),
+                floats=True,
+            )
         )
-        forest.floats = True
-        first.blocks.append(forest)
         first.blocks += _verdict_sentences(sections, claims)
     run = Section("run", "How the results were obtained")
     run.blocks.append(Paragraph.of(_with_verdicts(str(context.get("summary", "")), claims)))
