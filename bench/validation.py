@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bench.data.sources import check_target
-from bench.data.stirling import IMAGE_SUFFIXES, parse_filename
+from bench.data.stirling import is_drawing_name, parse_filename
 from bench.engines import get_engine
 from bench.errors import BenchError, DataError
 from bench.experiment import Experiment
@@ -194,8 +194,8 @@ def input_folder(folder: Path, option: str, dataset: str) -> None:
 def _drawing_names(folder: Path, option: str, names: list[str]) -> None:
     """DataError unless ``names`` hold drawings and every one has a Stirling name: the
     loader refuses a folder with a bad name, and names are cheap to read before any work."""
-    # The files the drawings loader reads: images, hidden files left out.
-    images = [n for n in names if n.lower().endswith(IMAGE_SUFFIXES) and not n.startswith(".")]
+    # The files the drawings loader reads.
+    images = [n for n in names if is_drawing_name(n)]
     if not images:
         raise DataError(f"{option} {folder}: holds no .jpeg, .jpg or .png drawings")
     bad = []

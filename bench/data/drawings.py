@@ -14,7 +14,7 @@ import pandas as pd
 from bench.data.dataset import Dataset
 from bench.data.images import check_size, read_image
 from bench.data.loading import Decoded, Loader, check_folder, read
-from bench.data.stirling import IMAGE_SUFFIXES, DrawingLabels, parse_filename
+from bench.data.stirling import DrawingLabels, is_drawing_name, parse_filename
 from bench.data.synthetic.drawings import LATENTS_FILE, generate_drawings
 from bench.errors import BenchError
 
@@ -151,11 +151,7 @@ def read_latents(folder: str | Path, files: list[str]) -> pd.DataFrame:
 
 def _image_files(folder: Path) -> list[Path]:
     check_folder(folder)
-    files = sorted(
-        p
-        for p in folder.iterdir()
-        if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".") and not p.is_dir()
-    )
+    files = sorted(p for p in folder.iterdir() if is_drawing_name(p.name) and not p.is_dir())
     if not files:
         what = "is empty" if not any(folder.iterdir()) else "has no .jpeg, .jpg or .png images"
         raise BenchError(f"{folder}: folder {what}")

@@ -27,6 +27,7 @@ __all__ = [
     "DrawingLabels",
     "format_age",
     "format_filename",
+    "is_drawing_name",
     "parse_filename",
 ]
 
@@ -40,6 +41,13 @@ DRAWN = ("female", "male")
 _DRAWN_BY_SUBJECT = {"w": "female", "m": "male"}
 _DRAWN_BY_AUTHOR = {"f": "female", "m": "male"}
 IMAGE_SUFFIXES = (".jpeg", ".jpg", ".png")
+
+
+def is_drawing_name(name: str) -> bool:
+    """Whether a folder's entry named ``name`` is one of its drawings: an image file by its
+    suffix, hidden files (``._x.jpeg`` of macOS archives) left out."""
+    return name.lower().endswith(IMAGE_SUFFIXES) and not name.startswith(".")
+
 
 _NAME = re.compile(
     r"^(?P<category>[^-]+)-(?P<child>[^-]*?)(?P<subject>[a-z]?)"
