@@ -22,13 +22,14 @@ Threads
 -------
 With ``threads > 1`` and ``parallel="shards"`` (the default) every large op is cut into
 shards, two per thread, which the calling thread and persistent worker threads (each
-with single-threaded BLAS) claim one at a time. The workers wait on a queue (a futex),
-never spin, and the caller waits only for shards a worker has already claimed: when
-another process holds a worker's core, the caller runs the shards itself and the op
-takes about as long as on one thread, instead of the many times longer of a BLAS thread
-team spinning while it waits for a preempted member. Each op also times itself both ways
-(:class:`_Chooser`) and runs in one thread while that is faster, so that ``threads > 1``
-is not slower than one thread.
+with single-threaded BLAS) claim one at a time, each its own run of shards first (the
+same part of a layer's weights in every op, kept in that core's cache), then any left.
+The workers wait on a queue (a futex), never spin, and the caller waits only for shards
+a worker has already claimed: when another process holds a worker's core, the caller
+runs the shards itself and the op takes about as long as on one thread, instead of the
+many times longer of a BLAS thread team spinning while it waits for a preempted member.
+Each op also times itself both ways (:class:`_Chooser`) and runs in one thread while
+that is faster, so that ``threads > 1`` is not slower than one thread.
 """
 
 from __future__ import annotations
@@ -78,56 +79,65 @@ def _fortran(m: np.ndarray) -> tuple[np.ndarray, bool]:
     return np.asfortranarray(m), False
 
 
-def _serve(jobs: queue.SimpleQueue) -> None:
-    """A worker thread's loop: help with each job until the sentinel ``None`` arrives."""
+def _serve(jobs: queue.SimpleQueue, seat: int) -> None:
+    """A worker thread's loop: help with each job, from ``seat``, until the sentinel
+    ``None`` arrives."""
     while True:
         job = jobs.get()
         if job is None:
             return
-        job.help()
+        job.help(seat)
 
 
 class _Job:
-    """The pieces of one op, claimed one at a time by whichever thread is free.
+    """The pieces of one op, claimed one at a time by the threads as they come free.
 
-    The caller runs pieces itself and waits only for pieces a worker has already
-    claimed: a worker that has not started yet (another process holds its core) finds
-    the job over when it wakes, and the op then costs what it costs on one thread.
+    Each thread has a seat (the caller 0, worker i i + 1) and the pieces are dealt to the
+    seats in runs, the same way for every op of a shape: a thread claims its own pieces
+    first, so that it works on the same part of a layer's weights in its forward product,
+    input gradient and update, batch after batch, and finds it in its own core's cache;
+    then it takes the others' unclaimed pieces. The caller waits only for pieces a
+    worker has already claimed: a worker that has not started yet (another process
+    holds its core) finds the job over when it wakes, and the op then costs what it
+    costs on one thread.
     """
 
-    def __init__(self, calls: Sequence[Callable[[], Any]]) -> None:
+    def __init__(self, calls: Sequence[Callable[[], Any]], seats: int) -> None:
         self.calls = calls
         self.results: list[Any] = [None] * len(calls)
         self.error: BaseException | None = None
-        self._next = 0
+        self._owner = [i * seats // len(calls) for i in range(len(calls))]
+        self._free = [True] * len(calls)
         self._helpers = 0
         self._over = False
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
 
-    def _claim(self) -> int | None:
+    def _claim(self, seat: int) -> int | None:
         with self._lock:
-            index = self._next
-            if index >= len(self.calls):
+            free = [i for i, f in enumerate(self._free) if f]
+            if not free:
                 return None
-            self._next += 1
+            own = [i for i in free if self._owner[i] == seat]
+            index = own[0] if own else free[-1]
+            self._free[index] = False
             return index
 
-    def _drain(self) -> None:
+    def _drain(self, seat: int) -> None:
         """Run unclaimed pieces until none is left; a failure is kept for the caller."""
-        while (index := self._claim()) is not None:
+        while (index := self._claim(seat)) is not None:
             try:
                 self.results[index] = self.calls[index]()
             except BaseException as error:  # handed to the caller, which raises it
                 self.error = self.error or error
 
-    def help(self) -> None:
+    def help(self, seat: int) -> None:
         """A worker's part: pieces, unless the caller has already finished the job."""
         with self._lock:
             if self._over:
                 return
             self._helpers += 1
-        self._drain()
+        self._drain(seat)
         with self._lock:
             self._helpers -= 1
             if self._helpers == 0:
@@ -135,7 +145,7 @@ class _Job:
 
     def finish(self) -> list[Any]:
         """The caller's part: pieces, then the results once no worker is still busy."""
-        self._drain()
+        self._drain(0)
         with self._lock:
             self._over = True
             while self._helpers:
@@ -151,7 +161,9 @@ class _Workers:
     def __init__(self, count: int) -> None:
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._threads = [
-            threading.Thread(target=_serve, args=(self._jobs,), name=f"ignet-{i}", daemon=True)
+            threading.Thread(
+                target=_serve, args=(self._jobs, i + 1), name=f"ignet-{i}", daemon=True
+            )
             for i in range(count)
         ]
         for thread in self._threads:
@@ -159,7 +171,7 @@ class _Workers:
 
     def run(self, calls: Sequence[Callable[[], T]]) -> list[T]:
         """Results of ``calls`` in order, run by the caller and the free workers."""
-        job = _Job(calls)
+        job = _Job(calls, len(self._threads) + 1)
         for _ in self._threads:
             self._jobs.put(job)
         return job.finish()

@@ -238,7 +238,7 @@ def test_a_busy_worker_never_holds_up_the_caller():
         return "released"
 
     # The worker takes a piece that blocks, as when another process holds its core.
-    busy = numpy_backend._Job([occupy])
+    busy = numpy_backend._Job([occupy], seats=2)
     workers._jobs.put(busy)
     assert started.wait(timeout=60)
     # The next op's pieces all run in the caller, which does not wait for the worker.
@@ -248,6 +248,18 @@ def test_a_busy_worker_never_holds_up_the_caller():
     release.set()
     assert busy.finish() == ["released"]
     workers.close()
+
+
+def test_each_thread_claims_its_own_pieces_first():
+    # Four pieces dealt to two seats in runs: the caller owns 0 and 1, the worker 2 and
+    # 3, so each runs the same part of a layer in every op; a free thread then takes
+    # the others' pieces from the far end.
+    job = numpy_backend._Job([int] * 4, seats=2)
+    assert job._claim(1) == 2
+    assert job._claim(0) == 0
+    assert job._claim(0) == 1
+    assert job._claim(0) == 3
+    assert job._claim(1) is None
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
