@@ -54,18 +54,22 @@ def test_conv2d_matches_loops(rng, monkeypatch, threads, parallel, stride, paddi
 def test_matmul_and_update_in_parallel(rng, monkeypatch, parallel):
     monkeypatch.setattr(numpy_backend, "_PARALLEL_MACS", 0)
     be = get_backend("numpy", dtype="float64", threads=2, parallel=parallel)
+    # An absolute tolerance too: a sum of 300 products that nearly cancels differs in its
+    # last bits between two GEMM kernels (OPENBLAS_NUM_THREADS=1 picks another).
     a, b = rng.normal(size=(40, 300)), rng.normal(size=(500, 300))
-    np.testing.assert_allclose(be.matmul(a, b, trans_b=True), a @ b.T, rtol=1e-12)
-    np.testing.assert_allclose(be.matmul(b, a, trans_b=True), b @ a.T, rtol=1e-12)
-    np.testing.assert_allclose(be.matmul(a, a, trans_a=True), a.T @ a, rtol=1e-12)
+    np.testing.assert_allclose(be.matmul(a, b, trans_b=True), a @ b.T, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(be.matmul(b, a, trans_b=True), b @ a.T, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(be.matmul(a, a, trans_a=True), a.T @ a, rtol=1e-12, atol=1e-12)
     # The products above are cut in rows; these in the inner dimension and in columns.
     c, e = rng.normal(size=(20, 600)), rng.normal(size=(20, 10))
-    np.testing.assert_allclose(be.matmul(c, c[:10], trans_b=True), c @ c[:10].T, rtol=1e-12)
-    np.testing.assert_allclose(be.matmul(e, c, trans_a=True), e.T @ c, rtol=1e-12)
+    np.testing.assert_allclose(
+        be.matmul(c, c[:10], trans_b=True), c @ c[:10].T, rtol=1e-12, atol=1e-12
+    )
+    np.testing.assert_allclose(be.matmul(e, c, trans_a=True), e.T @ c, rtol=1e-12, atol=1e-12)
     y, x = rng.normal(size=(300, 400)), rng.normal(size=(300, 400))
     expected = -0.3 * x + 0.9 * y
     be.axpby(y, x, -0.3, 0.9)
-    np.testing.assert_allclose(y, expected, rtol=1e-12)
+    np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-12)
     with pytest.raises(IgNetError, match="parallel"):
         get_backend("numpy", parallel="gpu")
 
