@@ -24,6 +24,17 @@ children's drawings, and a multi-label face-attribute CNN. Every command has --h
 """
 
 
+def _at_least_one(text: str) -> int:
+    """An integer of at least 1; argparse names the option in the error."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 class Parser(argparse.ArgumentParser):
     """An argument parser that takes the console options, shows defaults in its help and
     prints usage errors on one line, like every other error; its subcommands' parsers are
@@ -92,7 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
     generate.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     generate.add_argument(
-        "--count", type=int, default=338, metavar="N", help="number of drawings (default: 338)"
+        "--count",
+        type=_at_least_one,
+        default=338,
+        metavar="N",
+        help="number of drawings (default: 338)",
     )
     generate.add_argument(
         "--overwrite",

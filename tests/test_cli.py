@@ -52,7 +52,6 @@ def test_generate_refuses_a_folder_with_images(tmp_path):
     ("args", "words"),
     [
         (["data", "inspect", "/no/such/folder"], "/no/such/folder: folder does not exist"),
-        (["data", "generate", "--out", "{tmp}/x", "--count", "0"], "n_drawings"),
     ],
 )
 def test_user_errors_print_one_line(tmp_path, args, words):
@@ -65,13 +64,20 @@ def test_user_errors_print_one_line(tmp_path, args, words):
     assert words in lines[0]
 
 
-def test_bad_command_line_is_a_usage_error_in_one_line():
-    result = _run("data", "generate", "--seed", "x")
+@pytest.mark.parametrize(
+    ("option", "complaint"),
+    [
+        (["--seed", "x"], "argument --seed: invalid int value: 'x'"),
+        (["--count", "0"], "argument --count: must be at least 1, got 0"),
+    ],
+)
+def test_bad_command_line_is_a_usage_error_in_one_line(tmp_path, option, complaint):
+    result = _run("data", "generate", "--out", str(tmp_path / "x"), *option)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "ignet-bench data generate: error: argument --seed: invalid int value: 'x' "
-        "(see ignet-bench data generate --help)"
+        f"ignet-bench data generate: error: {complaint} (see ignet-bench data generate --help)"
     ]
+    assert not (tmp_path / "x").exists()
 
 
 def test_diagnose_prints_the_fig4_table_before_and_after_training(generated_folder, capsys):
