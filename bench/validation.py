@@ -12,6 +12,7 @@ it loads the libraries its work needs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import os
 import socket
@@ -73,11 +74,18 @@ def check_run(
     if scheduler is not None:
         scheduler_address(scheduler)
     # It creates the folder, which a run would do anyway, once the options are known good.
+    made = [folder for folder in (out, *out.parents) if not folder.exists()]
     output_folder(out, "--out")
     # Last: an engine's options are checked against its library's estimators (scikit-learn
-    # for most), which the checks above should not wait for.
-    for experiment in experiments:
-        check_experiment(experiment, profile)
+    # for most), which the checks above should not wait for; a bad one leaves no folder.
+    try:
+        for experiment in experiments:
+            check_experiment(experiment, profile)
+    except BenchError:
+        for folder in made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
 
 
 def workers(jobs: int) -> int:

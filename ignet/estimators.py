@@ -34,6 +34,7 @@ from ignet.callbacks import EarlyStopping
 from ignet.errors import IgNetError
 from ignet.layers import Layer, WeightedLayer
 from ignet.network import Network
+from ignet.optimizers import Optimizer
 from ignet.presets import preset
 
 INITS = ("eq3", "he")
@@ -263,6 +264,18 @@ class _IgNetEstimator(BaseEstimator):
         used["batch_size"], used["epochs"] = int(batch), int(epochs)
         return used
 
+    def _check_params(self, task: str) -> dict[str, Any]:
+        """The options as :meth:`_resolve` gives them, and every check that needs no data
+        (the optimizer's, the validation fraction), so that a caller can check a
+        configuration before any work."""
+        used = self._resolve(task)
+        Optimizer(used["optimizer"], used["learning_rate"], used["momentum"])
+        if not 0 <= self.validation_fraction < 1:
+            raise IgNetError(
+                f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}"
+            )
+        return used
+
     def _maps(self, X: Any, reset: bool = False) -> np.ndarray:
         X = check_array(X, allow_nd=True, dtype=(np.float32, np.float64))
         if reset:
@@ -327,7 +340,7 @@ class _IgNetEstimator(BaseEstimator):
         validation_data: tuple[Any, np.ndarray] | None = None,
         resample: Callable[[int], Any] | None = None,
     ) -> None:
-        used = self._resolve(task)
+        used = self._check_params(task)
         maps = self._maps(X, reset=True)
         if len(targets) != len(maps):
             raise IgNetError(f"y has {len(targets)} samples, X has {len(maps)}")
@@ -365,10 +378,6 @@ class _IgNetEstimator(BaseEstimator):
             random_state=seed,
         )
         validation = None
-        if not 0 <= self.validation_fraction < 1:
-            raise IgNetError(
-                f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}"
-            )
         if validation_data is not None:
             validation = (
                 self._scale_inputs(self._maps(validation_data[0])),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -214,6 +215,35 @@ def test_a_bad_experiment_field_names_the_file_and_field(tmp_path, capsys):
     assert main(["run", _experiment_with_bad_field(tmp_path), "--out", str(tmp_path / "o")]) == 2
     error = capsys.readouterr().err
     assert "bad.toml" in error and "dataset" in error and len(error.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ("{ learning_rate = -1 }", "run[1].options: learning_rate must be > 0, got -1"),
+        ('{ optimizer = "adam" }', "run[1].options: optimizer: unknown name 'adam'"),
+        ("{ validation_fraction = 1.5 }", "run[1].options: validation_fraction must be in"),
+    ],
+)
+def test_a_bad_option_value_fails_before_work_and_leaves_no_folder(
+    tmp_path, capsys, options, words
+):
+    import time
+
+    shipped = (Path(bench.__file__).parent / "experiments" / "digits.toml").read_text()
+    head, _, rest = shipped.partition("[[run]]")
+    # The digits experiment with one IgNet run given a bad option value.
+    rest = rest.replace('network = "ignet1"\n', f'network = "ignet1"\noptions = {options}\n', 1)
+    path = tmp_path / "bad.toml"
+    path.write_text(head + "[[run]]" + rest)
+    out = tmp_path / "new" / "out"
+    began = time.monotonic()
+    assert main(["run", str(path), "--out", str(out), "--profile", "smoke"]) == 2
+    assert time.monotonic() - began < 5
+    error = capsys.readouterr().err
+    assert error.startswith("ignet-bench: error: bad.toml: ") and words in error
+    assert len(error.strip().splitlines()) == 1
+    assert not (tmp_path / "new").exists()
 
 
 def test_debug_shows_the_traceback(monkeypatch):

@@ -223,6 +223,9 @@ class Engine:
     keywords : ``(network, task)`` -> the options its builder takes, which a run checks
         before any work (:meth:`check_run`); None leaves them to the build (an engine
         whose library is too slow to load for a check).
+    check_options : ``(network, options, task)`` -> None: checks the options' values
+        before any work, raising :class:`BenchError` that names the option; None checks
+        their names only.
     protocol : the paper protocol it was evaluated with; leak-free and image-split runs
         mirror it (:mod:`bench.protocols`).
     invert : whether it sees ink intensity (1 - pixel) rather than the pixels in [0, 1];
@@ -254,6 +257,7 @@ class Engine:
     build: Callable[[Build], EngineAdapter] | None
     networks: Callable[[], Sequence[str]] = tuple
     keywords: Callable[[str, str], Collection[str]] | None = None
+    check_options: Callable[[str, Mapping[str, Any], str], None] | None = None
     protocol: str = "paper-ignet"
     invert: bool = False
     backend: Callable[[str | None], str] = sklearn_backend
@@ -299,6 +303,8 @@ class Engine:
                 f"unknown option {', '.join(map(repr, unknown))} for the {self.name} engine's "
                 f"{network} on a {task} target (allowed: {', '.join(sorted(allowed))})"
             )
+        if self.check_options is not None:
+            self.check_options(network, options, task)
 
 
 def keywords_of(*estimators: Callable[..., Any]) -> frozenset[str]:

@@ -8,7 +8,7 @@ every timing contender rebuilds (:func:`preset_layers`).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -69,20 +69,28 @@ class _IgNetAdapter(EngineAdapter):
         }
 
 
-def _build(job: Build) -> EngineAdapter:
+def _estimator(network: str, task: str, options: Mapping[str, Any], **fixed: Any) -> Any:
     from ignet import IgNetClassifier, IgNetRegressor
 
-    kind = IgNetRegressor if job.task == "regression" else IgNetClassifier
+    kind = IgNetRegressor if task == "regression" else IgNetClassifier
     # The paper's settings unless the experiment names others; explicit options from the
     # experiment override single settings.
-    model = kind(
-        layers=job.network,
-        epochs=job.epochs,
-        backend=job.backend,
-        random_state=job.seed,
-        **{"settings": "paper", **job.options},
-    )
+    return kind(layers=network, **fixed, **{"settings": "paper", **options})
+
+
+def _build(job: Build) -> EngineAdapter:
+    fixed = {"epochs": job.epochs, "backend": job.backend, "random_state": job.seed}
+    model = _estimator(job.network, job.task, job.options, **fixed)
     return _IgNetAdapter(model, job.task, job.n_outputs)
+
+
+def _check_options(network: str, options: Mapping[str, Any], task: str) -> None:
+    from ignet.errors import IgNetError
+
+    try:
+        _estimator(network, task, options)._check_params(task)
+    except IgNetError as error:
+        raise BenchError(str(error)) from None
 
 
 # Set from the run's network, the profile's epochs, the back end and the seed, not options.
@@ -251,6 +259,7 @@ ENGINE = Engine(
     build=_build,
     networks=presets,
     keywords=_keywords,
+    check_options=_check_options,
     protocol="paper-ignet",
     # Section 5.4.2: the pixels "normalized to be between 0 and 1". IgNet's biases do not
     # learn, so the white paper is what lets it fit an intercept.

@@ -21,8 +21,10 @@ from bench.engines.base import (
     Build,
     Engine,
     EngineAdapter,
+    Resample,
     Timing,
     Trainer,
+    Validation,
     not_installed,
     protocol_split,
 )
@@ -71,7 +73,21 @@ def _build(job: Build) -> EngineAdapter:
         # Multi-label targets are 0/1 rows, which the classifier tells from class indices.
         n_classes = job.n_outputs if job.task == "classification" else None
         model = KerasCNNClassifier(**common, n_classes=n_classes, **job.options)
-    return EngineAdapter(model, job.task)
+    return _KerasAdapter(model, job.task)
+
+
+class _KerasAdapter(EngineAdapter):
+    def _fit(
+        self, X: np.ndarray, y: np.ndarray, validation: Validation, resample: Resample
+    ) -> None:
+        from baseline_keras.checks import KerasBaselineError
+
+        # The options' values are checked as the model is built, not before the run
+        # (loading Keras takes seconds): a bad one is still the user's error, in one line.
+        try:
+            super()._fit(X, y, validation, resample)
+        except KerasBaselineError as error:
+            raise BenchError(f"keras options: {error}") from None
 
 
 def _enlarge(images: np.ndarray, seeds: np.ndarray, augmentation: Any) -> np.ndarray:

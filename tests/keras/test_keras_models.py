@@ -176,3 +176,17 @@ def test_bad_arguments_name_the_parameter(kwargs, name):
 def test_compile_for_task_rejects_unknown_task():
     with pytest.raises(KerasBaselineError, match="task"):
         compile_for_task(drawings_cnn(n_outputs=2, compile=False), "clustering")
+
+
+def test_a_bad_option_value_is_the_suites_error_in_one_line():
+    # Keras options are checked as the model is built, inside the job: a bad value must
+    # still reach the command line as the suite's error, not as a traceback.
+    from bench.engines import make_engine
+    from bench.errors import BenchError
+
+    options = {"build_kwargs": {"padding": ["bad", "same"]}}
+    adapter = make_engine("keras", "fig2", "classification", 3, "numpy", 1, 0, options)
+    X = np.random.default_rng(0).random((6, 58, 36, 1)).astype(np.float32)
+    y = np.array([0, 1, 2, 0, 1, 2])
+    with pytest.raises(BenchError, match="keras options: padding must be two of"):
+        adapter.fit(X, y, (X, y))
