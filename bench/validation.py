@@ -74,7 +74,7 @@ def check_run(
     if scheduler is not None:
         scheduler_address(scheduler)
     # It creates the folder, which a run would do anyway, once the options are known good.
-    made = [folder for folder in (out, *out.parents) if not folder.exists()]
+    made = [path for path in (out, *out.parents) if not path.exists()]
     output_folder(out, "--out")
     # Last: an engine's options are checked against its library's estimators (scikit-learn
     # for most), which the checks above should not wait for; a bad one leaves no folder.
@@ -82,9 +82,9 @@ def check_run(
         for experiment in experiments:
             check_experiment(experiment, profile)
     except BenchError:
-        for folder in made:
+        for path in made:
             with contextlib.suppress(OSError):
-                folder.rmdir()
+                path.rmdir()
         raise
 
 

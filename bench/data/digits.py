@@ -15,12 +15,10 @@ import pandas as pd
 
 from bench.data.dataset import Dataset
 from bench.data.loading import Decoded, Loader, read
+from bench.data.sources import DIGITS_SIZE, DIGITS_SOURCE
 
-__all__ = ["DIGITS_SOURCE", "NATIVE_SIZE", "load_digits"]
+__all__ = ["DIGITS_SOURCE", "load_digits"]
 
-DIGITS_SOURCE = "sklearn.datasets.load_digits"
-#: The digits' only size, (width, height): they are read at it whatever size a run asks.
-NATIVE_SIZE = (8, 8)
 _LEVELS = 16.0  # the digits' pixels count 0..16 strokes
 
 
@@ -42,7 +40,7 @@ class _DigitsLoader(Loader):
     def __init__(self) -> None:
         from sklearn.datasets import load_digits as sklearn_digits
 
-        super().__init__(Path(DIGITS_SOURCE), NATIVE_SIZE[::-1], "digits")
+        super().__init__(Path(DIGITS_SOURCE), DIGITS_SIZE[::-1], "digits")
         self.bunch = sklearn_digits()
 
     def find(self) -> tuple[pd.DataFrame, list[tuple[str, str]]]:

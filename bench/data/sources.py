@@ -43,6 +43,12 @@ __all__ = [
 DEFAULT_FACES = 2400
 
 
+# The digits' loader and their only size, (width, height), here rather than in
+# bench.data.digits, which imports pandas: checking an experiment file does not need it.
+DIGITS_SOURCE = "sklearn.datasets.load_digits"
+DIGITS_SIZE = (8, 8)
+
+
 @dataclass(frozen=True)
 class Source:
     """What the suite knows of one dataset.
@@ -123,13 +129,8 @@ SOURCES: dict[str, Source] = {
     "digits": Source(
         read=_read_digits,
         targets=lambda task: ("digit",) if task == "classification" else (),
-        # bench.data.digits's DIGITS_SOURCE and NATIVE_SIZE, written out: that module
-        # imports pandas, which checking an experiment file does not need.
-        shipped=(
-            "sklearn.datasets.load_digits",
-            "scikit-learn's 1,797 handwritten digits (real images)",
-        ),
-        native_size=(8, 8),
+        shipped=(DIGITS_SOURCE, "scikit-learn's 1,797 handwritten digits (real images)"),
+        native_size=DIGITS_SIZE,
     ),
 }
 
