@@ -222,7 +222,8 @@ def default_folder(out: str | Path, seed: int = 0, dataset: str = "drawings") ->
         if not is_synthetic(folder):
             raise DataError(
                 f"{folder}: holds files but no {MARKER}, so it is not a whole generated "
-                f"{dataset} folder; delete it to generate it again"
+                f"{dataset} folder (or one made before the marker was written); delete it "
+                "to generate it again, or give it with --data to use it as it is"
             )
         return folder
     if source.generate is None:

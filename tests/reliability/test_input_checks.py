@@ -187,7 +187,8 @@ def test_a_generated_folder_without_its_marker_is_not_used(tmp_path, capsys):
     error = capsys.readouterr().err.strip()
     assert error == (
         f"ignet-bench: error: {partial}: holds files but no {MARKER}, so it is not a whole "
-        "generated drawings folder; delete it to generate it again"
+        "generated drawings folder (or one made before the marker was written); delete it "
+        "to generate it again, or give it with --data to use it as it is"
     )
     assert not (tmp_path / "out" / "results" / "table1.jsonl").exists()
 
