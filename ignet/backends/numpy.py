@@ -92,7 +92,7 @@ def _serve(jobs: queue.SimpleQueue, seat: int) -> None:
 class _Job:
     """The pieces of one op, claimed one at a time by the threads as they come free.
 
-    Each thread has a seat (the caller 0, worker i i + 1) and the pieces are dealt to the
+    Each thread has a seat (the caller 0, worker i seat i + 1) and the pieces are dealt to the
     seats in runs, the same way for every op of a shape: a thread claims its own pieces
     first, so that it works on the same part of a layer's weights in its forward product,
     input gradient and update, batch after batch, and finds it in its own core's cache;
