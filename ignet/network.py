@@ -192,15 +192,20 @@ class Network:
             x = layer.forward(x, training)
         return x
 
-    def _loss_and_backward(self, out: Array, y: Array) -> float:
+    def _loss(self, out: Array, y: Array) -> tuple[float, Array]:
         if self._fused:
-            loss, grad = self.loss.value(self.be, out, y), self.loss.fused_grad(self.be, out, y)
-        else:
-            loss, grad = self.loss.value_and_grad(self.be, out, y)
+            return self.loss.value(self.be, out, y), self.loss.fused_grad(self.be, out, y)
+        return self.loss.value_and_grad(self.be, out, y)
+
+    def _backward(self, grad: Array, update: bool = False) -> None:
+        """Backpropagate ``grad``; with ``update``, each layer updates its parameters right
+        after its backward pass (its input gradient already uses the weights before), so
+        that on two threads the update runs beside the layers below it."""
         last = len(self.layers) - 1
         for i in range(last, -1, -1):
             grad = self.layers[i].backward(grad, need_dx=i > 0, fused=self._fused and i == last)
-        return loss
+            if update:
+                self.layers[i].update(self.optimizer, str(i))
 
     def _locate_nonfinite(self, x: Array) -> str:
         """Name the first layer whose weights or output hold a NaN or inf."""
@@ -323,14 +328,13 @@ class Network:
         for layer in self.layers:
             layer.draw_masks(self._mask_rng, xb.shape[0])
         out = self._forward(xb, training=True)
-        loss = self._loss_and_backward(out, yb)
+        loss, grad = self._loss(out, yb)
         if not math.isfinite(loss):
             raise DivergenceError(
                 f"training diverged in {where}: the loss is {loss}; first non-finite "
                 f"values: {self._locate_nonfinite(xb)}"
             )
-        for i, layer in enumerate(self.layers):
-            layer.update(self.optimizer, str(i))
+        self._backward(grad, update=True)
         return out, loss
 
     def train_on_batch(self, X: Any, y: Any) -> float:
@@ -449,7 +453,8 @@ class Network:
         yh = self._targets(y, len(Xh))
         with self.be.scope():
             out = self._forward(self.be.asarray(Xh), training=False)
-            loss = self._loss_and_backward(out, self.be.asarray(yh))
+            loss, grad = self._loss(out, self.be.asarray(yh))
+            self._backward(grad)
         return loss, [
             self.be.to_host(layer.grads[name]) for layer in self.layers for name in layer.params
         ]

@@ -30,11 +30,19 @@ runs the shards itself and the op takes about as long as on one thread, instead 
 many times longer of a BLAS thread team spinning while it waits for a preempted member.
 Each op also times itself both ways (:class:`_Chooser`) and runs in one thread while
 that is faster, so that ``threads > 1`` is not slower than one thread.
+
+A weight update (:meth:`NumpyBackend.gemm_update`) is not cut: it runs whole on a worker
+while the caller goes on with the layers below and the next batch's first layers, and
+every op first waits for the updates in flight that touch one of its arrays
+(:func:`_fenced`), as does leaving :meth:`NumpyBackend.scope`. The arrays are then read
+through ops (``to_host``), as every back end's are. Its chooser weighs what the update
+costs the caller that way (handing it over, then waiting for it) against running it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import queue
 import threading
 import time
@@ -169,12 +177,16 @@ class _Workers:
         for thread in self._threads:
             thread.start()
 
-    def run(self, calls: Sequence[Callable[[], T]]) -> list[T]:
-        """Results of ``calls`` in order, run by the caller and the free workers."""
+    def submit(self, calls: Sequence[Callable[[], Any]]) -> _Job:
+        """Hand ``calls`` to the free workers; the caller takes its part at ``finish()``."""
         job = _Job(calls, len(self._threads) + 1)
         for _ in self._threads:
             self._jobs.put(job)
-        return job.finish()
+        return job
+
+    def run(self, calls: Sequence[Callable[[], T]]) -> list[T]:
+        """Results of ``calls`` in order, run by the caller and the free workers."""
+        return self.submit(calls).finish()
 
     def close(self) -> None:
         """Let every worker thread end."""
@@ -252,6 +264,19 @@ class _Chooser:
             self._next[key] = (calls + wait, wait)
 
 
+def _fenced(op: Callable[..., T]) -> Callable[..., T]:
+    """An op that first waits for the updates in flight that touch memory one of its
+    arrays shares (:meth:`NumpyBackend.gemm_update` on two threads)."""
+
+    @functools.wraps(op)
+    def fenced(self: NumpyBackend, *args: Any, **kwargs: Any) -> T:
+        if self._pending:
+            self._settle(*args, *kwargs.values())
+        return op(self, *args, **kwargs)
+
+    return fenced
+
+
 class NumpyBackend(Backend):
     """numpy back end.
 
@@ -284,8 +309,12 @@ class NumpyBackend(Backend):
         self._shard_count = self.threads if parallel == "shards" else 1
         self._workers: _Workers | None = None
         self._chooser = _Chooser()
+        # Weight updates running on a worker: the arrays each writes or reads, its job, and
+        # its _Chooser key with the seconds the caller spent handing it over.
+        self._pending: list[tuple[tuple[np.ndarray, ...], _Job, Any, float]] = []
 
     def __getstate__(self) -> dict[str, Any]:
+        self._settle()
         state = self.__dict__.copy()
         state["_workers"] = None
         # Timings belong to this process and machine state.
@@ -298,13 +327,42 @@ class NumpyBackend(Backend):
         stack.enter_context(_blas_controller().limit(limits=blas, user_api="blas"))
         # Overflow is reported as a DivergenceError naming the layer, not as warnings.
         stack.enter_context(np.errstate(over="ignore", invalid="ignore"))
+        # Leaving it, every array is as the ops left it: no update is still running.
+        stack.callback(self._settle)
         return stack
 
     def close(self) -> None:
         """Stop the worker threads; they restart when needed."""
+        self._settle()
         if self._workers is not None:
             self._workers.close()
             self._workers = None
+
+    def _pool(self) -> _Workers:
+        """The worker threads, started on first use."""
+        if self._workers is None:
+            self._workers = _Workers(self._shard_count - 1)
+            # Threads end with the back end that started them.
+            weakref.finalize(self, self._workers.close)
+        return self._workers
+
+    def _settle(self, *arrays: Any) -> None:
+        """Wait for the updates in flight that touch memory one of ``arrays`` shares, or
+        for all of them when none is given; an update's error is raised here."""
+        waiting, self._pending = self._pending, []
+        for entry in waiting:
+            touched, job, key, handed = entry
+            if not arrays or any(
+                isinstance(a, np.ndarray) and np.may_share_memory(a, t)
+                for a in arrays
+                for t in touched
+            ):
+                start = time.perf_counter()
+                job.finish()
+                # What the update cost the caller: the hand-over and the wait for it.
+                self._chooser.record(key, True, handed + time.perf_counter() - start)
+            else:
+                self._pending.append(entry)
 
     def _split(self, n: int, work: Callable[[int, int], T], macs: int) -> list[T]:
         """``work(start, stop)`` over shards of range(n), results in shard order.
@@ -322,15 +380,12 @@ class NumpyBackend(Backend):
         if not shards:
             result = [work(0, n)]
         else:
-            if self._workers is None:
-                self._workers = _Workers(self._shard_count - 1)
-                # Threads end with the back end that started them.
-                weakref.finalize(self, self._workers.close)
             # The bounds depend on n and the thread count only, not on which thread
             # claims which shard: a reduction over shards sums in the same order each time.
             k = min(self._shard_count * _PIECES, n)
             bounds = [n * i // k for i in range(k + 1)]
-            result = self._workers.run([partial(work, bounds[i], bounds[i + 1]) for i in range(k)])
+            calls = [partial(work, bounds[i], bounds[i + 1]) for i in range(k)]
+            result = self._pool().run(calls)
         self._chooser.record(key, shards, time.perf_counter() - start)
         return result
 
@@ -338,6 +393,7 @@ class NumpyBackend(Backend):
     def asarray(self, x: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(x, dtype=self.dtype)
 
+    @_fenced
     def to_host(self, x: Array) -> np.ndarray:
         return np.array(x, copy=True)
 
@@ -426,6 +482,7 @@ class NumpyBackend(Backend):
         self._split(ho, work, macs=f * rows[0].size * ho)
         return y, rows
 
+    @_fenced
     def conv2d(self, x: Array, w: Array, geom: ConvGeometry) -> tuple[np.ndarray, np.ndarray]:
         _, ho, wo = geom.out_shape
         # A C-ordered input goes batch-innermost in the patch copy itself, with no copy
@@ -434,6 +491,7 @@ class NumpyBackend(Backend):
         y, rows = self._correlate(xp, w, geom.stride, (ho, wo))
         return y.transpose(3, 0, 1, 2), rows
 
+    @_fenced
     def conv2d_grad_weight(self, dy: Array, saved: Any, geom: ConvGeometry) -> np.ndarray:
         f, ho = dy.shape[1:3]
         # dy of output row i as a (Wo*N, F) matrix: a transposed view of its (F, Wo*N) rows.
@@ -452,6 +510,7 @@ class NumpyBackend(Backend):
         c, (v, h) = geom.in_shape[0], geom.kernel
         return np.ascontiguousarray(total.T.reshape(f, v, h, c).transpose(0, 3, 1, 2))
 
+    @_fenced
     def conv2d_grad_input(self, dy: Array, w: Array, geom: ConvGeometry) -> np.ndarray:
         n, f, ho, wo = dy.shape
         c, v, h = w.shape[1:]
@@ -487,6 +546,7 @@ class NumpyBackend(Backend):
         dx = dxp[:, pv : pv + hd : iv + 1, ph : ph + wd : ih + 1]
         return np.ascontiguousarray(dx).transpose(3, 0, 1, 2)
 
+    @_fenced
     def matmul(self, a: Array, b: Array, trans_a: bool = False, trans_b: bool = False) -> Array:
         a = a.T if trans_a else a
         b = b.T if trans_b else b
@@ -517,6 +577,7 @@ class NumpyBackend(Backend):
                 self._split(n, lambda i, j: np.matmul(a, b[:, i:j], out=out[:, i:j]), macs=macs)
         return out.T if transposed else out
 
+    @_fenced
     def gemm_update(
         self,
         y: Array,
@@ -551,23 +612,36 @@ class NumpyBackend(Backend):
 
         m, n = y.shape
         macs = m * n * a.shape[1]
-        # As in matmul, each shard packs the whole of the operand its cut shares: a dense
-        # layer's update (186 x 3456 weights, batch 32) cut in columns shares the 186 x 32
-        # gradient and ran 1.4-1.5x faster on two threads than one; cut in rows it shares
-        # the 32 x 3456 input and ran 1.0-1.16x.
-        if a.size <= b.size:
-            self._split(n, lambda i, j: update(slice(None), slice(i, j)), macs=macs)
+        whole = partial(update, slice(None), slice(None))
+        if self._shard_count == 1 or macs < _PARALLEL_MACS:
+            whole()
+            return
+        # A weight update is the last op of a step to touch its weights: on two threads it
+        # runs whole on a worker beside the rest of the step (the layers below, the next
+        # batch's first layers), and an op that reads or writes the weights first waits
+        # for it (_fenced). Whole, it sums as on one thread. The chooser weighs what that
+        # costs the caller (handing it over, then waiting) against running it itself:
+        # when another process holds the worker's core, the wait grows and it does.
+        key = (update.__code__, macs)
+        start = time.perf_counter()
+        if self._chooser.choose(key):
+            job = self._pool().submit([whole])
+            self._pending.append(((y, a, b), job, key, time.perf_counter() - start))
         else:
-            self._split(m, lambda i, j: update(slice(i, j), slice(None)), macs=macs)
+            whole()
+            self._chooser.record(key, False, time.perf_counter() - start)
 
     # bias ---------------------------------------------------------------------------
+    @_fenced
     def add_bias(self, y: Array, b: Array) -> None:
         y += b.reshape((-1,) + (1,) * (y.ndim - 2))
 
+    @_fenced
     def reduce_sum(self, x: Array, axes: tuple[int, ...] | None = None) -> np.ndarray:
         return np.asarray(x.sum(axis=axes), dtype=self.dtype)
 
     # pooling ------------------------------------------------------------------------
+    @_fenced
     def maxpool(
         self, x: Array, size: tuple[int, int], stride: tuple[int, int]
     ) -> tuple[np.ndarray, Any]:
@@ -580,6 +654,7 @@ class NumpyBackend(Backend):
         y = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
         return y, (arg, x.shape, size, stride)
 
+    @_fenced
     def maxpool_grad(self, dy: Array, saved: Any) -> np.ndarray:
         arg, shape, (pv, ph), (sv, sh) = saved
         ho, wo = arg.shape[2:]
@@ -591,6 +666,7 @@ class NumpyBackend(Backend):
         return dx
 
     # elementwise --------------------------------------------------------------------
+    @_fenced
     def activation(self, name: str, x: Array) -> np.ndarray:
         if name == "identity":
             return x
@@ -608,6 +684,7 @@ class NumpyBackend(Backend):
             return np.tanh(x * 0.5)
         raise IgNetError(f"activation: unknown name {name!r}")
 
+    @_fenced
     def activation_grad(self, name: str, x: Array, y: Array) -> np.ndarray:
         if name == "identity":
             return np.ones_like(x)
@@ -621,26 +698,32 @@ class NumpyBackend(Backend):
             return 0.5 * (1 - y * y)
         raise IgNetError(f"activation: unknown name {name!r}")
 
+    @_fenced
     def softmax(self, x: Array) -> np.ndarray:
         flat = x.reshape(x.shape[0], -1)
         e = np.exp(flat - flat.max(axis=1, keepdims=True))
         e /= e.sum(axis=1, keepdims=True)
         return e.reshape(x.shape)
 
+    @_fenced
     def softmax_grad(self, y: Array, dy: Array) -> np.ndarray:
         n = y.shape[0]
         inner = (y * dy).reshape(n, -1).sum(axis=1).reshape((n,) + (1,) * (y.ndim - 1))
         return y * (dy - inner)
 
+    @_fenced
     def mul(self, a: Array, b: Array) -> np.ndarray:
         return np.multiply(a, b)
 
+    @_fenced
     def sub(self, a: Array, b: Array) -> np.ndarray:
         return np.subtract(a, b)
 
+    @_fenced
     def scale(self, x: Array, alpha: float) -> np.ndarray:
         return np.multiply(x, self.dtype.type(alpha))
 
+    @_fenced
     def unary(self, op: str, x: Array) -> np.ndarray:
         if op == "abs":
             return np.abs(x)
@@ -657,6 +740,7 @@ class NumpyBackend(Backend):
         raise IgNetError(f"unary: unknown op {op!r}; choose from {UNARY_OPS}")
 
     # update -------------------------------------------------------------------------
+    @_fenced
     def axpby(self, y: Array, x: Array, a: float, b: float) -> None:
         if b != 1:
             y *= self.dtype.type(b)
@@ -677,5 +761,6 @@ class NumpyBackend(Backend):
         self._split(flat_y.size, work, macs=flat_y.size)
 
     # reductions to the host ---------------------------------------------------------
+    @_fenced
     def mean_abs(self, x: Array) -> float:
         return float(np.mean(np.abs(x), dtype=np.float64))

@@ -174,7 +174,8 @@ def test_gemm_update_folds_an_update_into_the_product(
     y = rng.normal(size=(7, 11))
     expected = 0.7 * y - 0.3 * op_a @ op_b
     be.gemm_update(y, a, b, -0.3, 0.7, trans_a, trans_b)
-    np.testing.assert_allclose(y, expected, rtol=1e-12)
+    # Read as every back end's arrays are read: on two threads the update may still run.
+    np.testing.assert_allclose(be.to_host(y), expected, rtol=1e-12)
     be.close()
 
 
@@ -252,6 +253,45 @@ def test_a_busy_worker_never_holds_up_the_caller():
     release.set()
     assert busy.finish() == ["released"]
     workers.close()
+
+
+def test_an_update_in_flight_is_waited_for_by_every_op_that_touches_its_arrays(rng, monkeypatch):
+    # On two threads a weight update runs on a worker (when its chooser says so: here
+    # always); an op reading the weights, or the end of the scope, waits for it.
+    monkeypatch.setattr(numpy_backend, "_PARALLEL_MACS", 0)
+    monkeypatch.setattr(numpy_backend._Chooser, "choose", lambda self, key: True)
+    be = get_backend("numpy", dtype="float64", threads=2)
+    started, release = threading.Event(), threading.Event()
+    w, x, dy = rng.normal(size=(40, 12)), rng.normal(size=(40, 8)), rng.normal(size=(8, 12))
+    expected = w - 0.1 * x @ dy
+    with be.scope():
+        # Hold the worker so that the update is surely still pending below.
+        be._pool().submit([lambda: (started.set(), release.wait(timeout=60))])
+        assert started.wait(timeout=60)
+        be.gemm_update(w, x, dy, -0.1, 1.0)
+        assert be._pending
+        z = rng.normal(size=(5, 5))
+        other = be.matmul(z, z)  # touches none of the update's arrays: no wait
+        assert be._pending and other.shape == (5, 5)
+        release.set()
+        np.testing.assert_allclose(be.matmul(w, dy.T), expected @ dy.T, rtol=1e-12)
+        assert not be._pending
+        # An op on an array the update reads waits too; with the worker held, the caller
+        # runs the update itself.
+        started.clear()
+        release.clear()
+        be._pool().submit([lambda: (started.set(), release.wait(timeout=60))])
+        assert started.wait(timeout=60)
+        be.gemm_update(w, x, dy, -0.1, 1.0)
+        be.scale(x, 1.0)
+        assert not be._pending
+        release.set()
+        expected = expected - 0.1 * x @ dy
+        be.gemm_update(w, x, dy, -0.1, 1.0)
+    # Leaving the scope settles every update: the arrays can be read directly.
+    assert not be._pending
+    np.testing.assert_allclose(w, expected - 0.1 * x @ dy, rtol=1e-12)
+    be.close()
 
 
 def test_each_thread_claims_its_own_pieces_first():
