@@ -350,19 +350,24 @@ class NumpyBackend(Backend):
         """Wait for the updates in flight that touch memory one of ``arrays`` shares, or
         for all of them when none is given; an update's error is raised here."""
         waiting, self._pending = self._pending, []
-        for entry in waiting:
+        for index, entry in enumerate(waiting):
             touched, job, key, handed = entry
-            if not arrays or any(
+            if arrays and not any(
                 isinstance(a, np.ndarray) and np.may_share_memory(a, t)
                 for a in arrays
                 for t in touched
             ):
-                start = time.perf_counter()
-                job.finish()
-                # What the update cost the caller: the hand-over and the wait for it.
-                self._chooser.record(key, True, handed + time.perf_counter() - start)
-            else:
                 self._pending.append(entry)
+                continue
+            start = time.perf_counter()
+            try:
+                job.finish()
+            except BaseException:
+                # The updates not yet waited for stay in flight, to be waited for later.
+                self._pending += waiting[index + 1 :]
+                raise
+            # What the update cost the caller: the hand-over and the wait for it.
+            self._chooser.record(key, True, handed + time.perf_counter() - start)
 
     def _split(self, n: int, work: Callable[[int, int], T], macs: int) -> list[T]:
         """``work(start, stop)`` over shards of range(n), results in shard order.

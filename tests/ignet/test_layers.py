@@ -294,6 +294,24 @@ def test_an_update_in_flight_is_waited_for_by_every_op_that_touches_its_arrays(r
     be.close()
 
 
+def test_an_update_that_fails_on_the_worker_raises_at_the_next_op_that_waits(rng, monkeypatch):
+    monkeypatch.setattr(numpy_backend, "_PARALLEL_MACS", 0)
+    monkeypatch.setattr(numpy_backend._Chooser, "choose", lambda self, key: True)
+
+    def failing(alpha, a, b, beta, c):
+        raise ValueError("gemm failed")
+
+    monkeypatch.setattr(numpy_backend.cblas, "gemm", lambda dtype: failing)
+    be = get_backend("numpy", dtype="float64", threads=2)
+    w, x, dy = rng.normal(size=(6, 4)), rng.normal(size=(6, 3)), rng.normal(size=(3, 4))
+    be.gemm_update(w, x, dy, -0.1, 1.0)
+    with pytest.raises(ValueError, match="gemm failed"):
+        be.to_host(w)
+    assert not be._pending
+    np.testing.assert_allclose(be.matmul(x.T, x), x.T @ x, rtol=1e-12)
+    be.close()
+
+
 def test_each_thread_claims_its_own_pieces_first():
     # Four pieces dealt to two seats in runs: the caller owns 0 and 1, the worker 2 and
     # 3, so each runs the same part of a layer in every op; a free thread then takes
