@@ -598,28 +598,26 @@ class NumpyBackend(Backend):
             return
         a = a.T if trans_a else a
         b = b.T if trans_b else b
-        # numpy has no GEMM with beta. CBLAS's, called without the GIL, lets the shards
-        # run side by side; scipy's (holding the GIL) is the fallback.
+        # numpy has no GEMM with beta. CBLAS's, called without the GIL, lets the update run
+        # on a worker beside the caller; scipy's (holding the GIL) is the fallback.
         gemm = cblas.gemm(self.dtype)
 
-        def update(rows: slice, columns: slice) -> None:
-            out, p, q = y[rows, columns], a[rows], b[:, columns]
+        def update() -> None:
             if gemm is not None:
-                gemm(alpha, p, q, beta, out)
+                gemm(alpha, a, b, beta, y)
                 return
-            # In scipy's column-major terms: out^T = alpha * q^T @ p^T + beta * out^T.
-            c = out.T
+            # In scipy's column-major terms: y^T = alpha * b^T @ a^T + beta * y^T.
+            c = y.T
             scipy_gemm = blas.sgemm if self.dtype == np.float32 else blas.dgemm
-            (f, trans_f), (g, trans_g) = _fortran(q.T), _fortran(p.T)
+            (f, trans_f), (g, trans_g) = _fortran(b.T), _fortran(a.T)
             result = scipy_gemm(alpha, f, g, beta, c, trans_f, trans_g, overwrite_c=1)
             if not np.shares_memory(result, c):
                 c[...] = result
 
         m, n = y.shape
         macs = m * n * a.shape[1]
-        whole = partial(update, slice(None), slice(None))
         if self._shard_count == 1 or macs < _PARALLEL_MACS:
-            whole()
+            update()
             return
         # A weight update is the last op of a step to touch its weights: on two threads it
         # runs whole on a worker beside the rest of the step (the layers below, the next
@@ -630,10 +628,10 @@ class NumpyBackend(Backend):
         key = (update.__code__, macs)
         start = time.perf_counter()
         if self._chooser.choose(key):
-            job = self._pool().submit([whole])
+            job = self._pool().submit([update])
             self._pending.append(((y, a, b), job, key, time.perf_counter() - start))
         else:
-            whole()
+            update()
             self._chooser.record(key, False, time.perf_counter() - start)
 
     # bias ---------------------------------------------------------------------------
