@@ -1,5 +1,6 @@
 """What only the opencl back end has: device choice, messages when pyopencl or a device is
-missing, float64 support, its second matmul path and the ``ignet-bench devices`` command.
+missing, float64 support, products cut into parts (as on GPUs) and the ``ignet-bench
+devices`` command.
 
 Its ops, gradients and training run in the suites parametrised over every back end
 (``test_ops.py``, ``test_gradients.py``, ``test_layers.py``, ``test_network.py``,
@@ -11,11 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from ignet_testing import backend_or_skip, relative_error
+from ignet_testing import backend_or_skip, naive_conv, naive_conv_grads, relative_error
 
 import ignet.backends.opencl as ocl
 from ignet import Dense, Network
 from ignet.backends import get_backend
+from ignet.backends.base import ConvGeometry
 from ignet.backends.opencl import backend as ocl_backend
 from ignet.backends.opencl import devices as ocl_devices
 from ignet.errors import IgNetError
@@ -26,16 +28,49 @@ def be():
     return backend_or_skip("opencl")
 
 
-@pytest.mark.parametrize(("m", "k", "n"), [(7, 5, 3), (33, 17, 40), (32, 3456, 186)])
-def test_matmul_the_other_way(be, m, k, n, monkeypatch):
-    """a @ b.T the way this device does not take by default: GPUs run gemm_vk here and
-    CPUs transpose b for gemm_vn, so that both paths are tested on one device."""
-    monkeypatch.setattr(be, "nt_by_transpose", not be.nt_by_transpose)
-    rng = np.random.default_rng(m * k * n)
+@pytest.mark.parametrize(("m", "k", "n"), [(32, 3456, 186), (3, 1000, 5), (9, 131, 17)])
+def test_products_cut_into_parts(be, m, k, n, monkeypatch):
+    """Every product as a GPU runs it when its blocks are few: the sum cut into parts
+    (ragged last part included) and the parts added, on this device."""
+    monkeypatch.setattr(be, "split_below", 10**6)
+    assert be._parts(1, k) > 1
+    rng = np.random.default_rng(m + k + n)
     a = rng.normal(size=(m, k)).astype(np.float32)
-    b = rng.normal(size=(n, k)).astype(np.float32)
-    out = be.to_host(be.matmul(be.asarray(a), be.asarray(b), trans_b=True))
-    assert relative_error(out, a.astype(np.float64) @ b.T) < 1e-4
+    b = rng.normal(size=(k, n)).astype(np.float32)
+    for trans_a, trans_b in ((False, False), (True, False), (False, True), (True, True)):
+        left, right = (a.T.copy() if trans_a else a), (b.T.copy() if trans_b else b)
+        out = be.matmul(be.asarray(left), be.asarray(right), trans_a=trans_a, trans_b=trans_b)
+        assert relative_error(be.to_host(out), a.astype(np.float64) @ b) < 1e-4
+
+
+@pytest.mark.parametrize(
+    ("n", "geom"),
+    [
+        (32, ConvGeometry((1, 58, 36), 8, (5, 5))),  # fig5's convolution
+        (5, ConvGeometry((3, 17, 23), 4, (3, 2), (2, 1), (1, 0), (1, 1))),
+        (2, ConvGeometry((16, 6, 7), 130, (3, 3), (1, 1), (1, 1))),  # every product cut
+    ],
+)
+def test_convolution_products_cut_into_parts(be, n, geom, monkeypatch):
+    monkeypatch.setattr(be, "split_below", 10**6)
+    rng = np.random.default_rng(n)
+    x = rng.normal(size=(n, *geom.in_shape)).astype(np.float32)
+    w = rng.normal(size=(geom.filters, geom.in_shape[0], *geom.kernel)).astype(np.float32)
+    dy = rng.normal(size=(n, *geom.out_shape)).astype(np.float32)
+    args = (geom.stride, geom.padding, geom.input_padding)
+    y, saved = be.conv2d(be.asarray(x), be.asarray(w), geom)
+    dx, dw = naive_conv_grads(x, w, dy, *args)
+    assert relative_error(be.to_host(y), naive_conv(x, w, *args)) < 1e-4
+    got_dx = be.conv2d_grad_input(be.asarray(dy), be.asarray(w), geom)
+    assert relative_error(be.to_host(got_dx), dx) < 1e-4
+    got_dw = be.conv2d_grad_weight(be.asarray(dy), saved, geom)
+    assert relative_error(be.to_host(got_dw), dw) < 1e-4
+
+
+def test_products_stay_whole_on_cpu_devices(be):
+    if be.device_type == "GPU":
+        pytest.skip("a GPU cuts products with few blocks")
+    assert be.split_below == 0 and be._parts(1, 10**6) == 1
 
 
 # device choice and errors -----------------------------------------------------------

@@ -39,11 +39,15 @@ _KERNEL_FILES = ("common.cl", "gemm.cl", "conv.cl", "pool.cl", "elementwise.cl",
 _VW, _RM, _KM, _KN, _VK = 16, 8, 4, 4, 8
 _LOCAL_1D = 128
 _LOCAL_VN = (8, 4, 1)
-_LOCAL_VK = (8, 2)
+_LOCAL_VK = (8, 2, 1)
 _LOCAL_ROWS = (8, 8)
 _TRANSPOSE_TILE = 16
 # A reduction whose chunks are longer than this is split into two passes.
 _CHUNK = 2048
+# On GPUs a product with fewer blocks of C than this many per compute unit cuts its sum
+# into parts (see gemm.cl), each at least _PART_MIN terms long.
+_BLOCKS_PER_UNIT = 64
+_PART_MIN = 64
 
 _ACTIVATIONS = ("identity", "sigmoid", "bipolar_sigmoid", "relu", "tanh")
 
@@ -185,9 +189,9 @@ class OpenCLBackend(Backend):
         state = device_state(self.device)
         self.context, self.queue, self._allocator = state.context, state.queue, state.allocator
         self._k = _build(self.context, self.dtype)
-        # GPUs read B^T in gemm_vk's dot products with uncoalesced rows, so there the
-        # A B^T products transpose B first and use gemm_vn.
-        self.nt_by_transpose = bool(self.device.type & cl.device_type.GPU)
+        # A GPU wants many short work-items; a CPU device has a few cores to feed.
+        gpu = bool(self.device.type & cl.device_type.GPU)
+        self.split_below = _BLOCKS_PER_UNIT * int(self.device.max_compute_units) if gpu else 0
 
     def __repr__(self) -> str:
         return f"OpenCLBackend(dtype={self.dtype.name!r}, device={self.device_name!r})"
@@ -257,6 +261,19 @@ class OpenCLBackend(Backend):
         return x.reshape(shape)
 
     # matrix products ----------------------------------------------------------------
+    def _parts(self, blocks: int, length: int) -> int:
+        """Into how many parts a product with ``blocks`` work-items cuts its sum of
+        ``length`` terms (1 on CPU devices and wherever the blocks are enough)."""
+        if blocks >= self.split_below or length < 2 * _PART_MIN:
+            return 1
+        return min(-(-self.split_below // blocks), length // _PART_MIN)
+
+    def _sum_parts(self, out: CLArray, shape: tuple[int, ...]) -> CLArray:
+        """out (parts, *shape) summed over its parts, as an array of ``shape``."""
+        if out.shape[0] > 1:
+            out = self._reduce_mid(out, 1, out.shape[0], math.prod(shape), False)
+        return out.reshape(shape)
+
     def _gemm_vn(
         self,
         m: int,
@@ -267,19 +284,22 @@ class OpenCLBackend(Backend):
         a_sk: int,
         b: Any,
         ldb: int,
-        c: Any,
-        ldc: int,
         batch: int = 1,
-        strides: tuple[int, int, int] = (0, 0, 0),
-    ) -> None:
-        """c[t] (m x n) = A[t] (m x k, element (i, l) at i*a_sm + l*a_sk) @ b[t] (k x n)."""
-        a_sb, b_sb, c_sb = strides
+        strides: tuple[int, int] = (0, 0),
+    ) -> CLArray:
+        """(batch, m, n): A[t] (m x k, element (i, l) at i*a_sm + l*a_sk) @ b[t] (k x n)."""
+        grid = (-(-n // _VW), -(-m // _RM))
+        kc = max(1, -(-k // self._parts(math.prod(grid) * batch, k)))
+        parts = max(1, -(-k // kc))
+        out = self._empty((parts, batch, m, n))
         self._launch(
             "gemm_vn",
-            (-(-n // _VW), -(-m // _RM), batch),
+            (*grid, batch * parts),
             _LOCAL_VN,
-            m, n, k, a, a_sm, a_sk, a_sb, b, ldb, b_sb, c, ldc, c_sb,
+            m, n, k, a, a_sm, a_sk, strides[0], b, ldb, strides[1], out, n, m * n,
+            parts, kc, batch * m * n,
         )  # fmt: skip
+        return self._sum_parts(out, (batch, m, n))
 
     def _gemm_vk(
         self,
@@ -290,17 +310,28 @@ class OpenCLBackend(Backend):
         lda: int,
         b: Any,
         ldb: int,
-        c: Any,
         batch: int = 1,
         strides: tuple[int, int] = (0, 0),
-    ) -> None:
-        """c (m x n) = sum over t of a[t] (m x k) @ b[t]^T, b[t] being (n x k)."""
+    ) -> CLArray:
+        """(m, n): the sum over t of a[t] (m x k) @ b[t]^T, b[t] being (n x k)."""
+        grid = (-(-n // _KN), -(-m // _KM))
+        parts = self._parts(math.prod(grid), batch * k)
+        # Cut the batch first (whole products), then k, in runs of whole vectors.
+        bc = max(1, -(-batch // max(1, min(batch, parts))))
+        bparts = max(1, -(-batch // bc))
+        kparts = max(1, min(parts // bparts, k // _PART_MIN))
+        kc = -(-k // kparts)
+        kc = max(1, min(k, -(-kc // _VK) * _VK))
+        kparts = max(1, -(-k // kc))
+        out = self._empty((bparts * kparts, m, n))
         self._launch(
             "gemm_vk",
-            (-(-n // _KN), -(-m // _KM)),
+            (*grid, bparts * kparts),
             _LOCAL_VK,
-            m, n, k, batch, a, lda, strides[0], b, ldb, strides[1], c, n,
+            m, n, k, batch, a, lda, strides[0], b, ldb, strides[1], out, n,
+            kparts, kc, bc, m * n,
         )  # fmt: skip
+        return self._sum_parts(out, (m, n))
 
     def _transpose(self, x: Any, rows: int, cols: int) -> CLArray:
         out = self._empty((cols, rows))
@@ -315,18 +346,16 @@ class OpenCLBackend(Backend):
         kb, n = (b.shape[1], b.shape[0]) if trans_b else b.shape
         if k != kb:
             raise IgNetError(f"matmul: shapes {a.shape} and {b.shape} do not match")
-        out = self._empty((m, n))
         if k == 0:
+            out = self._empty((m, n))
             self._map1("fill", out.size, 0.0, out)
             return out
-        if trans_b and not trans_a and not self.nt_by_transpose:
-            self._gemm_vk(m, n, k, a, k, b, k, out)
-            return out
-        if trans_b:
+        if trans_b and not trans_a:
+            return self._gemm_vk(m, n, k, a, k, b, k)
+        if trans_b:  # A^T B^T: neither operand is contiguous along k
             b = self._transpose(b, n, k)
         a_sm, a_sk = (1, m) if trans_a else (k, 1)
-        self._gemm_vn(m, n, k, a, a_sm, a_sk, b, n, out, n)
-        return out
+        return self._gemm_vn(m, n, k, a, a_sm, a_sk, b, n).reshape((m, n))
 
     # convolution --------------------------------------------------------------------
     def _geometry_args(self, g: ConvGeometry) -> tuple[int, ...]:
@@ -343,17 +372,15 @@ class OpenCLBackend(Backend):
         self._launch(
             "im2col", (ho, n * ck), _LOCAL_ROWS, *self._geometry_args(geom), n * ck, x, cols
         )
-        y = self._empty((n, f, ho, wo))
-        self._gemm_vn(f, p, ck, w, ck, 1, cols, p, y, p, batch=n, strides=(0, ck * p, f * p))
-        return y, cols
+        y = self._gemm_vn(f, p, ck, w, ck, 1, cols, p, batch=n, strides=(0, ck * p))
+        return y.reshape((n, f, ho, wo)), cols
 
     def conv2d_grad_input(self, dy: Array, w: Array, geom: ConvGeometry) -> CLArray:
         n, f, ho, wo = dy.shape
         c, v, h = w.shape[1:]
         ck, p = c * v * h, ho * wo
         # dcols[t] (CK x P) = W^T (CK x F) @ dy[t] (F x P)
-        dcols = self._empty((n, ck, p))
-        self._gemm_vn(ck, p, f, w, 1, ck, dy, p, dcols, p, batch=n, strides=(0, f * p, ck * p))
+        dcols = self._gemm_vn(ck, p, f, w, 1, ck, dy, p, batch=n, strides=(0, f * p))
         dx = self._empty((n, *geom.in_shape))
         hi = geom.in_shape[1]
         self._launch(
@@ -365,10 +392,9 @@ class OpenCLBackend(Backend):
         n, f, ho, wo = dy.shape
         c, (v, h) = geom.in_shape[0], geom.kernel
         ck, p = c * v * h, ho * wo
-        dw = self._empty((f, c, v, h))
         # dW (F x CK) = sum over t of dy[t] (F x P) @ cols[t]^T (P x CK)
-        self._gemm_vk(f, ck, p, dy, p, saved, p, dw, batch=n, strides=(f * p, ck * p))
-        return dw
+        dw = self._gemm_vk(f, ck, p, dy, p, saved, p, batch=n, strides=(f * p, ck * p))
+        return dw.reshape((f, c, v, h))
 
     # bias ---------------------------------------------------------------------------
     def add_bias(self, y: Array, b: Array) -> None:

@@ -11,21 +11,30 @@
  * per-sample products of a convolution need no copies. Rows past M are clamped to M-1
  * (computed, never stored) so that the inner loops stay branch-free; a column block
  * that runs past N takes a scalar path.
+ *
+ * Both can also cut the sum into parts (grid dimension 2): part p sums k in
+ * [p*kc, p*kc + kc) (gemm_vk: over its own run of bc batches too) and writes its partial
+ * C at C + p*c_sp; the host adds the parts. A product with few blocks of C and a long
+ * sum (fig5's dense layer: 48 blocks, k = 3456) would otherwise keep a GPU's work-items
+ * few and each one long; with one part the loops are those of a plain product.
  */
 
 __kernel void gemm_vn(
     const int M, const int N, const int K,
     __global const REAL *A, const int a_sm, const int a_sk, const int a_sb,
     __global const REAL *B, const int ldb, const int b_sb,
-    __global REAL *C, const int ldc, const int c_sb)
+    __global REAL *C, const int ldc, const int c_sb,
+    const int parts, const int kc, const int c_sp)
 {
     const int n0 = get_global_id(0) * VW;
     const int m0 = get_global_id(1) * RM;
-    const int bt = get_global_id(2);
+    const int bt = get_global_id(2) / parts;
+    const int part = get_global_id(2) - bt * parts;
     if (n0 >= N || m0 >= M) return;
+    const int k0 = part * kc, k1 = IMIN(K, k0 + kc);
     A += bt * a_sb;
     B += bt * b_sb;
-    C += bt * c_sb;
+    C += bt * c_sb + part * c_sp;
     int rows[RM];
     #pragma unroll
     for (int i = 0; i < RM; ++i) rows[i] = IMIN(m0 + i, M - 1) * a_sm;
@@ -34,7 +43,7 @@ __kernel void gemm_vn(
         REALV acc[RM];
         #pragma unroll
         for (int i = 0; i < RM; ++i) acc[i] = (REALV)(0);
-        for (int k = 0; k < K; ++k) {
+        for (int k = k0; k < k1; ++k) {
             const REALV b = LOADW(B + k * ldb + n0);
             const int ak = k * a_sk;
             #pragma unroll
@@ -47,7 +56,7 @@ __kernel void gemm_vn(
             REAL acc[RM];
             #pragma unroll
             for (int i = 0; i < RM; ++i) acc[i] = 0;
-            for (int k = 0; k < K; ++k) {
+            for (int k = k0; k < k1; ++k) {
                 const REAL b = B[k * ldb + j];
                 const int ak = k * a_sk;
                 #pragma unroll
@@ -77,11 +86,17 @@ __kernel void gemm_vk(
     const int M, const int N, const int K, const int batches,
     __global const REAL *A, const int lda, const int a_sb,
     __global const REAL *B, const int ldb, const int b_sb,
-    __global REAL *C, const int ldc)
+    __global REAL *C, const int ldc,
+    const int kparts, const int kc, const int bc, const int c_sp)
 {
     const int n0 = get_global_id(0) * KN;
     const int m0 = get_global_id(1) * KM;
+    const int bpart = get_global_id(2) / kparts;
+    const int kpart = get_global_id(2) - bpart * kparts;
     if (n0 >= N || m0 >= M) return;
+    const int k0 = kpart * kc, k1 = IMIN(K, k0 + kc);
+    const int b0 = bpart * bc, b1 = IMIN(batches, b0 + bc);
+    C += get_global_id(2) * c_sp;
     int ra[KM], rb[KN];
     #pragma unroll
     for (int i = 0; i < KM; ++i) ra[i] = IMIN(m0 + i, M - 1) * lda;
@@ -96,11 +111,11 @@ __kernel void gemm_vk(
             acc[i][j] = (REALK)(0);
             tail[i][j] = 0;
         }
-    const int kv = K - K % VK;
-    for (int bt = 0; bt < batches; ++bt) {
+    const int kv = k1 - (k1 - k0) % VK;
+    for (int bt = b0; bt < b1; ++bt) {
         __global const REAL *a = A + bt * a_sb;
         __global const REAL *b = B + bt * b_sb;
-        for (int k = 0; k < kv; k += VK) {
+        for (int k = k0; k < kv; k += VK) {
             REALK av[KM], bv[KN];
             #pragma unroll
             for (int i = 0; i < KM; ++i) av[i] = LOADK(a + ra[i] + k);
@@ -111,7 +126,7 @@ __kernel void gemm_vk(
                 #pragma unroll
                 for (int j = 0; j < KN; ++j) acc[i][j] = MADD(av[i], bv[j], acc[i][j]);
         }
-        for (int k = kv; k < K; ++k)
+        for (int k = kv; k < k1; ++k)
             #pragma unroll
             for (int i = 0; i < KM; ++i)
                 #pragma unroll
