@@ -9,12 +9,14 @@ import pytest
 
 from bench import timing
 from bench.cli import main
+from bench.engines import get_timing
 from bench.engines.keras import keras_equivalent, keras_flops_per_sample
 from bench.engines.torch import torch_equivalent
 from bench.errors import BenchError
 from bench.results import JOB_FIELDS
 from bench.timing import contenders, summary
 from ignet import Network, preset
+from ignet.errors import IgNetError
 
 TINY = timing.TimingSettings(
     networks=("fig5",), default_batches=2, rounds=2, batch=8, peak_size=64, pause=0.0
@@ -146,6 +148,7 @@ def test_run_timing_records_every_measurement(tmp_path, monkeypatch):
     assert ours["flops_per_sample"] == net.flops_per_sample()
     expected = ours["gflops"]["median"] / report.peak["gflops"]["median"]
     assert ours["fraction_of_peak"] == pytest.approx(expected)
+    assert ours["device"] is None  # the CPU, through IgNet's own threads
     assert ours["samples_per_round"] == TINY.batch * TINY.default_batches
     (scaling,) = report.thread_scaling
     one = next(r for r in report.throughput if r["threads"] == 1)["rounds_samples_per_s"]
@@ -173,6 +176,45 @@ def test_missing_engines_are_skipped_with_a_reason(tmp_path, monkeypatch):
     assert {r["threads"] for r in skipped} == {1, 2}
     assert all(r["engine"] == "torch" and r["reason"] == "torch is not installed" for r in skipped)
     assert "skipped: torch is not installed" in timing.format_report(report)
+
+
+def test_a_contender_off_the_cpu_is_named_and_not_put_against_its_peak(tmp_path):
+    peak, cpu = timing.Contender("peak", threads=1), timing.Contender("ignet", "numpy", 1)
+    gpu = timing.Contender("ignet", "opencl")
+    settings = timing.TimingSettings(networks=("fig5",), rounds=2)
+    seconds = {(c, "fig5"): [0.1, 0.2] for c in (peak, cpu, gpu)}
+    flops = {c: {"fig5": 10**9} for c in (peak, cpu, gpu)}
+    samples = {peak: {"fig5": 1}, cpu: {"fig5": 32}, gpu: {"fig5": 32}}
+    device = {"name": "Some GPU", "type": "GPU", "platform": "Some Vendor"}
+    report = summary.summarise(
+        seconds, {key: [0.5, 0.5] for key in seconds}, flops, samples,
+        {cpu: None, gpu: device}, {}, settings, {"cores": 2, "before": (0.5, 0.5, 0.5)},
+        tmp_path,
+    )  # fmt: skip
+    rows = {r["backend"]: r for r in report.throughput}
+    assert rows["numpy"]["fraction_of_peak"] == pytest.approx(32.0)
+    assert rows["opencl"]["fraction_of_peak"] is None and rows["opencl"]["device"] == device
+    text = timing.format_report(report)
+    assert "ignet/opencl trained on Some GPU (GPU, Some Vendor); no % of the CPU's peak" in text
+    assert "ignet/numpy trained on" not in text
+
+
+def test_ignet_names_its_opencl_device():
+    hooks = get_timing("ignet")
+    assert hooks.device("numpy") is None
+    pytest.importorskip("pyopencl")
+    try:
+        device = hooks.device("opencl")
+    except IgNetError as error:  # pyopencl without a device
+        pytest.skip(str(error))
+    assert device["name"] and device["platform"]
+    assert device["type"] in ("CPU", "GPU", "accelerator", "other")
+
+
+def test_keras_times_on_the_cpu():
+    env = get_timing("keras").environment("jax")
+    assert env["KERAS_BACKEND"] == "jax"
+    assert env["CUDA_VISIBLE_DEVICES"] == "" and env["JAX_PLATFORMS"] == "cpu"
 
 
 def test_ratios_pair_interleaved_rounds(monkeypatch):

@@ -181,6 +181,10 @@ class Timing:
         warmed up on one batch, and the FLOPs per sample it counts.
     missing : ``back end`` -> why it cannot run here (a library not installed), or None.
     environment : ``back end`` -> variables the worker process starts with.
+    device : ``back end`` -> the device it trains on, ``{"name", "type", "platform"}``
+        (type ``"GPU"``, ``"CPU"``, ...), or None for this machine's CPU through the
+        library's own threads; kept in timing records, and a throughput off the CPU is
+        not put against the CPU's GEMM peak. Called in the worker process.
     protocol_curve : ``(back end, threads, data, epochs, seed)`` -> the paper network's
         per-epoch validation curve with seconds (:func:`bench.timing.protocol_curves`);
         None when the engine has no paper protocol to time.
@@ -198,6 +202,7 @@ class Timing:
     trainer: Callable[[str, int | None, str, np.ndarray, np.ndarray, int], Trainer]
     missing: Callable[[str], str | None] = lambda backend: None
     environment: Callable[[str], dict[str, str]] = lambda backend: {}
+    device: Callable[[str], dict[str, str] | None] = lambda backend: None
     protocol_curve: Callable[[str, int | None, str, int, int], dict[str, Any]] | None = None
     protocol_network: str = ""
     protocol_label: str = ""

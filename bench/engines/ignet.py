@@ -188,6 +188,16 @@ def _contenders(backends: Sequence[str] | None, cores: int) -> list[tuple[str, i
     return chosen
 
 
+def _timing_device(backend: str) -> dict[str, str] | None:
+    """The OpenCL device ``backend='opencl'`` trains on; None for numpy."""
+    if backend != "opencl":
+        return None
+    from ignet.backends import opencl
+
+    chosen = opencl.chosen_device()
+    return {"name": chosen.name, "type": chosen.type, "platform": chosen.platform}
+
+
 def _trainer(
     backend: str, threads: int | None, network: str, X: np.ndarray, y: np.ndarray, batch: int
 ) -> Trainer:
@@ -281,6 +291,7 @@ ENGINE = Engine(
         networks=presets,
         contenders=_contenders,
         trainer=_trainer,
+        device=_timing_device,
         protocol_curve=_protocol_curve,
         protocol_network="fig5",
         protocol_label="fig5 (paper settings)",

@@ -289,8 +289,15 @@ ENGINE = Engine(
         contenders=lambda backends, cores: [(backend, None) for backend in BACKENDS],
         trainer=_trainer,
         missing=lambda backend: not_installed(["keras", backend]),
-        # Each worker runs one Keras back end, chosen before keras is imported.
-        environment=lambda backend: {"KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        # Each worker runs one Keras back end, chosen before keras is imported, on the
+        # CPU: the timing compares engines on this machine's cores, and a GPU build of
+        # TensorFlow, JAX or PyTorch would otherwise take a GPU without saying so.
+        environment=lambda backend: {
+            "KERAS_BACKEND": backend,
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "CUDA_VISIBLE_DEVICES": "",
+            "JAX_PLATFORMS": "cpu",
+        },
         protocol_curve=_protocol_curve,
         protocol_network="fig2",
         protocol_label="the Fig. 2 CNN",

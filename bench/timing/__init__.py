@@ -133,10 +133,12 @@ def run_timing(
                 workers[contender] = Worker(contender, spec)
         flops: dict[Contender, dict[str, int]] = {}
         samples: dict[Contender, dict[str, int]] = {}
+        devices: dict[Contender, dict[str, str] | None] = {}
         for contender, worker in list(workers.items()):
             reply = worker.ask()
             if reply["status"] == "ready":
                 flops[contender], samples[contender] = reply["flops"], reply["samples"]
+                devices[contender] = reply["device"]
             else:
                 skipped[contender] = reply["reason"]
                 workers.pop(contender).close()
@@ -162,7 +164,9 @@ def run_timing(
         for worker in workers.values():
             worker.close()
     load["after"] = os.getloadavg()
-    report = summarise(seconds, loads, flops, samples, skipped, chosen, load, Path(out) / "results")
+    report = summarise(
+        seconds, loads, flops, samples, devices, skipped, chosen, load, Path(out) / "results"
+    )
     report.protocol = protocol
     store(report, profile, seed)
     return report

@@ -90,12 +90,14 @@ def summarise(
     loads: Rounds,
     flops: Mapping[Contender, Mapping[str, int]],
     samples: Mapping[Contender, Mapping[str, int]],
+    devices: Mapping[Contender, dict[str, str] | None],
     skipped: Mapping[Contender, str],
     settings: TimingSettings,
     load: dict[str, Any],
     results: Path,
 ) -> TimingReport:
-    """The report of a run's rounds (its protocol rows left empty)."""
+    """The report of a run's rounds (its protocol rows left empty). A contender that
+    trains off the CPU (``devices``) has no fraction of the CPU's GEMM peak."""
     rates = {
         (contender, network): [samples[contender][network] / max(s, 1e-12) for s in values]
         for (contender, network), values in seconds.items()
@@ -108,6 +110,8 @@ def summarise(
             continue
         per_sample = flops[contender][network]
         gflops = spread([r * per_sample / 1e9 for r in values])
+        device = devices.get(contender)
+        on_cpu = device is None or device["type"] == "CPU"
         throughput.append(
             {
                 **contender.fields(network),
@@ -118,7 +122,10 @@ def summarise(
                 "samples_per_round": samples[contender][network],
                 "flops_per_sample": per_sample,
                 "gflops": gflops,
-                "fraction_of_peak": gflops["median"] / peak_median if peak_median else None,
+                "device": device,
+                "fraction_of_peak": (
+                    gflops["median"] / peak_median if peak_median and on_cpu else None
+                ),
                 "load": spread(loads[contender, network]),
             }
         )

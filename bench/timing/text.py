@@ -69,9 +69,18 @@ def _throughput(report: TimingReport) -> str:
             ]
         )
     header = ["network", "engine", "threads", "samples/s", "range", "GFLOP/s", "% peak", "load"]
+    devices = {}
+    for r in report.throughput:
+        if r.get("device"):
+            device = r["device"]
+            devices[f"{r['engine']}/{r['backend']}"] = (
+                f"{device['name']} ({device['type']}, {device['platform']})"
+                + ("" if device["type"] == "CPU" else "; no % of the CPU's peak")
+            )
+    where = "".join(f"\n{engine} trained on {device}" for engine, device in devices.items())
     return (
         f"\nthroughput: median of {report.settings.rounds} interleaved rounds, [min-max], "
-        f"load average\n{_table(header, rows)}"
+        f"load average\n{_table(header, rows)}{where}"
     )
 
 

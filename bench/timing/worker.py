@@ -152,7 +152,9 @@ def worker_main() -> None:
         channel.write(json.dumps({"status": "skipped", "reason": _reason(error)}) + "\n")
         return
     flops = {network: flops for network, (_, flops) in trainers.items()}
-    channel.write(json.dumps({"status": "ready", "flops": flops, "samples": sizes}) + "\n")
+    device = None if contender.engine == PEAK else contender.timing.device(contender.backend)
+    ready = {"status": "ready", "flops": flops, "samples": sizes, "device": device}
+    channel.write(json.dumps(ready) + "\n")
     for line in sys.stdin:
         command = json.loads(line)
         if command["cmd"] == "round":
