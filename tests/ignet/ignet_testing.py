@@ -64,6 +64,26 @@ def naive_conv_grads(x, w, dy, stride, padding, input_padding):
     return dx, dw
 
 
+def conv_errors(be, n, geom):
+    """Relative errors of ``be``'s convolution, input gradient and weight gradient
+    against :func:`naive_conv` and :func:`naive_conv_grads`, on random float32 data of
+    ``n`` samples."""
+    rng = np.random.default_rng(n)
+    x = rng.normal(size=(n, *geom.in_shape)).astype(np.float32)
+    w = rng.normal(size=(geom.filters, geom.in_shape[0], *geom.kernel)).astype(np.float32)
+    dy = rng.normal(size=(n, *geom.out_shape)).astype(np.float32)
+    args = (geom.stride, geom.padding, geom.input_padding)
+    y, saved = be.conv2d(be.asarray(x), be.asarray(w), geom)
+    dx, dw = naive_conv_grads(x, w, dy, *args)
+    got_dx = be.conv2d_grad_input(be.asarray(dy), be.asarray(w), geom)
+    got_dw = be.conv2d_grad_weight(be.asarray(dy), saved, geom)
+    return (
+        relative_error(be.to_host(y), naive_conv(x, w, *args)),
+        relative_error(be.to_host(got_dx), dx),
+        relative_error(be.to_host(got_dw), dw),
+    )
+
+
 def naive_maxpool(x, size, stride):
     """Window maxima, and the gradient routing of ones-weighted dy: each window sends its
     dy to its first maximum in row-major order (numpy's argmax)."""
