@@ -261,6 +261,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=list(BACKENDS),
         help="IgNet back ends to time (default: both; opencl is skipped without a device)",
     )
+    timing.add_argument(
+        "--threads",
+        nargs="+",
+        type=_at_least_one,
+        default=[],
+        metavar="N",
+        help="more thread counts for IgNet's numpy back end, each timed against one thread "
+        "besides every core (e.g. --threads 2 4 8 on a many-core machine)",
+    )
     timing.add_argument("--seed", type=int, default=0, help="seed of time-to-accuracy")
     timing.set_defaults(command="timing")
 

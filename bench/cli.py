@@ -184,7 +184,12 @@ def _timing(args: argparse.Namespace) -> int:
     from bench.timing import format_report, run_timing
 
     report = run_timing(
-        args.out, quick=args.quick, engines=args.engines, backends=args.backends, seed=args.seed
+        args.out,
+        quick=args.quick,
+        engines=args.engines,
+        backends=args.backends,
+        threads=args.threads,
+        seed=args.seed,
     )
     print(format_report(report))
     return 0

@@ -231,14 +231,41 @@ def test_ratios_pair_interleaved_rounds(monkeypatch):
     assert tensorflow["fastest_of_engine"] and tensorflow["paper_keras"]
 
 
+def test_every_thread_count_is_scaled_against_one_thread(monkeypatch):
+    monkeypatch.setattr(contenders, "cores", lambda: 2)
+    ours, one = timing.Contender("ignet", "numpy", 2), timing.Contender("ignet", "numpy", 1)
+    four, keras = timing.Contender("ignet", "numpy", 4), timing.Contender("keras", "jax")
+    rates = {(ours, "fig5"): [10.0, 20.0], (one, "fig5"): [10.0, 10.0],
+             (four, "fig5"): [5.0, 30.0], (keras, "fig5"): [5.0, 5.0]}  # fmt: skip
+    rows, scaling = summary.ratios(rates, timing.TimingSettings(networks=("fig5",)))
+    # Other thread counts are thread scaling, not rivals.
+    assert [r["against"] for r in rows] == ["keras/jax"]
+    assert [(r["threads"], r["ratios"]) for r in scaling] == [(2, [1.0, 2.0]), (4, [0.5, 3.0])]
+    assert timing.contenders.choose(["ignet"], ["numpy"], [4, 2, 4])[-1] == four
+
+
+def test_timing_refuses_thread_counts_it_cannot_time(tmp_path, capsys):
+    with pytest.raises(BenchError, match=r"threads: .*numpy back end"):
+        timing.run_timing(tmp_path, engines=("ignet",), backends=("opencl",), threads=(4,))
+    with pytest.raises(BenchError, match="threads must be a positive int, got 0"):
+        timing.run_timing(tmp_path, engines=("ignet",), threads=(0,))
+    with pytest.raises(SystemExit):
+        main(["timing", "--threads", "0"])
+    assert "--threads" in capsys.readouterr().err
+
+
 def test_cli_timing_prints_the_tables(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(timing, "QUICK", TINY)
     args = ["timing", "--quick", "--out", str(tmp_path), "--engines", "ignet"]
-    assert main([*args, "--backends", "numpy"]) == 0
+    assert main([*args, "--backends", "numpy", "--threads", "3"]) == 0
     text = capsys.readouterr().out
-    for part in ("GFLOP/s", "% peak", "load average", "samples/s", "protocol timing: left out"):
+    for part in ("GFLOP/s", "% peak", "load average", "samples/s", "protocol timing: left out",
+                 "fig5): 3 threads over 1 thread"):  # fmt: skip
         assert part in text
-    assert (tmp_path / "results" / "timing.jsonl").is_file()
+    records = [json.loads(line) for line in (tmp_path / "results" / "timing.jsonl").open()]
+    scaling = [r for r in records if r["measure"] == "thread_scaling"]
+    assert sorted(r["threads"] for r in scaling) == sorted({3, contenders.cores()} - {1})
+    assert len({r["job_id"] for r in records}) == len(records)
 
 
 def test_cli_timing_rejects_an_unknown_engine(capsys):

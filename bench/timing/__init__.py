@@ -64,12 +64,25 @@ __all__ = [
 ]
 
 
-def _check(chosen: TimingSettings, engines: Sequence[str]) -> None:
-    """User errors in the engines or the sizes, before any worker starts."""
+def _check(
+    chosen: TimingSettings,
+    engines: Sequence[str],
+    backends: Sequence[str] | None,
+    threads: Sequence[int],
+) -> None:
+    """User errors in the engines, thread counts or sizes, before any worker starts."""
     timed = engine_names(timing=True)
     for name in engines:
         if name not in timed:
             raise BenchError(f"engines: unknown name {name!r}; choose from {timed}")
+    for count in threads:
+        contenders.check_count("threads", count)
+    ours = contenders.reference()
+    if threads and (ours.engine not in engines or (backends and ours.backend not in backends)):
+        raise BenchError(
+            f"threads: thread counts are timed on {ours.engine}'s {ours.backend} back end, "
+            "which this run leaves out"
+        )
     contenders.check_count("rounds", chosen.rounds)
     contenders.check_count("batch", chosen.batch)
     known = {n for name in timed for n in get_timing(name).networks()}
@@ -85,6 +98,7 @@ def run_timing(
     quick: bool = False,
     engines: Sequence[str] | None = None,
     backends: Sequence[str] | None = None,
+    threads: Sequence[int] = (),
     seed: int = 0,
     settings: TimingSettings | None = None,
     progress: bool = True,
@@ -101,6 +115,8 @@ def run_timing(
         all when None. Keras runs on every back end that is installed.
     backends : the back ends asked for; each engine times those it has (IgNet's
         ``numpy`` and ``opencl``); None: every engine all of its own.
+    threads : more thread counts of IgNet's numpy back end, each timed against one
+        thread (thread scaling) besides every core.
     seed : seed of the protocol timing's data split and models; recorded.
     settings : explicit sizes, overriding ``quick``.
     progress : show a progress bar over the rounds.
@@ -109,7 +125,7 @@ def run_timing(
 
     engines = engine_names(timing=True) if engines is None else engines
     chosen = settings or (QUICK if quick else FULL)
-    _check(chosen, engines)
+    _check(chosen, engines, backends, threads)
     profile = "quick" if quick else "full"
     if settings is not None and settings != (QUICK if quick else FULL):
         profile = "custom"
@@ -125,7 +141,7 @@ def run_timing(
     workers: dict[Contender, Worker] = {}
     load: dict[str, Any] = {"cores": contenders.cores(), "before": os.getloadavg()}
     try:
-        for contender in contenders.choose(engines, backends):
+        for contender in contenders.choose(engines, backends, threads):
             reason = contenders.missing(contender)
             if reason:
                 skipped[contender] = reason

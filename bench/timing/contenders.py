@@ -155,7 +155,9 @@ def reference(threads: int | None = None) -> Contender:
     return Contender(name, backend, cores() if threads is None else threads)
 
 
-def choose(engines: Sequence[str], backends: Sequence[str] | None) -> list[Contender]:
+def choose(
+    engines: Sequence[str], backends: Sequence[str] | None, threads: Sequence[int] = ()
+) -> list[Contender]:
     """The contenders of a run: the peak probe, then each engine's configurations in the
     registry's order.
 
@@ -164,6 +166,8 @@ def choose(engines: Sequence[str], backends: Sequence[str] | None) -> list[Conte
     engines : timed engines' names.
     backends : the back ends asked for (each engine's hook takes those it has); None for
         all of each engine's.
+    threads : more thread counts of the reference back end (thread scaling), besides
+        every core and one thread.
     """
     count = cores()
     # The peak is the faster of numpy's GEMM on every core and on one: on a loaded
@@ -173,6 +177,12 @@ def choose(engines: Sequence[str], backends: Sequence[str] | None) -> list[Conte
         if name in engines:
             pairs = get_timing(name).contenders(backends, count)
             chosen += [Contender(name, b, t) for b, t in pairs]
+    ours = reference()
+    chosen += [
+        more
+        for t in dict.fromkeys(threads)
+        if (more := Contender(ours.engine, ours.backend, t)) not in chosen
+    ]
     return chosen
 
 

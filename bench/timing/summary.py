@@ -141,8 +141,8 @@ def summarise(
 def ratios(
     rates: Rounds, settings: TimingSettings
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The reference contender's per-round ratios against every other contender, and
-    against itself on one thread (thread scaling)."""
+    """The reference contender's per-round ratios against every other engine and back
+    end, and its back end's other thread counts against one thread (thread scaling)."""
     ours, one_thread = contenders.reference(), contenders.reference(threads=1)
     rows, scaling = [], []
     for network in settings.networks:
@@ -156,22 +156,31 @@ def ratios(
             if (group := [c for c in others if c.engine == engine])
         }
         for contender, theirs in others.items():
-            if contender == ours:
-                continue
+            if (contender.engine, contender.backend) == (ours.engine, ours.backend):
+                continue  # the reference back end's thread counts: thread scaling
             per_round = [a / b for a, b in zip(mine, theirs, strict=True)]
-            row = {
-                "network": network,
-                "against": contender.label,
-                "ratio": spread(per_round),
-                "ratios": per_round,
-                "fastest_of_engine": fastest.get(contender.engine) == contender,
-                # The back end the paper's numbers were measured on (the paper's Keras).
-                "paper_keras": contender.backend == contender.timing.paper_backend,
-            }
-            if contender == one_thread:
-                scaling.append({"network": network, "threads": contenders.cores(), **row})
-            else:
-                rows.append(row)
+            rows.append(
+                {
+                    "network": network,
+                    "against": contender.label,
+                    "ratio": spread(per_round),
+                    "ratios": per_round,
+                    "fastest_of_engine": fastest.get(contender.engine) == contender,
+                    # The back end the paper's numbers were measured on (the paper's Keras).
+                    "paper_keras": contender.backend == contender.timing.paper_backend,
+                }
+            )
+        single = rates.get((one_thread, network))
+        counts = sorted(
+            (c for c in others if (c.engine, c.backend) == (ours.engine, ours.backend)),
+            key=lambda c: c.threads or 0,
+        )
+        for contender in counts if single else []:
+            if contender != one_thread:
+                per_round = [a / b for a, b in zip(others[contender], single, strict=True)]
+                scaling.append({"network": network, "threads": contender.threads,
+                                "against": one_thread.label, "ratio": spread(per_round),
+                                "ratios": per_round})  # fmt: skip
     return rows, scaling
 
 
@@ -208,7 +217,9 @@ def store(report: TimingReport, profile: str, seed: int) -> None:
         record = {**common, "dataset": dataset, "measure": measure, **row}
         record.setdefault("variant", record.get("label", record.get("network")))
         if "against" in row:
-            record["variant"] = f"vs {row['against']}"
+            # Thread scaling has a row per thread count against the same one thread.
+            counts = f"x{row['threads']} " if measure == "thread_scaling" else ""
+            record["variant"] = f"{counts}vs {row['against']}"
         # The job fields alone do not tell the measures apart.
         record["job_id"] = f"{job_id(record)}/{measure}"
         results.append(record, name="timing")

@@ -1,6 +1,6 @@
 """What only the opencl back end has: device choice, messages when pyopencl or a device is
-missing, float64 support, products cut into parts (as on GPUs) and the ``ignet-bench
-devices`` command.
+missing, float64 support, products cut into parts (as on GPUs), the kernel profile and
+the ``ignet-bench devices`` command.
 
 Its ops, gradients and training run in the suites parametrised over every back end
 (``test_ops.py``, ``test_gradients.py``, ``test_layers.py``, ``test_network.py``,
@@ -60,6 +60,21 @@ def test_products_stay_whole_on_cpu_devices(be):
     if be.device_type == "GPU":
         pytest.skip("a GPU cuts products with few blocks")
     assert be.split_below == 0 and be._parts(1, 10**6) == 1
+
+
+def test_kernel_profile_times_each_kernel(be, capsys):
+    from ignet.backends.opencl import profile
+
+    result = profile.kernel_profile("fig5", batches=2)
+    assert result.device == be.device_name and result.samples_per_s > 0
+    # fig5 per batch: conv forward, dense forward, dense input gradient and update.
+    assert {"im2col", "gemm_vn", "gemm_vk", "softmax"} <= set(result.kernels)
+    assert all(count > 0 and ms >= 0 for count, ms in result.kernels.values())
+    assert result.kernel_ms > 0
+    assert profile.main(["fig5", "--batches", "1", "--whole"]) == 0
+    assert "fig5 on " in capsys.readouterr().out
+    assert profile.main(["nope"]) == 2
+    assert "unknown name 'nope'" in capsys.readouterr().err
 
 
 # device choice and errors -----------------------------------------------------------

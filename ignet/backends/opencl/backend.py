@@ -189,6 +189,9 @@ class OpenCLBackend(Backend):
         state = device_state(self.device)
         self.context, self.queue, self._allocator = state.context, state.queue, state.allocator
         self._k = _build(self.context, self.dtype)
+        # While a list: each launch's (kernel name, event), for a queue made with
+        # profiling on (ignet.backends.opencl.profile).
+        self.events: list[tuple[str, Any]] | None = None
         # A GPU wants many short work-items; a CPU device has a few cores to feed.
         gpu = bool(self.device.type & cl.device_type.GPU)
         self.split_below = _BLOCKS_PER_UNIT * int(self.device.max_compute_units) if gpu else 0
@@ -229,7 +232,9 @@ class OpenCLBackend(Backend):
             return
         grid = tuple(_round_up(g, loc) for g, loc in zip(gsize, lsize, strict=True))
         values = [a.data if isinstance(a, CLArray) else a for a in args]
-        self._k[name](self.queue, grid, tuple(lsize), *values)
+        event = self._k[name](self.queue, grid, tuple(lsize), *values)
+        if self.events is not None:
+            self.events.append((name, event))
 
     def _map1(self, name: str, n: int, *args: Any) -> None:
         """Enqueue a kernel over n work-items whose first argument is n."""
