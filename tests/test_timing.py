@@ -260,8 +260,9 @@ def test_cli_timing_prints_the_tables(tmp_path, monkeypatch, capsys):
     assert main([*args, "--backends", "numpy", "--threads", "3"]) == 0
     text = capsys.readouterr().out
     for part in ("GFLOP/s", "% peak", "load average", "samples/s", "protocol timing: left out",
-                 "fig5): 3 threads over 1 thread"):  # fmt: skip
+                 "thread scaling (IgNet numpy), each over 1 thread"):  # fmt: skip
         assert part in text
+    assert any(line.split()[:2] == ["fig5", "3"] for line in text.splitlines())
     records = [json.loads(line) for line in (tmp_path / "results" / "timing.jsonl").open()]
     scaling = [r for r in records if r["measure"] == "thread_scaling"]
     assert sorted(r["threads"] for r in scaling) == sorted({3, contenders.cores()} - {1})

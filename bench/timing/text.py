@@ -164,10 +164,16 @@ def format_report(report: TimingReport) -> str:
     ours = contenders.reference()
     if report.ratios:
         parts.append(_ratios(report, ours))
-    for r in report.thread_scaling:
+    if report.thread_scaling:
+        rows = [
+            [r["network"], str(r["threads"]), f"{r['ratio']['median']:.2f}x",
+             _range(r["ratio"], 2, "x")]
+            for r in report.thread_scaling
+        ]  # fmt: skip
         parts.append(
-            f"\nthreads ({ours.engine} {ours.backend} {r['network']}): {r['threads']} threads "
-            f"over 1 thread {r['ratio']['median']:.2f}x ({_range(r['ratio'], 2, 'x')})"
+            f"\nthread scaling ({ours.spec.title} {ours.backend}), each over 1 thread: median "
+            f"of per-round ratios [min-max]\n"
+            + _table(["network", "threads", "ratio", "range"], rows)
         )
     parts += [_protocol(r, ours) for r in report.protocol]
     if report.settings.protocol_epochs == 0:
