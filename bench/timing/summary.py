@@ -171,11 +171,13 @@ def ratios(
                 }
             )
         single = rates.get((one_thread, network))
+        if not single:
+            continue
         counts = sorted(
             (c for c in others if (c.engine, c.backend) == (ours.engine, ours.backend)),
             key=lambda c: c.threads or 0,
         )
-        for contender in counts if single else []:
+        for contender in counts:
             if contender != one_thread:
                 per_round = [a / b for a, b in zip(others[contender], single, strict=True)]
                 scaling.append({"network": network, "threads": contender.threads,
