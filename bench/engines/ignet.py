@@ -156,6 +156,13 @@ def _devices() -> str:
         for row in [header, *rows]
     ]
     lines.append(f"backend='opencl' uses device {chosen.index}: {chosen.name} ({chosen.platform})")
+    driver = opencl.unlisted_gpu_driver()
+    if driver is not None:
+        lines.append(
+            f"no GPU is listed, but {driver} is here; OpenCL finds a driver through an ICD "
+            f"file naming it: mkdir -p DIR && echo {driver} > DIR/gpu.icd && "
+            "export OCL_ICD_VENDORS=DIR"
+        )
     return "\n".join(lines)
 
 

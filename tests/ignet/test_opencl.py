@@ -130,6 +130,23 @@ def test_devices_command_lists_devices(be, capsys):
     assert f"backend='opencl' uses device {chosen.index}: {be.device_name}" in out
 
 
+def test_devices_command_points_at_a_gpu_driver_no_icd_file_names(
+    be, tmp_path, monkeypatch, capsys
+):
+    from bench.cli import main
+
+    if be.device_type == "GPU":
+        pytest.skip("a GPU is listed here")
+    driver = tmp_path / "libnvidia-opencl.so.1"
+    driver.write_bytes(b"")
+    monkeypatch.setattr(ocl_devices, "_DRIVER_DIRS", (str(tmp_path / "none"), str(tmp_path)))
+    assert ocl.unlisted_gpu_driver() == driver
+    assert main(["devices"]) == 0
+    out = capsys.readouterr().out
+    assert f"no GPU is listed, but {driver} is here" in out
+    assert "OCL_ICD_VENDORS" in out
+
+
 def test_devices_command_without_pyopencl(monkeypatch, capsys):
     from bench.cli import main
 

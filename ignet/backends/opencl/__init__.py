@@ -14,6 +14,7 @@ from ignet.backends.opencl.devices import (
     choose_device,
     chosen_device,
     list_devices,
+    unlisted_gpu_driver,
 )
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "choose_device",
     "chosen_device",
     "list_devices",
+    "unlisted_gpu_driver",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,18 @@ class DeviceState:
 
 # Keyed by the device's int_ptr: one context, queue and pool per device per process.
 _DEVICES: dict[int, DeviceState] = {}
+
+# GPU vendors' OpenCL drivers and where drivers and containers put them. OpenCL's loader
+# finds a driver only through an ICD file naming it, which a container that mounts the
+# driver often lacks.
+_GPU_DRIVERS = ("libnvidia-opencl.so.1", "libnvidia-opencl.so", "libamdocl64.so")
+_DRIVER_DIRS = (
+    "/usr/local/nvidia/lib64",
+    "/usr/lib/x86_64-linux-gnu",
+    "/usr/lib64",
+    "/usr/lib",
+    "/opt/rocm/lib",
+)
 
 
 @dataclass(frozen=True)
@@ -114,6 +127,18 @@ def list_devices() -> list[DeviceInfo]:
         )
         for i, d in enumerate(_all_devices())
     ]
+
+
+def unlisted_gpu_driver() -> Path | None:
+    """A GPU vendor's OpenCL driver present on this machine while no GPU is listed (no
+    ICD file names it), or None."""
+    if any(d.type & cl.device_type.GPU for d in _all_devices()):
+        return None
+    for folder in _DRIVER_DIRS:
+        for name in _GPU_DRIVERS:
+            if (path := Path(folder) / name).is_file():
+                return path
+    return None
 
 
 def choose_device(device: int | str | None = None) -> Any:
