@@ -9,6 +9,7 @@ writer per folder), and SIGINT or SIGTERM stop it cleanly, keeping every finishe
 from __future__ import annotations
 
 import contextlib
+import os
 import resource
 import threading
 import time
@@ -47,6 +48,10 @@ _CANCELLED = r".* still being processed by the workers have been cancelled"
 # jobs: no job is lost, the next one runs in the new worker.
 _REPLACED = r"A worker stopped while some jobs were given to the executor"
 _EXAMPLES = 12  # test images whose predicted attributes a multi-label record keeps
+# loky's resource tracker, a process of its own writing to this one's stderr, warns about
+# the semaphores of workers killed with their jobs when a run is stopped; the stop line
+# already says that jobs in flight were abandoned. A filter its interpreter reads at start.
+_TRACKER_WARNINGS = "ignore:resource_tracker:UserWarning"
 
 
 @dataclass(frozen=True)
@@ -167,6 +172,9 @@ def _tell(experiment: str, record: dict[str, Any], found: list[str]) -> None:
 def _parallel(jobs: int, scheduler: str | None) -> Iterator[None]:
     jobs = workers(jobs)
     if scheduler is None:
+        filters = os.environ.get("PYTHONWARNINGS", "")
+        if _TRACKER_WARNINGS not in filters.split(","):
+            os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [filters, _TRACKER_WARNINGS]))
         with parallel_config(backend="loky", n_jobs=jobs):
             yield
         return

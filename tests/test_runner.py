@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -312,3 +314,25 @@ def test_jobs_follow_joblibs_convention_and_a_bad_count_names_the_option():
     for bad in (0, -cores - 1):
         with pytest.raises(BenchError, match="--jobs"):
             workers(bad)
+
+
+def test_workers_start_with_loky_trackers_stop_warnings_filtered(monkeypatch):
+    import subprocess
+    import sys
+
+    from bench.runner import _parallel
+
+    monkeypatch.setenv("PYTHONWARNINGS", "default")
+    with _parallel(2, None):
+        pass
+    filters = os.environ["PYTHONWARNINGS"]
+    assert filters.split(",") == ["default", "ignore:resource_tracker:UserWarning"]
+    with _parallel(2, None):  # added once
+        assert os.environ["PYTHONWARNINGS"] == filters
+    # What the tracker prints when a stopped run's workers leave semaphores behind.
+    code = (
+        "import warnings; warnings.warn('resource_tracker: /loky-1: FileNotFoundError'); "
+        "warnings.warn('another warning')"
+    )
+    err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stderr
+    assert "resource_tracker" not in err and "another warning" in err
